@@ -1,0 +1,78 @@
+//! Authentication: passwords, access and refresh tokens, and the extractor that turns a bearer
+//! token into an [`AuthUser`] without touching the database.
+
+pub mod password;
+pub mod tokens;
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::domain::role::Role;
+use crate::error::AppError;
+
+/// The caller, as proven by a valid access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// Passes when the caller has one of `roles`; otherwise 403 `forbidden`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        self.require(&[Role::Admin])
+    }
+}
+
+fn unauthorized(code: &'static str, detail: &str) -> AppError {
+    AppError::Unauthorized {
+        code,
+        detail: detail.to_string(),
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("AppState is not registered"))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        unauthorized("missing_token", "send Authorization: Bearer <access token>")
+    })?;
+    let value = value.to_str().map_err(|_| {
+        unauthorized(
+            "invalid_token",
+            "the Authorization header is not valid text",
+        )
+    })?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthorized("invalid_token", "the Authorization scheme must be Bearer"))?;
+    let claims = state.tokens.decode_access(token, state.clock.now())?;
+    Ok(AuthUser {
+        id: claims.sub,
+        role: claims.role,
+    })
+}

@@ -1,0 +1,360 @@
+//! Settings from the environment (and `.env` via dotenvy, loaded by `main`).
+//!
+//! Every setting has a default that lets the service start on a developer machine. A bad value
+//! stops start-up with one line naming the setting; secret values are never printed.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use chrono::Duration;
+use chrono_tz::Tz;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/leadpool";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// A value that must never reach a log line or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The first administrator, created on start-up when the users table is empty.
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub password: Secret,
+}
+
+/// Everything the service reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Connection string; may contain a password, so it is only shown redacted.
+    pub database_url: Secret,
+    pub bind: SocketAddr,
+    pub jwt_secret: Secret,
+    /// True when no secret was configured and a random one was generated for this process.
+    pub jwt_secret_generated: bool,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub timezone: Tz,
+    pub admin: Option<BootstrapAdmin>,
+    pub db_pool_size: u32,
+    /// How long a request waits for a database connection before answering 503.
+    pub db_timeout: std::time::Duration,
+    /// Largest accepted JSON request body.
+    pub max_body_bytes: usize,
+}
+
+/// A setting that could not be used; `Display` is the one-line start-up message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.setting, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn bad(setting: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        problem: problem.into(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_vars(&vars)
+    }
+
+    /// Reads settings from a map (the environment, or a test's own values).
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let parsed = url::Url::parse(&database_url)
+            .map_err(|e| bad("DATABASE_URL", format!("not a valid URL ({e})")))?;
+        if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+            return Err(bad(
+                "DATABASE_URL",
+                "must start with postgres:// or postgresql://",
+            ));
+        }
+        if parsed.path().trim_start_matches('/').is_empty() {
+            return Err(bad("DATABASE_URL", "must name a database, e.g. /leadpool"));
+        }
+
+        let bind_text = get("LEADPOOL_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind = bind_text
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .ok_or_else(|| {
+                bad(
+                    "LEADPOOL_BIND",
+                    format!("expected host:port, e.g. 127.0.0.1:8080, got {bind_text:?}"),
+                )
+            })?;
+
+        let (jwt_secret, jwt_secret_generated) = match get("LEADPOOL_JWT_SECRET") {
+            Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
+                return Err(bad(
+                    "LEADPOOL_JWT_SECRET",
+                    format!(
+                        "must be at least {MIN_JWT_SECRET_BYTES} bytes (it has {})",
+                        secret.len()
+                    ),
+                ));
+            }
+            Some(secret) => (Secret::new(secret), false),
+            None => (Secret::new(random_secret()), true),
+        };
+
+        let access_token_ttl = seconds(
+            &get,
+            "LEADPOOL_ACCESS_TOKEN_TTL_SECS",
+            15 * 60,
+            60..=24 * 3600,
+        )?;
+        let refresh_token_ttl = seconds(
+            &get,
+            "LEADPOOL_REFRESH_TOKEN_TTL_SECS",
+            14 * 24 * 3600,
+            300..=365 * 24 * 3600,
+        )?;
+        if refresh_token_ttl <= access_token_ttl {
+            return Err(bad(
+                "LEADPOOL_REFRESH_TOKEN_TTL_SECS",
+                "must be longer than LEADPOOL_ACCESS_TOKEN_TTL_SECS",
+            ));
+        }
+
+        let tz_text = get("LEADPOOL_TIMEZONE").unwrap_or_else(|| "Asia/Shanghai".into());
+        let timezone: Tz = tz_text.parse().map_err(|_| {
+            bad(
+                "LEADPOOL_TIMEZONE",
+                format!("unknown IANA time zone {tz_text:?} (e.g. Asia/Shanghai)"),
+            )
+        })?;
+
+        let admin = match (get("LEADPOOL_ADMIN_EMAIL"), get("LEADPOOL_ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => {
+                let email = crate::domain::email::Email::parse(&email)
+                    .map_err(|_| bad("LEADPOOL_ADMIN_EMAIL", "not a valid email address"))?;
+                crate::domain::password::check_policy(&password)
+                    .map_err(|problem| bad("LEADPOOL_ADMIN_PASSWORD", problem))?;
+                Some(BootstrapAdmin {
+                    email: email.into_inner(),
+                    password: Secret::new(password),
+                })
+            }
+            (Some(_), None) => {
+                return Err(bad(
+                    "LEADPOOL_ADMIN_PASSWORD",
+                    "must be set together with LEADPOOL_ADMIN_EMAIL",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "LEADPOOL_ADMIN_EMAIL",
+                    "must be set together with LEADPOOL_ADMIN_PASSWORD",
+                ));
+            }
+            (None, None) => None,
+        };
+
+        let db_pool_size = integer(&get, "LEADPOOL_DB_POOL_SIZE", 10, 1..=200)? as u32;
+        let db_timeout_ms = integer(&get, "LEADPOOL_DB_TIMEOUT_MS", 5000, 100..=60_000)?;
+        let max_body_bytes =
+            integer(&get, "LEADPOOL_MAX_BODY_BYTES", 1 << 20, 1024..=64 << 20)? as usize;
+
+        Ok(Config {
+            database_url: Secret::new(database_url),
+            bind,
+            jwt_secret,
+            jwt_secret_generated,
+            access_token_ttl,
+            refresh_token_ttl,
+            timezone,
+            admin,
+            db_pool_size,
+            db_timeout: std::time::Duration::from_millis(db_timeout_ms as u64),
+            max_body_bytes,
+        })
+    }
+
+    /// The database URL with any password replaced, for log lines.
+    pub fn database_url_redacted(&self) -> String {
+        match url::Url::parse(self.database_url.expose()) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                url.to_string()
+            }
+            Err(_) => "(unparseable)".into(),
+        }
+    }
+}
+
+fn integer(
+    get: &impl Fn(&str) -> Option<String>,
+    setting: &'static str,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ConfigError> {
+    let Some(text) = get(setting) else {
+        return Ok(default);
+    };
+    let value: i64 = text
+        .parse()
+        .map_err(|_| bad(setting, format!("expected a whole number, got {text:?}")))?;
+    if !range.contains(&value) {
+        return Err(bad(
+            setting,
+            format!(
+                "must be between {} and {}, got {value}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    setting: &'static str,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Duration, ConfigError> {
+    integer(get, setting, default, range).map(Duration::seconds)
+}
+
+/// 48 random bytes, base64url: used when no JWT secret is configured.
+fn random_secret() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 48];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is unavailable");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_start_without_any_setting() {
+        let config = Config::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(config.bind.to_string(), DEFAULT_BIND);
+        assert!(config.jwt_secret_generated);
+        assert!(config.jwt_secret.expose().len() >= MIN_JWT_SECRET_BYTES);
+        assert_eq!(config.access_token_ttl, Duration::minutes(15));
+        assert_eq!(config.timezone, chrono_tz::Asia::Shanghai);
+        assert!(config.admin.is_none());
+    }
+
+    #[test]
+    fn short_jwt_secret_is_refused_without_printing_it() {
+        let err =
+            Config::from_vars(&vars(&[("LEADPOOL_JWT_SECRET", "hunter2-hunter2")])).unwrap_err();
+        assert_eq!(err.setting, "LEADPOOL_JWT_SECRET");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn each_bad_setting_is_named() {
+        let cases = [
+            ("LEADPOOL_BIND", "not-an-address"),
+            ("LEADPOOL_TIMEZONE", "Mars/Olympus"),
+            ("LEADPOOL_ACCESS_TOKEN_TTL_SECS", "ten"),
+            ("LEADPOOL_ACCESS_TOKEN_TTL_SECS", "5"),
+            ("LEADPOOL_DB_POOL_SIZE", "0"),
+            ("DATABASE_URL", "mysql://localhost/x"),
+            ("DATABASE_URL", "postgres://localhost"),
+        ];
+        for (setting, value) in cases {
+            let err = Config::from_vars(&vars(&[(setting, value)])).unwrap_err();
+            assert_eq!(err.setting, setting, "{setting}={value}: {err}");
+            assert!(err.to_string().starts_with(setting));
+            assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn admin_settings_come_in_pairs_and_are_checked() {
+        let err =
+            Config::from_vars(&vars(&[("LEADPOOL_ADMIN_EMAIL", "a@example.com")])).unwrap_err();
+        assert_eq!(err.setting, "LEADPOOL_ADMIN_PASSWORD");
+        let err = Config::from_vars(&vars(&[
+            ("LEADPOOL_ADMIN_EMAIL", "a@example.com"),
+            ("LEADPOOL_ADMIN_PASSWORD", "short"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.setting, "LEADPOOL_ADMIN_PASSWORD");
+        assert!(!err.to_string().contains("short"));
+        let config = Config::from_vars(&vars(&[
+            ("LEADPOOL_ADMIN_EMAIL", " Admin@Example.COM "),
+            ("LEADPOOL_ADMIN_PASSWORD", "correct horse battery"),
+        ]))
+        .unwrap();
+        assert_eq!(config.admin.unwrap().email, "admin@example.com");
+    }
+
+    #[test]
+    fn refresh_must_outlive_access_tokens() {
+        let err = Config::from_vars(&vars(&[
+            ("LEADPOOL_ACCESS_TOKEN_TTL_SECS", "3600"),
+            ("LEADPOOL_REFRESH_TOKEN_TTL_SECS", "600"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.setting, "LEADPOOL_REFRESH_TOKEN_TTL_SECS");
+    }
+
+    #[test]
+    fn database_password_is_redacted() {
+        let config = Config::from_vars(&vars(&[(
+            "DATABASE_URL",
+            "postgres://app:s3cret@db.internal:5432/leadpool",
+        )]))
+        .unwrap();
+        let shown = config.database_url_redacted();
+        assert!(!shown.contains("s3cret"));
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+}

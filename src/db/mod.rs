@@ -1,0 +1,141 @@
+//! The database: connection pool, units of work, start-up preparation and migrations.
+//!
+//! Diesel is synchronous, so every unit of work runs on actix's blocking pool (`web::block`) as one
+//! closure inside one transaction.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Advisory lock key held while migrating and bootstrapping, so several instances starting at
+/// once take turns ("leadpool" in ASCII).
+const STARTUP_LOCK_KEY: i64 = 0x6c65_6164_706f_6f6c;
+
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Builds the pool without connecting: the service starts (and `/readyz` reports) even while the
+/// database is briefly away, and a request waits at most `timeout` for a connection.
+pub fn build_pool(database_url: &str, size: u32, timeout: Duration) -> DbPool {
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(0))
+        .connection_timeout(timeout)
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager::new(database_url))
+}
+
+/// Runs `work` in one transaction on the blocking pool. An `Err` rolls the transaction back.
+pub async fn transaction<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut pooled = pool.get()?;
+        let conn: &mut PgConnection = &mut pooled;
+        conn.transaction(work)
+    })
+    .await?
+}
+
+/// Errors preparing the database at start-up; `Display` is the one-line message.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("cannot connect to the database ({0})")]
+    Connect(String),
+    #[error("cannot create the database: {0}")]
+    Create(String),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(String),
+    #[error("{0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Connects to the database named in `database_url`, creating it first when it does not exist.
+pub fn connect_or_create(database_url: &str) -> Result<PgConnection, PrepareError> {
+    match PgConnection::establish(database_url) {
+        Ok(conn) => Ok(conn),
+        Err(err) if err.to_string().contains("does not exist") => {
+            create_database(database_url)?;
+            PgConnection::establish(database_url).map_err(|e| PrepareError::Connect(e.to_string()))
+        }
+        Err(err) => Err(PrepareError::Connect(err.to_string().trim().to_string())),
+    }
+}
+
+fn create_database(database_url: &str) -> Result<(), PrepareError> {
+    let mut url = url::Url::parse(database_url).map_err(|e| PrepareError::Create(e.to_string()))?;
+    let name = url.path().trim_start_matches('/').to_string();
+    url.set_path("/postgres");
+    let mut admin = PgConnection::establish(url.as_str())
+        .map_err(|e| PrepareError::Create(format!("cannot reach the maintenance database: {e}")))?;
+    let statement = format!("CREATE DATABASE {}", quote_ident(&name));
+    match diesel::sql_query(statement).execute(&mut admin) {
+        Ok(_) => {
+            log::info!("created database {name}");
+            Ok(())
+        }
+        // Another instance created it first.
+        Err(err) if err.to_string().contains("already exists") => Ok(()),
+        Err(err) => Err(PrepareError::Create(err.to_string())),
+    }
+}
+
+/// Quotes an SQL identifier.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Applies pending migrations and then runs `after` (e.g. admin bootstrap) while holding the
+/// start-up lock, so that concurrent instances never race on either.
+pub fn migrate_and_then<T>(
+    conn: &mut PgConnection,
+    after: impl FnOnce(&mut PgConnection) -> Result<T, PrepareError>,
+) -> Result<T, PrepareError> {
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})"))?;
+    let result = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|applied| {
+            for version in applied {
+                log::info!("applied migration {version}");
+            }
+        })
+        .map_err(|e| PrepareError::Migrate(e.to_string()))
+        .and_then(|()| after(conn));
+    conn.batch_execute(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})"))?;
+    result
+}
+
+/// Readiness: whether a connection can be had and every embedded migration is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    pub database: bool,
+    pub migrations: bool,
+}
+
+pub fn readiness(pool: &DbPool) -> Readiness {
+    match pool.get_timeout(Duration::from_secs(2)) {
+        Err(_) => Readiness {
+            database: false,
+            migrations: false,
+        },
+        Ok(mut conn) => Readiness {
+            database: true,
+            migrations: matches!(conn.has_pending_migration(MIGRATIONS), Ok(false)),
+        },
+    }
+}

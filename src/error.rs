@@ -1,0 +1,274 @@
+//! One error type for the whole service, answered as RFC 9457 problem details with a stable `code`.
+//!
+//! Database errors are mapped here in one place; a 500 is logged with its cause and answered
+//! without it.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying while the database is unavailable.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    /// The offending field, as a path into the request (`email`, `tiers[0].max_owned`, or a query
+    /// or path parameter name).
+    pub field: String,
+    /// Stable snake_case reason, e.g. `required`, `unknown_field`, `invalid_format`, `out_of_range`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details: every error this service answers has this shape.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:leadpool:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time.
+    pub detail: String,
+    /// Stable snake_case error code clients can rely on, e.g. `lead_already_claimed`.
+    pub code: String,
+    /// Field-level errors (present for `validation_failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// Everything that can go wrong in a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The body is not JSON at all (400 `malformed_body`).
+    #[error("{0}")]
+    MalformedBody(String),
+    /// Well-formed input that breaks the contract (422 `validation_failed`).
+    #[error("the request is not valid")]
+    Validation(Vec<FieldError>),
+    /// Missing or bad credentials (401).
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    /// Authenticated but not allowed (403 `forbidden`).
+    #[error("your role may not do this")]
+    Forbidden,
+    /// Not there, or not for this caller's eyes (404 `not_found`).
+    #[error("no such resource")]
+    NotFound,
+    /// Conflicts with the current state (409), with a specific code.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// A business rule refuses the request (422), with a specific code.
+    #[error("{detail}")]
+    Rule { code: &'static str, detail: String },
+    /// The body is larger than the configured limit (413).
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// The body is not JSON by its content type (415).
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    /// The database cannot be reached right now (503 with Retry-After).
+    #[error("the database is unavailable; retry shortly")]
+    Unavailable,
+    /// A bug or an unexpected failure (500); the cause is logged, never answered.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn validation(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        AppError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::MalformedBody(_) => "malformed_body",
+            AppError::Validation(_) => "validation_failed",
+            AppError::Unauthorized { code, .. } => code,
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict { code, .. } => code,
+            AppError::Rule { code, .. } => code,
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::Unavailable => "service_unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            AppError::MalformedBody(_) => "Malformed request body",
+            AppError::Validation(_) => "Validation failed",
+            AppError::Unauthorized { .. } => "Unauthorized",
+            AppError::Forbidden => "Forbidden",
+            AppError::NotFound => "Not found",
+            AppError::Conflict { .. } => "Conflict",
+            AppError::Rule { .. } => "Refused by a rule",
+            AppError::PayloadTooLarge { .. } => "Payload too large",
+            AppError::UnsupportedMediaType => "Unsupported media type",
+            AppError::Unavailable => "Service unavailable",
+            AppError::Internal(_) => "Internal server error",
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let detail = match self {
+            // Never leak the cause of a 500.
+            AppError::Internal(_) => "an unexpected error occurred; it has been logged".to_string(),
+            AppError::Validation(errors) if errors.len() == 1 => {
+                format!("{}: {}", errors[0].field, errors[0].message)
+            }
+            AppError::Validation(errors) => format!("{} fields are not valid", errors.len()),
+            other => other.to_string(),
+        };
+        Problem {
+            type_: format!("urn:leadpool:problem:{}", self.code()),
+            title: self.title().to_string(),
+            status: self.status_code().as_u16(),
+            detail,
+            code: self.code().to_string(),
+            errors: match self {
+                AppError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) | AppError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Internal(cause) => log::error!("internal error: {cause}"),
+            AppError::Unavailable => log::warn!("answering 503: database unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        ));
+        match self {
+            AppError::Unauthorized { .. } => {
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            AppError::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_vec(&self.to_problem()).unwrap_or_default();
+        response.body(body)
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => AppError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::Unavailable
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                // Services map the constraints they expect to specific codes; this is the fallback.
+                log::info!(
+                    "unmapped unique violation: {}",
+                    info.constraint_name().unwrap_or("?")
+                );
+                AppError::Conflict {
+                    code: "conflict",
+                    detail: "this conflicts with an existing record".into(),
+                }
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                AppError::Conflict {
+                    code: "concurrent_update",
+                    detail: "another request changed this at the same time; retry".into(),
+                }
+            }
+            other => AppError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        log::warn!("no database connection: {err}");
+        AppError::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(format!("blocking task failed: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_are_opaque() {
+        let problem = AppError::internal("relation \"users\" does not exist").to_problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("relation"));
+        assert_eq!(problem.code, "internal_error");
+    }
+
+    #[test]
+    fn validation_carries_field_errors() {
+        let problem =
+            AppError::validation("email", "invalid_format", "not an email address").to_problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.type_, "urn:leadpool:problem:validation_failed");
+        assert_eq!(problem.errors.unwrap()[0].field, "email");
+    }
+}

@@ -1,0 +1,107 @@
+//! leadpool: a shared lead pool (公海) for sales teams.
+//!
+//! This crate builds the whole HTTP application; `main.rs` only reads settings, prepares the
+//! database and serves it, and the integration tests drive the very same app.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod repo;
+pub mod request_id;
+pub mod routes;
+pub mod service;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::{App, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::tokens::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::DbPool;
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<TokenKeys>,
+}
+
+impl AppState {
+    pub fn new(config: Config, pool: DbPool, clock: Arc<dyn Clock>) -> Self {
+        let tokens = TokenKeys::new(
+            config.jwt_secret.expose().as_bytes(),
+            config.access_token_ttl,
+            config.refresh_token_ttl,
+        );
+        Self {
+            pool,
+            config: Arc::new(config),
+            clock,
+            tokens: Arc::new(tokens),
+        }
+    }
+}
+
+/// Registers every documented route on a utoipa-aware app: the API under `/api/v1` and the
+/// operational endpoints at the root.
+fn register<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(openapi::base())
+        .configure(routes::ops::configure)
+        .service(utoipa_actix_web::scope("/api/v1").configure(routes::configure_api))
+}
+
+/// The OpenAPI document, exactly as `/openapi.json` serves it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    register(App::new().into_utoipa_app()).split_for_parts().1
+}
+
+/// The complete application: routes, documentation, extractor error handlers and middleware.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = register(
+        App::new()
+            .into_utoipa_app()
+            .app_data(web::Data::new(state))
+            .app_data(web::JsonConfig::default().error_handler(routes::extract::json_config_error))
+            .app_data(
+                web::QueryConfig::default().error_handler(routes::extract::query_config_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(routes::extract::path_config_error)),
+    )
+    .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(routes::ops::no_such_route))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "no-referrer")),
+        )
+        .wrap(from_fn(request_id::assign))
+        .wrap(Logger::new(r#"%{x-request-id}o %a "%r" %s %b %Dms"#))
+}

@@ -1,0 +1,133 @@
+//! Start-up only: settings, logging, database preparation, then serve (or print the OpenAPI
+//! document with `leadpool openapi`).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use actix_web::HttpServer;
+use leadpool::clock::{Clock, SystemClock};
+use leadpool::config::Config;
+use leadpool::domain::email::Email;
+use leadpool::{AppState, auth, build_app, db, service};
+
+const USAGE: &str = "usage: leadpool [serve|openapi]\n  serve    run the HTTP service (default)\n  openapi  print the OpenAPI document to stdout";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["serve"] => serve(),
+        ["openapi"] => match serde_json::to_string_pretty(&leadpool::openapi_document()) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("leadpool: cannot render the OpenAPI document: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["-h" | "--help" | "help"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve() -> ExitCode {
+    if let Err(e) = dotenvy::dotenv() {
+        if !e.not_found() {
+            eprintln!("leadpool: cannot read .env: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("leadpool: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if config.jwt_secret_generated {
+        log::warn!(
+            "LEADPOOL_JWT_SECRET is not set: using a random secret for this process only. \
+             Every token will stop working when the service restarts, and several instances \
+             will not accept each other's tokens. Set LEADPOOL_JWT_SECRET (32+ bytes) in production."
+        );
+    }
+
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    log::info!("preparing database {}", config.database_url_redacted());
+    if let Err(e) = prepare_database(&config, clock.as_ref()) {
+        eprintln!("leadpool: {e}");
+        return ExitCode::FAILURE;
+    }
+
+    let pool = db::build_pool(
+        config.database_url.expose(),
+        config.db_pool_size,
+        config.db_timeout,
+    );
+    let bind = config.bind;
+    let state = AppState::new(config, pool, clock);
+    let result = actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || build_app(state.clone()))
+            .shutdown_timeout(10)
+            .bind(bind)?;
+        for addr in server.addrs() {
+            log::info!("leadpool listening on http://{addr} (API docs at http://{addr}/docs/)");
+        }
+        // actix-web stops gracefully on SIGTERM and SIGINT: it stops accepting, lets requests in
+        // flight finish (up to the shutdown timeout), then returns.
+        server.run().await
+    });
+    match result {
+        Ok(()) => {
+            log::info!("leadpool stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("leadpool: cannot serve on {bind}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Creates the database if needed, applies migrations and creates the first admin, holding the
+/// start-up lock so several instances starting together take turns.
+fn prepare_database(config: &Config, clock: &dyn Clock) -> Result<(), String> {
+    let mut conn =
+        db::connect_or_create(config.database_url.expose()).map_err(|e| e.to_string())?;
+    let admin = config.admin.clone();
+    let now = clock.now();
+    db::migrate_and_then(&mut conn, |conn| {
+        let Some(admin) = admin else {
+            return Ok(());
+        };
+        let email = Email::parse(&admin.email)
+            .map_err(|_| db::PrepareError::Migrate("LEADPOOL_ADMIN_EMAIL is not valid".into()))?;
+        let hash = auth::password::hash(admin.password.expose())
+            .map_err(|e| db::PrepareError::Migrate(e.to_string()))?;
+        match service::users::bootstrap_admin(conn, email.clone(), hash, now) {
+            Ok(true) => log::info!("created the first admin, {email}"),
+            Ok(false) => log::info!("users exist; LEADPOOL_ADMIN_EMAIL is not used"),
+            Err(e) => {
+                return Err(db::PrepareError::Migrate(format!(
+                    "cannot create the first admin: {e}"
+                )));
+            }
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,69 @@
+//! The OpenAPI 3.1 document's frame: info, servers, tags and the bearer security scheme. Paths and
+//! schemas come from the handlers themselves (registered through utoipa-actix-web).
+
+use utoipa::Modify;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{InfoBuilder, LicenseBuilder, ServerBuilder};
+
+/// Name of the bearer security scheme referenced by operations.
+pub const BEARER: &str = "bearer";
+
+#[derive(OpenApi)]
+#[openapi(
+    modifiers(&Frame),
+    tags(
+        (name = "auth", description = "Signing in, refreshing and signing out; the caller's own profile."),
+        (name = "users", description = "People who sign in: admins, managers and salespeople."),
+        (name = "teams", description = "Teams of salespeople and their managers."),
+        (name = "ops", description = "Liveness and readiness for load balancers and orchestrators."),
+    )
+)]
+struct ApiDoc;
+
+struct Frame;
+
+impl Modify for Frame {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        api.info = InfoBuilder::new()
+            .title("leadpool API")
+            .version(env!("CARGO_PKG_VERSION"))
+            .description(Some(
+                "HTTP API of leadpool, a shared lead pool (公海) for sales teams.\n\n\
+                 Authenticate with `POST /api/v1/auth/login` and send the access token as \
+                 `Authorization: Bearer <token>`. Every error is `application/problem+json` \
+                 (RFC 9457) with a stable `code`; validation errors list each field in `errors`.",
+            ))
+            .license(Some(
+                LicenseBuilder::new()
+                    .name("Apache-2.0")
+                    .identifier(Some("Apache-2.0"))
+                    .build(),
+            ))
+            .build();
+        api.servers = Some(vec![
+            ServerBuilder::new()
+                .url("/")
+                .description(Some("this server"))
+                .build(),
+        ]);
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from /api/v1/auth/login or /api/v1/auth/refresh.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The frame every route is added to.
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

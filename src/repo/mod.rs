@@ -1,0 +1,27 @@
+//! SQL, one file per resource. Functions take a connection and return rows; no HTTP, no rules.
+
+pub mod refresh_tokens;
+pub mod teams;
+pub mod users;
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside an ILIKE pattern.
+pub fn like_pattern(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    escaped.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_pattern_is_literal() {
+        assert_eq!(super::like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}

@@ -1,0 +1,124 @@
+//! Users.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::models::{NewUser, User, UserChanges};
+use crate::db::schema::{teams, users};
+
+/// Which users a listing returns.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    /// Only members of teams this manager manages (plus the manager).
+    pub managed_by: Option<Uuid>,
+    pub role: Option<String>,
+    pub team_id: Option<Uuid>,
+    pub active: Option<bool>,
+    /// Case-insensitive substring of name or email.
+    pub q: Option<String>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewUser) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// True when `user_id` is `manager_id` or a member of a team that `manager_id` manages.
+pub fn is_managed_by(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    manager_id: Uuid,
+) -> QueryResult<bool> {
+    if user_id == manager_id {
+        return Ok(true);
+    }
+    let managed_teams = teams::table
+        .filter(teams::manager_id.eq(manager_id))
+        .select(teams::id.nullable());
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::id.eq(user_id))
+            .filter(users::team_id.eq_any(managed_teams)),
+    ))
+    .get_result(conn)
+}
+
+/// Up to `limit` users after `after` (by id), matching `filter`.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &UserFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let mut query = users::table.select(User::as_select()).into_boxed();
+    if let Some(manager_id) = filter.managed_by {
+        let managed_teams = teams::table
+            .filter(teams::manager_id.eq(manager_id))
+            .select(teams::id.nullable());
+        query = query.filter(
+            users::team_id
+                .eq_any(managed_teams)
+                .or(users::id.eq(manager_id)),
+        );
+    }
+    if let Some(role) = &filter.role {
+        query = query.filter(users::role.eq(role.clone()));
+    }
+    if let Some(team_id) = filter.team_id {
+        query = query.filter(users::team_id.eq(team_id));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    if let Some(q) = &filter.q {
+        let pattern = super::like_pattern(q);
+        query = query.filter(
+            users::name
+                .ilike(pattern.clone())
+                .or(users::email.ilike(pattern)),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after));
+    }
+    query.order(users::id.asc()).limit(limit).load(conn)
+}
+
+pub fn update(conn: &mut PgConnection, id: Uuid, changes: &UserChanges) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+/// Active admins other than `except`.
+pub fn count_other_active_admins(conn: &mut PgConnection, except: Uuid) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,235 @@
+//! `/auth/*` and `/me`.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::domain::leave::on_leave;
+use crate::domain::role::Role;
+use crate::error::{AppError, Problem};
+use crate::routes::extract::JsonBody;
+use crate::service::auth::{RefreshOutcome, TokenPair};
+use crate::service::{self, stored_role};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login)
+        .service(refresh)
+        .service(logout)
+        .service(me);
+}
+
+/// Email and password.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin@example.com", max_length = 254)]
+    #[validate(length(max = 254))]
+    pub email: String,
+    #[schema(example = "change-me-please", max_length = 128)]
+    #[validate(length(max = 128))]
+    pub password: String,
+}
+
+/// A short-lived access token and the refresh token that renews it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// JWT to send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Opaque; works once at `/auth/refresh`.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: i64,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(pair: TokenPair) -> Self {
+        Self {
+            access_token: pair.access_token,
+            refresh_token: pair.refresh_token,
+            token_type: "Bearer".into(),
+            expires_in: pair.access_expires_in,
+            refresh_expires_in: pair.refresh_expires_in,
+        }
+    }
+}
+
+/// A refresh token.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 512))]
+    #[schema(min_length = 1, max_length = 512)]
+    pub refresh_token: String,
+}
+
+/// Signs in: answers an access token and a refresh token.
+///
+/// A wrong email and a wrong password give the same answer (401 `invalid_credentials`); a
+/// deactivated account answers 401 `account_disabled`.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials` or `account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body has the wrong shape (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+async fn login(
+    state: web::Data<AppState>,
+    body: JsonBody<LoginRequest>,
+) -> Result<web::Json<TokenResponse>, AppError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let now = state.clock.now();
+    let tokens = state.tokens.clone();
+    let pair = db::transaction(&state.pool, move |conn| {
+        service::auth::login(conn, &tokens, &email, &password, now)
+    })
+    .await?;
+    Ok(web::Json(pair.into()))
+}
+
+/// Exchanges a refresh token for a new pair.
+///
+/// Each refresh token works once. Presenting one that was already used signs out every session of
+/// its family (401 `refresh_token_reused`): a copy of it is in someone else's hands. Refreshing
+/// picks up role changes; a deactivated user is refused (401 `account_disabled`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_refresh_token`, `refresh_token_reused` or `account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body has the wrong shape (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+async fn refresh(
+    state: web::Data<AppState>,
+    body: JsonBody<RefreshRequest>,
+) -> Result<web::Json<TokenResponse>, AppError> {
+    let token = body.into_inner().refresh_token;
+    let now = state.clock.now();
+    let tokens = state.tokens.clone();
+    let outcome = db::transaction(&state.pool, move |conn| {
+        service::auth::refresh(conn, &tokens, &token, now)
+    })
+    .await?;
+    match outcome {
+        RefreshOutcome::Renewed(pair) => Ok(web::Json(pair.into())),
+        RefreshOutcome::Refused(err) => Err(err),
+    }
+}
+
+/// Signs out: revokes the given refresh token and every token refreshed from the same sign-in.
+///
+/// Answers 204 whether or not the token was known. Access tokens already issued stay valid until
+/// they expire (at most `LEADPOOL_ACCESS_TOKEN_TTL_SECS`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body has the wrong shape (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+async fn logout(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let token = body.into_inner().refresh_token;
+    let now = state.clock.now();
+    db::transaction(&state.pool, move |conn| {
+        service::auth::logout(conn, user.id, &token, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's team, by id and name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// The signed-in person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub team: Option<TeamRef>,
+    /// Capability tier (1 is the first tier), when one is set.
+    pub tier: Option<i32>,
+    pub active: bool,
+    pub on_leave_from: Option<DateTime<Utc>>,
+    pub on_leave_until: Option<DateTime<Utc>>,
+    /// Whether the caller is on leave right now.
+    pub on_leave: bool,
+}
+
+/// The caller: who they are, their role, team and tier.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = MeResponse),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<MeResponse>, AppError> {
+    let now = state.clock.now();
+    let (me, team) = db::transaction(&state.pool, move |conn| {
+        service::users::profile(conn, user.id)
+    })
+    .await?;
+    let on_leave = on_leave(me.on_leave_from, me.on_leave_until, now);
+    Ok(web::Json(MeResponse {
+        id: me.id,
+        role: stored_role(&me.role)?,
+        name: me.name,
+        email: me.email,
+        team: team.map(|t| TeamRef {
+            id: t.id,
+            name: t.name,
+        }),
+        tier: me.tier,
+        active: me.active,
+        on_leave_from: me.on_leave_from,
+        on_leave_until: me.on_leave_until,
+        on_leave,
+    }))
+}

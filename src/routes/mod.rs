@@ -1,0 +1,73 @@
+//! HTTP routes, one file per resource: extract → validate → one service call in one transaction →
+//! response DTO. Handlers are registered through utoipa-actix-web, so routing and the OpenAPI
+//! document come from the same place.
+
+pub mod auth;
+pub mod extract;
+pub mod ops;
+pub mod teams;
+pub mod users;
+
+use serde::Serialize;
+
+use validator::ValidationError;
+
+use crate::domain::email::Email;
+use crate::domain::password::check_policy;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Routes under `/api/v1`.
+pub fn configure_api(cfg: &mut ServiceConfig) {
+    auth::configure(cfg);
+    users::configure(cfg);
+    teams::configure(cfg);
+}
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Deserialises a field that may be absent (leave alone), `null` (clear) or a value (set) into
+/// `Option<Option<T>>`: use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+// Custom `validator` checks, so that every field error of a body is reported in one answer.
+
+fn invalid(
+    code: &'static str,
+    message: impl Into<std::borrow::Cow<'static, str>>,
+) -> ValidationError {
+    ValidationError::new(code).with_message(message.into())
+}
+
+/// A text that must have something besides white space.
+pub fn non_blank(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        Err(invalid("blank", "must not be empty or only white space"))
+    } else {
+        Ok(())
+    }
+}
+
+/// An email address (see [`Email::parse`]).
+pub fn email_address(text: &str) -> Result<(), ValidationError> {
+    Email::parse(text)
+        .map(|_| ())
+        .map_err(|_| invalid("invalid_format", "is not a valid email address"))
+}
+
+/// A new password that meets the policy.
+pub fn password_policy(text: &str) -> Result<(), ValidationError> {
+    check_policy(text).map_err(|message| invalid("weak_password", message))
+}

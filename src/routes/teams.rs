@@ -1,0 +1,216 @@
+//! `/teams`: teams of salespeople and their managers (admin).
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::Page;
+use super::extract::{JsonBody, QueryParams};
+use super::users::page_params;
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db::{self, models::Team};
+use crate::error::{AppError, Problem};
+use crate::service;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_teams)
+        .service(create_team)
+        .service(get_team)
+        .service(update_team);
+}
+
+/// A team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamResponse {
+    pub id: Uuid,
+    /// Unique regardless of case.
+    pub name: String,
+    /// The manager who approves the team's requests and reads its reports.
+    pub manager_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Team> for TeamResponse {
+    fn from(team: Team) -> Self {
+        Self {
+            id: team.id,
+            name: team.name,
+            manager_id: team.manager_id,
+            created_at: team.created_at,
+            updated_at: team.updated_at,
+        }
+    }
+}
+
+/// A new team.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeamRequest {
+    #[validate(length(min = 1, max = 200), custom(function = "super::non_blank"))]
+    #[schema(min_length = 1, max_length = 200, example = "East China")]
+    pub name: String,
+    /// An active user whose role is manager or admin.
+    pub manager_id: Option<Uuid>,
+}
+
+/// Changes to a team. Absent fields stay as they are; `manager_id: null` removes the manager.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeamRequest {
+    #[validate(length(min = 1, max = 200), custom(function = "super::non_blank"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub manager_id: Option<Option<Uuid>>,
+}
+
+/// Paging for the team list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTeamsQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists teams (admin).
+#[utoipa::path(
+    tag = "teams",
+    params(ListTeamsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of teams, oldest first", body = Page<TeamResponse>),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins manage teams", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad `limit` or `cursor` (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/teams")]
+async fn list_teams(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<ListTeamsQuery>,
+) -> Result<web::Json<Page<TeamResponse>>, AppError> {
+    user.require_admin()?;
+    let query = query.into_inner();
+    let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
+    let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
+        service::teams::list(conn, cursor, limit)
+    })
+    .await?;
+    Ok(web::Json(Page {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Creates a team (admin).
+#[utoipa::path(
+    tag = "teams",
+    request_body = CreateTeamRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = TeamResponse, headers(("Location" = String, description = "The new team's URL"))),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins manage teams", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (e.g. `invalid_manager`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/teams")]
+async fn create_team(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateTeamRequest>,
+) -> Result<HttpResponse, AppError> {
+    user.require_admin()?;
+    let req = body.into_inner();
+    let now = state.clock.now();
+    let name = req.name.trim().to_string();
+    let team = db::transaction(&state.pool, move |conn| {
+        service::teams::create(conn, name, req.manager_id, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/teams/{}", team.id)))
+        .json(TeamResponse::from(team)))
+}
+
+/// One team (admin).
+#[utoipa::path(
+    tag = "teams",
+    params(("id" = Uuid, Path, description = "Team id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The team", body = TeamResponse),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins manage teams", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/teams/{id}")]
+async fn get_team(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TeamResponse>, AppError> {
+    user.require_admin()?;
+    let id = id.into_inner();
+    let team = db::transaction(&state.pool, move |conn| service::teams::get(conn, id)).await?;
+    Ok(web::Json(team.into()))
+}
+
+/// Renames a team or changes its manager (admin).
+#[utoipa::path(
+    tag = "teams",
+    params(("id" = Uuid, Path, description = "Team id")),
+    request_body = UpdateTeamRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed team", body = TeamResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins manage teams", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (e.g. `invalid_manager`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/teams/{id}")]
+async fn update_team(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateTeamRequest>,
+) -> Result<web::Json<TeamResponse>, AppError> {
+    user.require_admin()?;
+    let id = id.into_inner();
+    let req = body.into_inner();
+    let now = state.clock.now();
+    let name = req.name.map(|n| n.trim().to_string());
+    let team = db::transaction(&state.pool, move |conn| {
+        service::teams::update(conn, id, name, req.manager_id, now)
+    })
+    .await?;
+    Ok(web::Json(team.into()))
+}

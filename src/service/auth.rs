@@ -1,0 +1,153 @@
+//! Signing in and out, and rotating refresh tokens.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::password;
+use crate::auth::tokens::{TokenKeys, hash_refresh_token, new_refresh_token};
+use crate::db::models::{RefreshToken, User};
+use crate::domain::email::Email;
+use crate::error::AppError;
+use crate::repo;
+
+/// A fresh access token and the refresh token that renews it.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub access_expires_in: i64,
+    pub refresh_expires_in: i64,
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::Unauthorized {
+        code: "invalid_credentials",
+        detail: "the email or password is wrong".into(),
+    }
+}
+
+fn account_disabled() -> AppError {
+    AppError::Unauthorized {
+        code: "account_disabled",
+        detail: "this account is deactivated".into(),
+    }
+}
+
+/// Checks email and password and starts a new token family.
+pub fn login(
+    conn: &mut PgConnection,
+    keys: &TokenKeys,
+    email: &str,
+    password_text: &str,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let user = match Email::parse(email) {
+        Ok(email) => repo::users::find_by_email(conn, email.as_str())?,
+        Err(_) => None,
+    };
+    let Some(user) = user else {
+        password::verify_against_dummy(password_text);
+        return Err(invalid_credentials());
+    };
+    if !password::verify(password_text, &user.password_hash) {
+        return Err(invalid_credentials());
+    }
+    if !user.active {
+        return Err(account_disabled());
+    }
+    issue_pair(conn, keys, &user, Uuid::now_v7(), now)
+}
+
+/// What a refresh attempt came to. Rejections that revoke tokens are outcomes, not errors, so that
+/// the revocation commits before the client is refused.
+#[derive(Debug)]
+pub enum RefreshOutcome {
+    Renewed(TokenPair),
+    Refused(AppError),
+}
+
+/// Spends a refresh token and issues the next pair of its family. Presenting a token that was
+/// already spent revokes the whole family: someone else holds a copy.
+pub fn refresh(
+    conn: &mut PgConnection,
+    keys: &TokenKeys,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<RefreshOutcome, AppError> {
+    let hash = hash_refresh_token(token);
+    let Some(spent) = repo::refresh_tokens::spend(conn, &hash, now)? else {
+        let refused = match repo::refresh_tokens::find_by_hash(conn, &hash)? {
+            Some(known) if known.used_at.is_some() && known.revoked_at.is_none() => {
+                repo::refresh_tokens::revoke_family(conn, known.family_id, now)?;
+                log::warn!(
+                    "refresh token reuse for user {}: token family {} revoked",
+                    known.user_id,
+                    known.family_id
+                );
+                AppError::Unauthorized {
+                    code: "refresh_token_reused",
+                    detail: "this refresh token was already used; every session it belonged to is now signed out".into(),
+                }
+            }
+            _ => AppError::Unauthorized {
+                code: "invalid_refresh_token",
+                detail: "the refresh token is unknown, expired or revoked".into(),
+            },
+        };
+        return Ok(RefreshOutcome::Refused(refused));
+    };
+    let user = repo::users::find(conn, spent.user_id)?.ok_or(AppError::NotFound)?;
+    if !user.active {
+        repo::refresh_tokens::revoke_family(conn, spent.family_id, now)?;
+        return Ok(RefreshOutcome::Refused(account_disabled()));
+    }
+    issue_pair(conn, keys, &user, spent.family_id, now).map(RefreshOutcome::Renewed)
+}
+
+/// Revokes the family of `token` if it belongs to `user_id`. Unknown tokens are ignored, so the
+/// answer never tells whether a token exists.
+pub fn logout(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if let Some(known) = repo::refresh_tokens::find_by_hash(conn, &hash_refresh_token(token))? {
+        if known.user_id == user_id {
+            repo::refresh_tokens::revoke_family(conn, known.family_id, now)?;
+        }
+    }
+    Ok(())
+}
+
+fn issue_pair(
+    conn: &mut PgConnection,
+    keys: &TokenKeys,
+    user: &User,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let role = super::stored_role(&user.role)?;
+    let access_token = keys.issue_access(user.id, role, now)?;
+    let (refresh_token, token_hash) = new_refresh_token();
+    repo::refresh_tokens::insert(
+        conn,
+        &RefreshToken {
+            id: Uuid::now_v7(),
+            family_id,
+            user_id: user.id,
+            token_hash,
+            issued_at: now,
+            expires_at: now + keys.refresh_ttl,
+            used_at: None,
+            revoked_at: None,
+        },
+    )?;
+    Ok(TokenPair {
+        access_token,
+        refresh_token,
+        access_expires_in: keys.access_ttl.num_seconds(),
+        refresh_expires_in: keys.refresh_ttl.num_seconds(),
+    })
+}

@@ -1,0 +1,15 @@
+//! Use cases, one file per resource. Each function runs inside the caller's transaction, takes
+//! parsed inputs and `now`, enforces the rules, and returns rows; services never know actix.
+
+pub mod auth;
+pub mod teams;
+pub mod users;
+
+use crate::domain::role::Role;
+use crate::error::AppError;
+
+/// Reads a role stored in the database; an unknown value is a bug, not a client error.
+pub fn stored_role(text: &str) -> Result<Role, AppError> {
+    text.parse()
+        .map_err(|_| AppError::internal(format!("unknown role {text:?} in the database")))
+}

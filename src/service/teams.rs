@@ -1,0 +1,95 @@
+//! Teams and their managers.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use uuid::Uuid;
+
+use crate::db::models::{Team, TeamChanges};
+use crate::domain::page::{Cursor, Limit, next_cursor};
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::repo;
+
+fn map_unique(err: DieselError) -> AppError {
+    match &err {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some("teams_name_key") =>
+        {
+            AppError::Conflict {
+                code: "team_name_taken",
+                detail: "another team already has this name".into(),
+            }
+        }
+        _ => err.into(),
+    }
+}
+
+/// A manager must be an active manager or admin.
+fn check_manager(conn: &mut PgConnection, manager_id: Option<Uuid>) -> Result<(), AppError> {
+    let Some(manager_id) = manager_id else {
+        return Ok(());
+    };
+    let ok = repo::users::find(conn, manager_id)?.is_some_and(|user| {
+        user.active && (user.role == Role::Manager.as_str() || user.role == Role::Admin.as_str())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::validation(
+            "manager_id",
+            "invalid_manager",
+            "must be the id of an active user whose role is manager or admin",
+        ))
+    }
+}
+
+pub fn create(
+    conn: &mut PgConnection,
+    name: String,
+    manager_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Team, AppError> {
+    check_manager(conn, manager_id)?;
+    let team = Team {
+        id: Uuid::now_v7(),
+        name,
+        manager_id,
+        created_at: now,
+        updated_at: now,
+    };
+    repo::teams::insert(conn, &team).map_err(map_unique)
+}
+
+pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<Team, AppError> {
+    repo::teams::find(conn, id)?.ok_or(AppError::NotFound)
+}
+
+pub fn list(
+    conn: &mut PgConnection,
+    cursor: Option<Cursor>,
+    limit: Limit,
+) -> Result<(Vec<Team>, Option<String>), AppError> {
+    let mut rows = repo::teams::list(conn, cursor.map(|c| c.0), limit.get() + 1)?;
+    let next = next_cursor(&mut rows, limit, |t| t.id);
+    Ok((rows, next))
+}
+
+pub fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    name: Option<String>,
+    manager_id: Option<Option<Uuid>>,
+    now: DateTime<Utc>,
+) -> Result<Team, AppError> {
+    repo::teams::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if let Some(manager_id) = manager_id {
+        check_manager(conn, manager_id)?;
+    }
+    let changes = TeamChanges {
+        name,
+        manager_id,
+        updated_at: Some(now),
+    };
+    repo::teams::update(conn, id, &changes).map_err(map_unique)
+}

@@ -1,0 +1,433 @@
+//! The test harness: every test gets its own database, cloned from a migrated template, and the
+//! real app served on 127.0.0.1:0, driven over HTTP.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::MigrationHarness;
+use leadpool::clock::{Clock, TestClock};
+use leadpool::config::Config;
+use leadpool::db::{self, DbPool, quote_ident};
+use leadpool::domain::email::Email;
+use leadpool::{AppState, build_app, service};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The JWT secret of every test app, so tests can forge tokens.
+pub const JWT_SECRET: &str = "test-only-secret-that-is-long-enough-0123456789";
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The server-level connection tests use to create and drop their databases.
+pub fn server_url() -> String {
+    std::env::var("LEADPOOL_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// `server_url` with another database name.
+pub fn database_url(name: &str) -> String {
+    let mut url = url::Url::parse(&server_url()).expect("LEADPOOL_TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+fn server() -> PgConnection {
+    PgConnection::establish(&server_url()).unwrap_or_else(|e| {
+        panic!(
+            "cannot reach Postgres at {} ({e}); start it (scripts/test does) or set LEADPOOL_TEST_DATABASE_URL",
+            server_url()
+        )
+    })
+}
+
+/// The template's name depends on the migrations, so a changed migration gets a fresh template.
+fn template_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let mut hasher = Sha256::new();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<_> = walk(&dir);
+        files.sort();
+        for file in files {
+            hasher.update(file.to_string_lossy().as_bytes());
+            hasher.update(std::fs::read(&file).expect("read migration"));
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        let name = format!("lp_tmpl_{hex}");
+        ensure_template(&name);
+        name
+    })
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)
+        .expect("read migrations dir")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Creates the migrated template once, even with several test processes starting together:
+/// built under another name, then renamed, while holding an advisory lock.
+fn ensure_template(name: &str) {
+    let mut conn = server();
+    conn.batch_execute("SELECT pg_advisory_lock(7236814917)")
+        .expect("lock");
+    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+    )))
+    .get_result(&mut conn)
+    .expect("query pg_database");
+    if !exists {
+        let building = format!("{name}_building");
+        conn.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(&building)
+        ))
+        .expect("drop stale template");
+        conn.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&building)))
+            .expect("create template");
+        {
+            let mut template =
+                PgConnection::establish(&database_url(&building)).expect("connect template");
+            template
+                .run_pending_migrations(db::MIGRATIONS)
+                .expect("migrate template");
+        }
+        conn.batch_execute(&format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            quote_ident(&building),
+            quote_ident(name)
+        ))
+        .expect("rename template");
+    }
+    conn.batch_execute("SELECT pg_advisory_unlock(7236814917)")
+        .expect("unlock");
+}
+
+/// A database of one test's own, dropped when the test ends (pass or fail).
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let template = template_name();
+        let name = format!("lp_test_{}", Uuid::now_v7().simple());
+        server()
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                quote_ident(&name),
+                quote_ident(template)
+            ))
+            .expect("clone template");
+        let url = database_url(&name);
+        Self { name, url }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&server_url()) {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&self.name)
+            ));
+        }
+    }
+}
+
+/// One password hash shared by every test user (argon2 is deliberately slow).
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| leadpool::auth::password::hash(PASSWORD).expect("hash"))
+        .clone()
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    let vars: HashMap<String, String> = [
+        ("DATABASE_URL", database_url),
+        ("LEADPOOL_JWT_SECRET", JWT_SECRET),
+        ("LEADPOOL_BIND", "127.0.0.1:0"),
+        ("LEADPOOL_DB_POOL_SIZE", "8"),
+        ("LEADPOOL_MAX_BODY_BYTES", "65536"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Config::from_vars(&vars).expect("test config")
+}
+
+/// A response, read completely.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    /// Asserts a problem+json answer with this status and code, and returns the body.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let body = self.json();
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["status"], status);
+        assert_eq!(body["type"], format!("urn:leadpool:problem:{code}"));
+        assert!(
+            body["title"].is_string() && body["detail"].is_string(),
+            "{body}"
+        );
+        body
+    }
+
+    /// Asserts the status and returns the JSON body.
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self.json()
+    }
+}
+
+/// A signed-in test user.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+/// The real app on 127.0.0.1:0 with its own database and a movable clock.
+pub struct TestApp {
+    pub base: String,
+    pub clock: Arc<TestClock>,
+    pub pool: DbPool,
+    _db: TestDb,
+    pub admin: TestUser,
+    client: awc::Client,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let _ = env_logger::builder().is_test(true).try_init();
+        let db = actix_web::rt::task::spawn_blocking(TestDb::new)
+            .await
+            .expect("create db");
+        let config = test_config(&db.url);
+        let clock = Arc::new(TestClock::new());
+        let pool = db::build_pool(&db.url, config.db_pool_size, config.db_timeout);
+        let state = AppState::new(config, pool.clone(), clock.clone());
+        let server = HttpServer::new(move || build_app(state.clone()))
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .expect("bind");
+        let addr = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+
+        let (bootstrap_pool, now) = (pool.clone(), clock.now());
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = bootstrap_pool.get().expect("conn");
+            service::users::bootstrap_admin(
+                &mut conn,
+                Email::parse(ADMIN_EMAIL).unwrap(),
+                password_hash(),
+                now,
+            )
+            .expect("bootstrap admin")
+        })
+        .await
+        .expect("bootstrap");
+
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish();
+        let mut app = TestApp {
+            base: format!("http://{addr}"),
+            clock,
+            pool,
+            _db: db,
+            admin: TestUser {
+                id: Uuid::nil(),
+                email: ADMIN_EMAIL.into(),
+                token: String::new(),
+                refresh_token: String::new(),
+            },
+            client,
+            server: handle,
+        };
+        app.admin = app.login(ADMIN_EMAIL, PASSWORD).await;
+        app
+    }
+
+    /// Sends a request with optional bearer token, extra headers and raw body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Response {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let mut res = match body {
+            Some(body) => req.send_body(body).await,
+            None => req.send().await,
+        }
+        .expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = res
+            .body()
+            .limit(64 << 20)
+            .await
+            .expect("read body")
+            .to_vec();
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send("GET", path, Some(token), &[], None).await
+    }
+
+    pub async fn json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        self.send(
+            method,
+            path,
+            token,
+            &[("Content-Type", "application/json")],
+            Some(serde_json::to_vec(body).unwrap()),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.json("POST", path, Some(token), body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.json("PATCH", path, Some(token), body).await
+    }
+
+    /// Signs in and returns the user with fresh tokens.
+    pub async fn login(&self, email: &str, password: &str) -> TestUser {
+        let res = self
+            .json(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        let tokens = res.ok(200);
+        let token = tokens["access_token"].as_str().unwrap().to_string();
+        let me = self.get("/api/v1/me", &token).await.ok(200);
+        TestUser {
+            id: me["id"].as_str().unwrap().parse().unwrap(),
+            email: email.to_string(),
+            token,
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Creates a user through the API (as the admin) and signs them in.
+    pub async fn user(&self, role: &str, team_id: Option<Uuid>) -> TestUser {
+        let email = format!("{role}-{}@example.com", Uuid::now_v7().simple());
+        let res = self
+            .post(
+                "/api/v1/users",
+                &self.admin.token,
+                &json!({"name": format!("Test {role}"), "email": email, "role": role, "team_id": team_id, "password": PASSWORD}),
+            )
+            .await;
+        res.ok(201);
+        self.login(&email, PASSWORD).await
+    }
+
+    /// Creates a team (as the admin).
+    pub async fn team(&self, name: &str, manager_id: Option<Uuid>) -> Uuid {
+        let res = self
+            .post(
+                "/api/v1/teams",
+                &self.admin.token,
+                &json!({"name": name, "manager_id": manager_id}),
+            )
+            .await;
+        res.ok(201)["id"].as_str().unwrap().parse().unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the database is dropped (with FORCE) right after.
+        drop(self.server.stop(false));
+    }
+}

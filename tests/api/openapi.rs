@@ -1,0 +1,99 @@
+//! The OpenAPI document: served = committed, and complete enough for client generators.
+
+use serde_json::Value;
+
+use crate::common::TestApp;
+
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+
+#[actix_web::test]
+async fn served_document_matches_the_committed_file() {
+    let app = TestApp::spawn().await;
+    let res = app.send("GET", "/openapi.json", None, &[], None).await;
+    let served = res.ok(200);
+    if std::env::var_os("LEADPOOL_UPDATE_OPENAPI").is_some() {
+        std::fs::write(
+            COMMITTED,
+            serde_json::to_string_pretty(&served).unwrap() + "\n",
+        )
+        .unwrap();
+    }
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(COMMITTED).expect("openapi/openapi.json exists"),
+    )
+    .expect("openapi/openapi.json is JSON");
+    assert!(
+        served == committed,
+        "openapi/openapi.json is stale: regenerate it with `cargo run -q -- openapi > openapi/openapi.json` and commit it"
+    );
+}
+
+#[test]
+fn the_cli_prints_the_same_document() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leadpool"))
+        .arg("openapi")
+        .output()
+        .expect("run leadpool openapi");
+    assert!(out.status.success());
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(
+        printed,
+        serde_json::to_value(leadpool::openapi_document()).unwrap()
+    );
+}
+
+#[test]
+fn every_operation_is_documented_for_clients() {
+    let doc = serde_json::to_value(leadpool::openapi_document()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let mut operation_ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name}: summary"
+            );
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{name}: tags"
+            );
+            assert!(
+                operation_ids.insert(op["operationId"].as_str().expect("operationId").to_string()),
+                "{name}: unique operationId"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{name} {status}: description"
+                );
+                if status.starts_with('4') || status.starts_with('5') && path.starts_with("/api") {
+                    assert!(
+                        response["content"]["application/problem+json"].is_object(),
+                        "{name} {status}: problem+json"
+                    );
+                }
+            }
+            if path.starts_with("/api/v1")
+                && path != "/api/v1/auth/login"
+                && path != "/api/v1/auth/refresh"
+            {
+                assert_eq!(
+                    op["security"][0]["bearer"],
+                    serde_json::json!([]),
+                    "{name}: bearer security"
+                );
+                assert!(responses.contains_key("401"), "{name}: documents 401");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{name}: documents {status}");
+                }
+            }
+        }
+    }
+}
