@@ -81,6 +81,7 @@ pub struct RefreshRequest {
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
+    security(()),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
@@ -114,6 +115,7 @@ async fn login(
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
+    security(()),
     responses(
         (status = 200, description = "A new token pair", body = TokenResponse),
         (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),

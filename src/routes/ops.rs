@@ -35,6 +35,7 @@ pub struct Readiness {
 /// The process is up (it does not check the database).
 #[utoipa::path(
     tag = "ops",
+    security(()),
     responses((status = 200, description = "Up", body = Health))
 )]
 #[get("/healthz")]
@@ -47,6 +48,7 @@ async fn healthz() -> web::Json<Health> {
 /// Ready to serve: the database is reachable and fully migrated. 503 otherwise.
 #[utoipa::path(
     tag = "ops",
+    security(()),
     responses(
         (status = 200, description = "Ready", body = Readiness),
         (status = 503, description = "Not ready: the database is unreachable or not migrated", body = Readiness),
