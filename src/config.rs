@@ -97,6 +97,8 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
+        // Secrets are taken exactly as given: trimming would silently change a password.
+        let secret = |name: &str| vars.get(name).filter(|v| !v.is_empty()).cloned();
 
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         let parsed = url::Url::parse(&database_url)
@@ -123,7 +125,7 @@ impl Config {
                 )
             })?;
 
-        let (jwt_secret, jwt_secret_generated) = match get("LEADPOOL_JWT_SECRET") {
+        let (jwt_secret, jwt_secret_generated) = match secret("LEADPOOL_JWT_SECRET") {
             Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
                 return Err(bad(
                     "LEADPOOL_JWT_SECRET",
@@ -164,7 +166,10 @@ impl Config {
             )
         })?;
 
-        let admin = match (get("LEADPOOL_ADMIN_EMAIL"), get("LEADPOOL_ADMIN_PASSWORD")) {
+        let admin = match (
+            get("LEADPOOL_ADMIN_EMAIL"),
+            secret("LEADPOOL_ADMIN_PASSWORD"),
+        ) {
             (Some(email), Some(password)) => {
                 let email = crate::domain::email::Email::parse(&email)
                     .map_err(|_| bad("LEADPOOL_ADMIN_EMAIL", "not a valid email address"))?;
@@ -216,6 +221,21 @@ impl Config {
             Ok(mut url) => {
                 if url.password().is_some() {
                     let _ = url.set_password(Some("***"));
+                }
+                // libpq also takes `?password=...`.
+                let pairs: Vec<(String, String)> = url
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if k.eq_ignore_ascii_case("password") {
+                            "***".into()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                if !pairs.is_empty() {
+                    url.query_pairs_mut().clear().extend_pairs(pairs);
                 }
                 url.to_string()
             }
@@ -355,6 +375,16 @@ mod tests {
         .unwrap();
         let shown = config.database_url_redacted();
         assert!(!shown.contains("s3cret"));
+        let config = Config::from_vars(&vars(&[(
+            "DATABASE_URL",
+            "postgres://app@db.internal/leadpool?sslmode=require&password=s3cret",
+        )]))
+        .unwrap();
+        let shown = config.database_url_redacted();
+        assert!(
+            !shown.contains("s3cret") && shown.contains("sslmode=require"),
+            "{shown}"
+        );
         assert!(!format!("{config:?}").contains("s3cret"));
     }
 }

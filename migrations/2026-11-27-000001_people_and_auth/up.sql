@@ -26,8 +26,9 @@ CREATE TABLE users (
     CONSTRAINT users_leave_window_check
         CHECK (on_leave_from IS NULL OR on_leave_until IS NULL OR on_leave_from < on_leave_until)
 );
--- Emails are unique case-insensitively; they are stored lower-cased and the index says so too.
-CREATE UNIQUE INDEX users_email_key ON users (lower(email));
+-- Emails are unique case-insensitively: they are stored lower-cased (the CHECK above), so a plain
+-- unique index enforces it and serves the login lookup.
+CREATE UNIQUE INDEX users_email_key ON users (email);
 CREATE INDEX users_team_id_idx ON users (team_id);
 
 ALTER TABLE teams

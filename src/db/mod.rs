@@ -66,32 +66,41 @@ pub enum PrepareError {
 }
 
 /// Connects to the database named in `database_url`, creating it first when it does not exist.
+/// Whether it exists is asked of the server (not read from an error message, which may be in any
+/// language); an instance that loses a creation race to another simply connects.
 pub fn connect_or_create(database_url: &str) -> Result<PgConnection, PrepareError> {
-    match PgConnection::establish(database_url) {
-        Ok(conn) => Ok(conn),
-        Err(err) if err.to_string().contains("does not exist") => {
-            create_database(database_url)?;
-            PgConnection::establish(database_url).map_err(|e| PrepareError::Connect(e.to_string()))
-        }
-        Err(err) => Err(PrepareError::Connect(err.to_string().trim().to_string())),
-    }
-}
-
-fn create_database(database_url: &str) -> Result<(), PrepareError> {
-    let mut url = url::Url::parse(database_url).map_err(|e| PrepareError::Create(e.to_string()))?;
+    let first_error = match PgConnection::establish(database_url) {
+        Ok(conn) => return Ok(conn),
+        Err(err) => err.to_string().trim().to_string(),
+    };
+    let mut url =
+        url::Url::parse(database_url).map_err(|e| PrepareError::Connect(e.to_string()))?;
     let name = url.path().trim_start_matches('/').to_string();
     url.set_path("/postgres");
+    // If even the maintenance database is out of reach, the server is: report the first error.
     let mut admin = PgConnection::establish(url.as_str())
-        .map_err(|e| PrepareError::Create(format!("cannot reach the maintenance database: {e}")))?;
+        .map_err(|_| PrepareError::Connect(first_error.clone()))?;
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        pg_database::table.filter(pg_database::datname.eq(&name)),
+    ))
+    .get_result(&mut admin)?;
+    if exists {
+        return Err(PrepareError::Connect(first_error));
+    }
     let statement = format!("CREATE DATABASE {}", quote_ident(&name));
     match diesel::sql_query(statement).execute(&mut admin) {
-        Ok(_) => {
-            log::info!("created database {name}");
-            Ok(())
-        }
-        // Another instance created it first.
-        Err(err) if err.to_string().contains("already exists") => Ok(()),
-        Err(err) => Err(PrepareError::Create(err.to_string())),
+        Ok(_) => log::info!("created database {name}"),
+        // Possibly another instance created it at the same moment; connecting below tells.
+        Err(err) => log::info!("CREATE DATABASE {name}: {err}"),
+    }
+    PgConnection::establish(database_url)
+        .map_err(|e| PrepareError::Create(e.to_string().trim().to_string()))
+}
+
+diesel::table! {
+    /// The catalogue of databases (only what start-up needs).
+    pg_database (datname) {
+        datname -> Text,
     }
 }
 

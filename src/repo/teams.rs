@@ -35,3 +35,17 @@ pub fn update(conn: &mut PgConnection, id: Uuid, changes: &TeamChanges) -> Query
         .returning(Team::as_returning())
         .get_result(conn)
 }
+
+/// Removes `manager_id` as manager of every team (they were demoted or deactivated).
+pub fn clear_manager(
+    conn: &mut PgConnection,
+    manager_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    diesel::update(teams::table.filter(teams::manager_id.eq(manager_id)))
+        .set((
+            teams::manager_id.eq(None::<Uuid>),
+            teams::updated_at.eq(now),
+        ))
+        .execute(conn)
+}

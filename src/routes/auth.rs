@@ -25,8 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(me);
 }
 
-/// Email and password.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+/// Email and password (no `Debug`: it holds a secret).
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[schema(example = "admin@example.com", max_length = 254)]
@@ -38,7 +38,7 @@ pub struct LoginRequest {
 }
 
 /// A short-lived access token and the refresh token that renews it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     /// JWT to send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
@@ -66,7 +66,7 @@ impl From<TokenPair> for TokenResponse {
 }
 
 /// A refresh token.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 512))]
@@ -98,10 +98,16 @@ async fn login(
     body: JsonBody<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, AppError> {
     let LoginRequest { email, password } = body.into_inner();
+    let account = db::transaction(&state.pool, move |conn| {
+        service::auth::find_account(conn, &email)
+    })
+    .await?;
+    let user_id =
+        web::block(move || service::auth::check_password(account.as_ref(), &password)).await??;
     let now = state.clock.now();
     let tokens = state.tokens.clone();
     let pair = db::transaction(&state.pool, move |conn| {
-        service::auth::login(conn, &tokens, &email, &password, now)
+        service::auth::start_session(conn, &tokens, user_id, now)
     })
     .await?;
     Ok(web::Json(pair.into()))

@@ -68,21 +68,46 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// PostgreSQL text cannot hold U+0000, so no request may carry it.
+fn nul_refused() -> AppError {
+    AppError::validation(
+        "body",
+        "invalid_character",
+        "text must not contain the NUL character (U+0000)",
+    )
+}
+
+/// True when a JSON text has a `\u0000` escape (a raw NUL byte is already a JSON syntax error).
+fn has_escaped_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1) == Some(&b'u') && json.get(i + 2..i + 6) == Some(b"0000".as_slice())
+            {
+                return true;
+            }
+            i += 2; // skip the escaped character, so `\\u0000` (a literal backslash) is not matched
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 /// Deserialises and validates a JSON document.
 pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
+    // Syntax first: serde_json reports some wrong types (e.g. a number for an enum) as syntax
+    // errors, so only a document that is not JSON at all is "malformed".
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|e| AppError::MalformedBody(format!("the body is not valid JSON: {e}")))?;
+    if has_escaped_nul(bytes) {
+        return Err(nul_refused());
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                AppError::Validation(vec![field_error(&path, &inner.to_string())])
-            }
-            _ => AppError::MalformedBody(format!("the body is not valid JSON: {inner}")),
-        }
+        AppError::Validation(vec![field_error(&path, &err.into_inner().to_string())])
     })?;
-    de.end()
-        .map_err(|e| AppError::MalformedBody(format!("the body is not valid JSON: {e}")))?;
     value.validate().map_err(validation_error)?;
     Ok(value)
 }
@@ -107,6 +132,13 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for QueryParams<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, AppError> {
+    if form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(AppError::validation(
+            "query",
+            "invalid_character",
+            "parameters must not contain the NUL character",
+        ));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -263,6 +295,8 @@ mod tests {
         #[validate(length(min = 1, max = 5))]
         name: String,
         #[allow(dead_code)]
+        kind: Option<crate::domain::role::Role>,
+        #[allow(dead_code)]
         nested: Option<Nested>,
     }
 
@@ -311,6 +345,32 @@ mod tests {
             fields(err),
             [("nested.extra".to_string(), "unknown_field".to_string())]
         );
+        let err = parse_json::<Sample>(br#"{"name":"a","nested":null,"kind":5}"#).unwrap_err();
+        assert_eq!(
+            fields(err),
+            [("kind".to_string(), "invalid_value".to_string())]
+        );
+        let err = parse_json::<Sample>(br#"{"name":"a","nested":{"extra":1}}"#).unwrap_err();
+        assert_eq!(
+            fields(err),
+            [("nested.extra".to_string(), "unknown_field".to_string())]
+        );
+    }
+
+    #[test]
+    fn nul_characters_are_refused_but_escaped_backslashes_are_not() {
+        let err = parse_json::<Sample>(br#"{"name":"a\u0000"}"#).unwrap_err();
+        assert_eq!(
+            fields(err),
+            [("body".to_string(), "invalid_character".to_string())]
+        );
+        assert!(
+            !has_escaped_nul(br#"{"name":"\\u0000"}"#),
+            "a literal backslash followed by u0000"
+        );
+        assert!(has_escaped_nul(br#"{"name":"\\\u0000"}"#));
+        let err = parse_query::<Q>("limit=1&x=%00").unwrap_err();
+        assert_eq!(fields(err)[0].1, "invalid_character");
     }
 
     #[test]

@@ -32,6 +32,16 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Deserialises an optional field that must not be `null` when present (absent leaves the value
+/// alone; `null` is a 422): use with `#[serde(default, deserialize_with = "not_null")]`.
+pub fn not_null<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Deserialises a field that may be absent (leave alone), `null` (clear) or a value (set) into
 /// `Option<Option<T>>`: use with `#[serde(default, deserialize_with = "nullable")]`.
 pub fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

@@ -63,8 +63,9 @@ pub struct CreateTeamRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeamRequest {
+    #[serde(default, deserialize_with = "super::not_null")]
     #[validate(length(min = 1, max = 200), custom(function = "super::non_blank"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<Uuid>)]

@@ -68,7 +68,7 @@ impl UserResponse {
 }
 
 /// A new user with an initial password.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     #[validate(length(min = 1, max = 200), custom(function = "super::non_blank"))]
@@ -89,15 +89,19 @@ pub struct CreateUserRequest {
 }
 
 /// Changes to a user. Absent fields stay as they are; `null` clears a nullable field.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[serde(default, deserialize_with = "super::not_null")]
     #[validate(length(min = 1, max = 200), custom(function = "super::non_blank"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::not_null")]
     #[validate(length(min = 3, max = 254), custom(function = "super::email_address"))]
-    #[schema(min_length = 3, max_length = 254)]
+    #[schema(value_type = String, min_length = 3, max_length = 254)]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[schema(value_type = Role)]
     pub role: Option<Role>,
     #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<Uuid>)]
@@ -106,6 +110,8 @@ pub struct UpdateUserRequest {
     #[validate(range(min = 1, max = 20))]
     #[schema(value_type = Option<i32>, minimum = 1, maximum = 20)]
     pub tier: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[schema(value_type = bool)]
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<DateTime<Utc>>)]
@@ -114,8 +120,9 @@ pub struct UpdateUserRequest {
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub on_leave_until: Option<Option<DateTime<Utc>>>,
     /// A new password (signs the user out everywhere).
+    #[serde(default, deserialize_with = "super::not_null")]
     #[validate(custom(function = "super::password_policy"))]
-    #[schema(min_length = 10, max_length = 128)]
+    #[schema(value_type = String, min_length = 10, max_length = 128)]
     pub password: Option<String>,
 }
 

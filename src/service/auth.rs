@@ -11,8 +11,8 @@ use crate::domain::email::Email;
 use crate::error::AppError;
 use crate::repo;
 
-/// A fresh access token and the refresh token that renews it.
-#[derive(Debug, Clone)]
+/// A fresh access token and the refresh token that renews it (no `Debug`: it holds secrets).
+#[derive(Clone)]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,
@@ -34,19 +34,19 @@ fn account_disabled() -> AppError {
     }
 }
 
-/// Checks email and password and starts a new token family.
-pub fn login(
-    conn: &mut PgConnection,
-    keys: &TokenKeys,
-    email: &str,
-    password_text: &str,
-    now: DateTime<Utc>,
-) -> Result<TokenPair, AppError> {
-    let user = match Email::parse(email) {
-        Ok(email) => repo::users::find_by_email(conn, email.as_str())?,
-        Err(_) => None,
-    };
-    let Some(user) = user else {
+/// The account an email address belongs to, for the password check. The check itself runs
+/// outside any transaction (argon2 is slow on purpose; no connection is held meanwhile).
+pub fn find_account(conn: &mut PgConnection, email: &str) -> Result<Option<User>, AppError> {
+    match Email::parse(email) {
+        Ok(email) => Ok(repo::users::find_by_email(conn, email.as_str())?),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Checks a password against the account found (or against a dummy hash when there is none, so
+/// both failures take as long). CPU-heavy: call it on the blocking pool.
+pub fn check_password(account: Option<&User>, password_text: &str) -> Result<Uuid, AppError> {
+    let Some(user) = account else {
         password::verify_against_dummy(password_text);
         return Err(invalid_credentials());
     };
@@ -56,12 +56,26 @@ pub fn login(
     if !user.active {
         return Err(account_disabled());
     }
+    Ok(user.id)
+}
+
+/// Starts a new token family for a user whose password was just checked. The user is read again
+/// (locked against a concurrent deactivation or password change) and must still be active.
+pub fn start_session(
+    conn: &mut PgConnection,
+    keys: &TokenKeys,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let user = repo::users::find_locked(conn, user_id)?.ok_or_else(invalid_credentials)?;
+    if !user.active {
+        return Err(account_disabled());
+    }
     issue_pair(conn, keys, &user, Uuid::now_v7(), now)
 }
 
 /// What a refresh attempt came to. Rejections that revoke tokens are outcomes, not errors, so that
 /// the revocation commits before the client is refused.
-#[derive(Debug)]
 pub enum RefreshOutcome {
     Renewed(TokenPair),
     Refused(AppError),
@@ -76,6 +90,17 @@ pub fn refresh(
     now: DateTime<Utc>,
 ) -> Result<RefreshOutcome, AppError> {
     let hash = hash_refresh_token(token);
+    let invalid = || AppError::Unauthorized {
+        code: "invalid_refresh_token",
+        detail: "the refresh token is unknown, expired or revoked".into(),
+    };
+    let Some(known) = repo::refresh_tokens::find_by_hash(conn, &hash)? else {
+        return Ok(RefreshOutcome::Refused(invalid()));
+    };
+    // Lock the user before spending: a concurrent deactivation or password change either waits
+    // for this refresh (and then revokes the token it issues) or goes first (and this refresh
+    // finds the token revoked).
+    repo::users::find_locked(conn, known.user_id)?;
     let Some(spent) = repo::refresh_tokens::spend(conn, &hash, now)? else {
         let refused = match repo::refresh_tokens::find_by_hash(conn, &hash)? {
             Some(known) if known.used_at.is_some() && known.revoked_at.is_none() => {
@@ -90,10 +115,7 @@ pub fn refresh(
                     detail: "this refresh token was already used; every session it belonged to is now signed out".into(),
                 }
             }
-            _ => AppError::Unauthorized {
-                code: "invalid_refresh_token",
-                detail: "the refresh token is unknown, expired or revoked".into(),
-            },
+            _ => invalid(),
         };
         return Ok(RefreshOutcome::Refused(refused));
     };

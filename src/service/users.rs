@@ -186,8 +186,8 @@ pub fn list(
 }
 
 /// Applies an admin's change. Deactivating a user or setting a new password signs them out
-/// everywhere (their refresh tokens are revoked). The last active admin cannot be demoted or
-/// deactivated.
+/// everywhere (their refresh tokens are revoked). A deactivated user, or one demoted to sales,
+/// stops managing their teams. The last active admin cannot be demoted or deactivated.
 pub fn update(
     conn: &mut PgConnection,
     id: Uuid,
@@ -228,6 +228,7 @@ pub fn update(
     }
 
     let signs_out = patch.active == Some(false) || patch.password_hash.is_some();
+    let stops_managing = patch.active == Some(false) || patch.role == Some(Role::Sales);
     let changes = UserChanges {
         name: patch.name,
         email: patch.email.map(Email::into_inner),
@@ -243,6 +244,9 @@ pub fn update(
     let user = repo::users::update(conn, id, &changes).map_err(map_unique)?;
     if signs_out {
         repo::refresh_tokens::revoke_user(conn, id, now)?;
+    }
+    if stops_managing {
+        repo::teams::clear_manager(conn, id, now)?;
     }
     Ok(user)
 }

@@ -25,6 +25,10 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// The server-level connection tests use to create and drop their databases.
 pub fn server_url() -> String {
+    static DOTENV: OnceLock<()> = OnceLock::new();
+    DOTENV.get_or_init(|| {
+        let _ = dotenvy::dotenv();
+    });
     std::env::var("LEADPOOL_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }

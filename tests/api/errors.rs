@@ -204,3 +204,39 @@ async fn every_response_has_a_request_id_and_security_headers() {
     let res = app.send("GET", "/api/v1/me", None, &[], None).await;
     assert!(res.header("x-request-id").is_some());
 }
+
+#[actix_web::test]
+async fn nul_characters_are_422_not_500() {
+    let app = TestApp::spawn().await;
+    let body = app
+        .post(
+            "/api/v1/teams",
+            &app.admin.token,
+            &json!({"name": "East\u{0}"}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["code"], "invalid_character");
+    let body = app
+        .get("/api/v1/users?q=%00", &app.admin.token)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["code"], "invalid_character");
+}
+
+#[actix_web::test]
+async fn null_for_a_field_that_cannot_be_empty_is_422() {
+    let app = TestApp::spawn().await;
+    let sales = app.user("sales", None).await;
+    for field in ["name", "email", "role", "active", "password"] {
+        let body = app
+            .patch(
+                &format!("/api/v1/users/{}", sales.id),
+                &app.admin.token,
+                &json!({ field: null }),
+            )
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    }
+}

@@ -135,3 +135,33 @@ async fn a_manager_must_be_an_active_manager_or_admin() {
         .problem(422, "validation_failed");
     assert_eq!(body["errors"][0]["code"], "blank");
 }
+
+#[actix_web::test]
+async fn a_demoted_or_deactivated_manager_stops_managing() {
+    let app = TestApp::spawn().await;
+    let manager = app.user("manager", None).await;
+    let other = app.user("manager", None).await;
+    let east = app.team("East", Some(manager.id)).await;
+    let west = app.team("West", Some(other.id)).await;
+    app.patch(
+        &format!("/api/v1/users/{}", manager.id),
+        &app.admin.token,
+        &json!({"role": "sales"}),
+    )
+    .await
+    .ok(200);
+    app.patch(
+        &format!("/api/v1/users/{}", other.id),
+        &app.admin.token,
+        &json!({"active": false}),
+    )
+    .await
+    .ok(200);
+    for team in [east, west] {
+        let team = app
+            .get(&format!("/api/v1/teams/{team}"), &app.admin.token)
+            .await
+            .ok(200);
+        assert_eq!(team["manager_id"], json!(null));
+    }
+}
