@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::{refresh_tokens, teams, users};
+use super::schema::{
+    lead_events, lead_fields, lead_touches, leads, notifications, pools, refresh_tokens, teams,
+    users,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -83,4 +86,150 @@ pub struct RefreshToken {
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = pools, check_for_backend(diesel::pg::Pg))]
+pub struct Pool {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub is_default: bool,
+    pub routing_priority: i32,
+    pub routing: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = pools)]
+pub struct PoolChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub is_default: Option<bool>,
+    pub routing_priority: Option<i32>,
+    pub routing: Option<serde_json::Value>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = lead_fields, check_for_backend(diesel::pg::Pg))]
+pub struct LeadField {
+    pub key: String,
+    pub label: String,
+    pub field_type: String,
+    pub options: Vec<String>,
+    pub required: bool,
+    pub searchable: bool,
+    pub position: i32,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = lead_fields)]
+pub struct LeadFieldChanges {
+    pub label: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub required: Option<bool>,
+    pub searchable: Option<bool>,
+    pub position: Option<i32>,
+    pub deleted_at: Option<Option<DateTime<Utc>>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A lead row. Contact fields are encrypted (`*_enc`) with blind indexes (`*_bidx`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = leads, check_for_backend(diesel::pg::Pg))]
+pub struct Lead {
+    pub id: Uuid,
+    pub pool_id: Option<Uuid>,
+    pub state: String,
+    pub stage: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub phone_enc: Option<Vec<u8>>,
+    pub phone_bidx: Option<Vec<u8>>,
+    pub email_enc: Option<Vec<u8>>,
+    pub email_bidx: Option<Vec<u8>>,
+    pub wechat_enc: Option<Vec<u8>>,
+    pub wechat_bidx: Option<Vec<u8>>,
+    pub identity_bidx: Option<Vec<u8>>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub industry: Option<String>,
+    pub company_size: Option<String>,
+    pub needs: Option<String>,
+    pub grade: Option<String>,
+    pub source_channel: String,
+    pub source_detail: Option<String>,
+    pub tags: Vec<String>,
+    pub custom: serde_json::Value,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A change to a lead's data fields (never its ownership). `Some(None)` clears a field.
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = leads)]
+pub struct LeadDataChanges {
+    pub name: Option<Option<String>>,
+    pub company: Option<Option<String>>,
+    pub phone_enc: Option<Option<Vec<u8>>>,
+    pub phone_bidx: Option<Option<Vec<u8>>>,
+    pub email_enc: Option<Option<Vec<u8>>>,
+    pub email_bidx: Option<Option<Vec<u8>>>,
+    pub wechat_enc: Option<Option<Vec<u8>>>,
+    pub wechat_bidx: Option<Option<Vec<u8>>>,
+    pub identity_bidx: Option<Option<Vec<u8>>>,
+    pub province: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub industry: Option<Option<String>>,
+    pub company_size: Option<Option<String>>,
+    pub needs: Option<Option<String>>,
+    pub grade: Option<Option<String>>,
+    pub source_detail: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub custom: Option<serde_json::Value>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = lead_touches, check_for_backend(diesel::pg::Pg))]
+pub struct LeadTouch {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub via: String,
+    pub source_channel: String,
+    pub source_detail: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub payload_enc: Vec<u8>,
+    pub filled_fields: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = lead_events, check_for_backend(diesel::pg::Pg))]
+pub struct LeadEvent {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub kind: String,
+    pub actor_id: Option<Uuid>,
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
+pub struct Notification {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub kind: String,
+    pub lead_id: Option<Uuid>,
+    pub message: String,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }

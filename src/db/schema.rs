@@ -1,6 +1,125 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    crypto_keys (purpose, key_id) {
+        purpose -> Text,
+        key_id -> Bytea,
+        first_used -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_events (id) {
+        id -> Uuid,
+        lead_id -> Uuid,
+        kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_fields (key) {
+        key -> Text,
+        label -> Text,
+        field_type -> Text,
+        options -> Array<Text>,
+        required -> Bool,
+        searchable -> Bool,
+        position -> Int4,
+        deleted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_touches (id) {
+        id -> Uuid,
+        lead_id -> Uuid,
+        via -> Text,
+        source_channel -> Text,
+        source_detail -> Nullable<Text>,
+        actor_id -> Nullable<Uuid>,
+        payload_enc -> Bytea,
+        filled_fields -> Array<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> Uuid,
+        pool_id -> Nullable<Uuid>,
+        state -> Text,
+        stage -> Nullable<Text>,
+        owner_id -> Nullable<Uuid>,
+        name -> Nullable<Text>,
+        company -> Nullable<Text>,
+        phone_enc -> Nullable<Bytea>,
+        phone_bidx -> Nullable<Bytea>,
+        email_enc -> Nullable<Bytea>,
+        email_bidx -> Nullable<Bytea>,
+        wechat_enc -> Nullable<Bytea>,
+        wechat_bidx -> Nullable<Bytea>,
+        identity_bidx -> Nullable<Bytea>,
+        province -> Nullable<Text>,
+        city -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        company_size -> Nullable<Text>,
+        needs -> Nullable<Text>,
+        grade -> Nullable<Text>,
+        source_channel -> Text,
+        source_detail -> Nullable<Text>,
+        tags -> Array<Text>,
+        custom -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        lead_id -> Nullable<Uuid>,
+        message -> Text,
+        read_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    pool_member_teams (pool_id, team_id) {
+        pool_id -> Uuid,
+        team_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    pool_member_users (pool_id, user_id) {
+        pool_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    pools (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Text,
+        is_default -> Bool,
+        routing_priority -> Int4,
+        routing -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Uuid,
         family_id -> Uuid,
@@ -40,7 +159,28 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(lead_events -> leads (lead_id));
+diesel::joinable!(lead_touches -> leads (lead_id));
+diesel::joinable!(leads -> pools (pool_id));
+diesel::joinable!(notifications -> leads (lead_id));
+diesel::joinable!(pool_member_teams -> pools (pool_id));
+diesel::joinable!(pool_member_teams -> teams (team_id));
+diesel::joinable!(pool_member_users -> pools (pool_id));
+diesel::joinable!(pool_member_users -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> teams (team_id));
 
-diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, teams, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    crypto_keys,
+    lead_events,
+    lead_fields,
+    lead_touches,
+    leads,
+    notifications,
+    pool_member_teams,
+    pool_member_users,
+    pools,
+    refresh_tokens,
+    teams,
+    users,
+);

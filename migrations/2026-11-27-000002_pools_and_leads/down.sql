@@ -1,0 +1,9 @@
+DROP TABLE notifications;
+DROP TABLE lead_events;
+DROP TABLE lead_touches;
+DROP TABLE leads;
+DROP TABLE lead_fields;
+DROP TABLE pool_member_users;
+DROP TABLE pool_member_teams;
+DROP TABLE pools;
+DROP TABLE crypto_keys;
