@@ -7,8 +7,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+use std::path::PathBuf;
+
 use chrono::Duration;
 use chrono_tz::Tz;
+
+use crate::crypto::{Key, Vault};
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/leadpool";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -59,6 +63,17 @@ pub struct Config {
     pub db_timeout: std::time::Duration,
     /// Largest accepted JSON request body.
     pub max_body_bytes: usize,
+    /// Encrypts contact data. `from_env` always sets it (from a development key file if need be).
+    pub data_key: Option<Key>,
+    /// Earlier data keys, for reading values encrypted before a rotation (newest first).
+    pub data_old_keys: Vec<Key>,
+    /// Keys the blind indexes; when unset, derived from the first data key ever used (the last of
+    /// `data_old_keys`, else `data_key`).
+    pub index_key: Option<Key>,
+    /// Where a development data key is kept when `LEADPOOL_DATA_KEY` is not set.
+    pub data_key_file: PathBuf,
+    /// Set when the data key came from (or was written to) `data_key_file`.
+    pub data_key_from_file: bool,
 }
 
 /// A setting that could not be used; `Display` is the one-line start-up message.
@@ -84,10 +99,34 @@ fn bad(setting: &'static str, problem: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
-    /// Reads the process environment.
+    /// Reads the process environment. Without `LEADPOOL_DATA_KEY`, the development key in
+    /// `LEADPOOL_DATA_KEY_FILE` is used, and created on first start, so that stored data stays
+    /// readable across restarts.
     pub fn from_env() -> Result<Self, ConfigError> {
         let vars: HashMap<String, String> = std::env::vars().collect();
-        Self::from_vars(&vars)
+        let mut config = Self::from_vars(&vars)?;
+        if config.data_key.is_none() {
+            config.data_key = Some(load_or_create_key_file(&config.data_key_file)?);
+            config.data_key_from_file = true;
+        }
+        Ok(config)
+    }
+
+    /// The contact-data vault these settings describe.
+    pub fn vault(&self) -> Result<Vault, ConfigError> {
+        let current = self
+            .data_key
+            .clone()
+            .ok_or_else(|| bad("LEADPOOL_DATA_KEY", "is not set"))?;
+        let index = match &self.index_key {
+            Some(key) => key.clone(),
+            None => self
+                .data_old_keys
+                .last()
+                .unwrap_or(&current)
+                .derive("leadpool blind index v1"),
+        };
+        Ok(Vault::new(current, self.data_old_keys.clone(), index))
     }
 
     /// Reads settings from a map (the environment, or a test's own values).
@@ -200,6 +239,29 @@ impl Config {
         let max_body_bytes =
             integer(&get, "LEADPOOL_MAX_BODY_BYTES", 1 << 20, 1024..=64 << 20)? as usize;
 
+        let hex_key = |setting: &'static str, text: &str| {
+            Key::from_hex(text).map_err(|problem| bad(setting, problem))
+        };
+        let data_key = secret("LEADPOOL_DATA_KEY")
+            .map(|k| hex_key("LEADPOOL_DATA_KEY", &k))
+            .transpose()?;
+        let data_old_keys = secret("LEADPOOL_DATA_OLD_KEYS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(|k| hex_key("LEADPOOL_DATA_OLD_KEYS", k))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let index_key = secret("LEADPOOL_INDEX_KEY")
+            .map(|k| hex_key("LEADPOOL_INDEX_KEY", &k))
+            .transpose()?;
+        let data_key_file = PathBuf::from(
+            get("LEADPOOL_DATA_KEY_FILE").unwrap_or_else(|| ".leadpool/dev-data.key".into()),
+        );
+
         Ok(Config {
             database_url: Secret::new(database_url),
             bind,
@@ -212,6 +274,11 @@ impl Config {
             db_pool_size,
             db_timeout: std::time::Duration::from_millis(db_timeout_ms as u64),
             max_body_bytes,
+            data_key,
+            data_old_keys,
+            index_key,
+            data_key_file,
+            data_key_from_file: false,
         })
     }
 
@@ -276,6 +343,33 @@ fn seconds(
     range: std::ops::RangeInclusive<i64>,
 ) -> Result<Duration, ConfigError> {
     integer(get, setting, default, range).map(Duration::seconds)
+}
+
+/// Reads the development data key, or creates it (readable by the owner only) on first start.
+fn load_or_create_key_file(path: &std::path::Path) -> Result<Key, ConfigError> {
+    const SETTING: &str = "LEADPOOL_DATA_KEY_FILE";
+    match std::fs::read_to_string(path) {
+        Ok(text) => Key::from_hex(&text)
+            .map_err(|problem| bad(SETTING, format!("{} {problem}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| bad(SETTING, format!("cannot create {}: {e}", dir.display())))?;
+            }
+            let key = Key::random();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options
+                .open(path)
+                .map_err(|e| bad(SETTING, format!("cannot create {}: {e}", path.display())))?;
+            std::io::Write::write_all(&mut file, key.to_hex().as_bytes())
+                .map_err(|e| bad(SETTING, format!("cannot write {}: {e}", path.display())))?;
+            Ok(key)
+        }
+        Err(e) => Err(bad(SETTING, format!("cannot read {}: {e}", path.display()))),
+    }
 }
 
 /// 48 random bytes, base64url: used when no JWT secret is configured.
@@ -354,6 +448,51 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(config.admin.unwrap().email, "admin@example.com");
+    }
+
+    #[test]
+    fn data_keys_are_hex_and_the_index_key_survives_rotation() {
+        let first = "11".repeat(32);
+        let second = "22".repeat(32);
+        let err = Config::from_vars(&vars(&[("LEADPOOL_DATA_KEY", "not-hex")])).unwrap_err();
+        assert_eq!(err.setting, "LEADPOOL_DATA_KEY");
+        let before = Config::from_vars(&vars(&[("LEADPOOL_DATA_KEY", &first)]))
+            .unwrap()
+            .vault()
+            .unwrap();
+        let after = Config::from_vars(&vars(&[
+            ("LEADPOOL_DATA_KEY", &second),
+            ("LEADPOOL_DATA_OLD_KEYS", &first),
+        ]))
+        .unwrap()
+        .vault()
+        .unwrap();
+        assert_eq!(before.index_key_id(), after.index_key_id());
+        assert_ne!(before.current_key_id(), after.current_key_id());
+        assert!(Config::from_vars(&HashMap::new()).unwrap().vault().is_err());
+    }
+
+    #[test]
+    fn the_development_key_file_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("leadpool-key-{}", uuid::Uuid::now_v7()));
+        let path = dir.join("nested/dev.key");
+        let first = load_or_create_key_file(&path).unwrap();
+        let second = load_or_create_key_file(&path).unwrap();
+        assert_eq!(first, second);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        std::fs::write(&path, "garbage").unwrap();
+        assert_eq!(
+            load_or_create_key_file(&path).unwrap_err().setting,
+            "LEADPOOL_DATA_KEY_FILE"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

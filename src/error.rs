@@ -58,6 +58,9 @@ pub struct Problem {
     /// Field-level errors (present for `validation_failed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For `duplicate_lead`: the lead this one duplicates, when the caller may read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_lead_id: Option<uuid::Uuid>,
 }
 
 /// Everything that can go wrong in a request.
@@ -81,6 +84,12 @@ pub enum AppError {
     /// Conflicts with the current state (409), with a specific code.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// The lead already exists as an open lead (409 `duplicate_lead`).
+    #[error("{detail}")]
+    DuplicateLead {
+        detail: String,
+        existing_lead_id: Option<uuid::Uuid>,
+    },
     /// A business rule refuses the request (422), with a specific code.
     #[error("{detail}")]
     Rule { code: &'static str, detail: String },
@@ -119,6 +128,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
+            AppError::DuplicateLead { .. } => "duplicate_lead",
             AppError::Rule { code, .. } => code,
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
@@ -134,7 +144,7 @@ impl AppError {
             AppError::Unauthorized { .. } => "Unauthorized",
             AppError::Forbidden => "Forbidden",
             AppError::NotFound => "Not found",
-            AppError::Conflict { .. } => "Conflict",
+            AppError::Conflict { .. } | AppError::DuplicateLead { .. } => "Conflict",
             AppError::Rule { .. } => "Refused by a rule",
             AppError::PayloadTooLarge { .. } => "Payload too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
@@ -163,6 +173,12 @@ impl AppError {
                 AppError::Validation(errors) => Some(errors.clone()),
                 _ => None,
             },
+            existing_lead_id: match self {
+                AppError::DuplicateLead {
+                    existing_lead_id, ..
+                } => *existing_lead_id,
+                _ => None,
+            },
         }
     }
 }
@@ -175,7 +191,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::DuplicateLead { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

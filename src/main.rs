@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::HttpServer;
 use leadpool::clock::{Clock, SystemClock};
 use leadpool::config::Config;
+use leadpool::crypto::Vault;
 use leadpool::domain::email::Email;
 use leadpool::{AppState, auth, build_app, db, service};
 
@@ -66,9 +67,25 @@ fn serve() -> ExitCode {
         );
     }
 
+    if config.data_key_from_file {
+        log::warn!(
+            "LEADPOOL_DATA_KEY is not set: contact data is encrypted with the development key in {} \
+             (created on first start). Keep that file, or the data cannot be read again; in \
+             production set LEADPOOL_DATA_KEY instead.",
+            config.data_key_file.display()
+        );
+    }
+    let vault = match config.vault() {
+        Ok(vault) => vault,
+        Err(e) => {
+            eprintln!("leadpool: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     log::info!("preparing database {}", config.database_url_redacted());
-    if let Err(e) = prepare_database(&config, clock.as_ref()) {
+    if let Err(e) = prepare_database(&config, &vault, clock.as_ref()) {
         eprintln!("leadpool: {e}");
         return ExitCode::FAILURE;
     }
@@ -105,12 +122,21 @@ fn serve() -> ExitCode {
 
 /// Creates the database if needed, applies migrations and creates the first admin, holding the
 /// start-up lock so several instances starting together take turns.
-fn prepare_database(config: &Config, clock: &dyn Clock) -> Result<(), String> {
+fn prepare_database(config: &Config, vault: &Vault, clock: &dyn Clock) -> Result<(), String> {
     let mut conn =
         db::connect_or_create(config.database_url.expose()).map_err(|e| e.to_string())?;
     let admin = config.admin.clone();
     let now = clock.now();
     db::migrate_and_then(&mut conn, |conn| {
+        match service::keys::check_and_register(conn, vault, now) {
+            Ok(Ok(())) => {}
+            Ok(Err(refusal)) => return Err(db::PrepareError::Keys(refusal)),
+            Err(e) => {
+                return Err(db::PrepareError::Migrate(format!(
+                    "cannot check the keys: {e}"
+                )));
+            }
+        }
         let Some(admin) = admin else {
             return Ok(());
         };

@@ -16,6 +16,9 @@ pub const BEARER: &str = "bearer";
         (name = "auth", description = "Signing in, refreshing and signing out; the caller's own profile."),
         (name = "users", description = "People who sign in: admins, managers and salespeople."),
         (name = "teams", description = "Teams of salespeople and their managers."),
+        (name = "pools", description = "Shared pools of leads: members, intake routing, the default pool."),
+        (name = "lead-fields", description = "Custom lead fields defined at run time."),
+        (name = "leads", description = "Leads: manual entry, search, data edits and the timeline."),
         (name = "ops", description = "Liveness and readiness for load balancers and orchestrators."),
     )
 )]

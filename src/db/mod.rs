@@ -62,6 +62,8 @@ pub enum PrepareError {
     #[error("cannot apply migrations: {0}")]
     Migrate(String),
     #[error("{0}")]
+    Keys(String),
+    #[error("{0}")]
     Query(#[from] diesel::result::Error),
 }
 

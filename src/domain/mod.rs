@@ -8,4 +8,5 @@ pub mod page;
 pub mod password;
 pub mod phone;
 pub mod role;
+pub mod routing;
 pub mod text;

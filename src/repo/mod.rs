@@ -1,5 +1,9 @@
 //! SQL, one file per resource. Functions take a connection and return rows; no HTTP, no rules.
 
+pub mod crypto_keys;
+pub mod lead_fields;
+pub mod leads;
+pub mod pools;
 pub mod refresh_tokens;
 pub mod teams;
 pub mod users;

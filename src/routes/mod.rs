@@ -4,17 +4,17 @@
 
 pub mod auth;
 pub mod extract;
+pub mod lead_fields;
+pub mod leads;
 pub mod ops;
+pub mod pools;
 pub mod teams;
 pub mod users;
-
-use serde::Serialize;
 
 use validator::ValidationError;
 
 use crate::domain::email::Email;
 use crate::domain::password::check_policy;
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Routes under `/api/v1`.
@@ -22,15 +22,25 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     users::configure(cfg);
     teams::configure(cfg);
+    pools::configure(cfg);
+    lead_fields::configure(cfg);
+    leads::configure(cfg);
 }
 
-/// One page of a keyset-paginated list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
+/// Declares a named page type of a keyset-paginated list (named, so that the OpenAPI document
+/// references the item schema instead of inlining it).
+macro_rules! page_type {
+    ($name:ident, $item:ty) => {
+        #[doc = concat!("One page of ", stringify!($item), " items, in keyset order.")]
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; `null` on the last page.
+            pub next_cursor: Option<String>,
+        }
+    };
 }
+pub(crate) use page_type;
 
 /// Deserialises an optional field that must not be `null` when present (absent leaves the value
 /// alone; `null` is a 422): use with `#[serde(default, deserialize_with = "not_null")]`.

@@ -8,7 +8,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::Page;
 use super::extract::{JsonBody, QueryParams};
 use super::users::page_params;
 use crate::AppState;
@@ -23,6 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_team)
         .service(update_team);
 }
+
+super::page_type!(TeamPage, TeamResponse);
 
 /// A team.
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,7 +91,7 @@ pub struct ListTeamsQuery {
     params(ListTeamsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of teams, oldest first", body = Page<TeamResponse>),
+        (status = 200, description = "A page of teams, oldest first", body = TeamPage),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only admins manage teams", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad `limit` or `cursor` (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
@@ -102,7 +103,7 @@ async fn list_teams(
     state: web::Data<AppState>,
     user: AuthUser,
     query: QueryParams<ListTeamsQuery>,
-) -> Result<web::Json<Page<TeamResponse>>, AppError> {
+) -> Result<web::Json<TeamPage>, AppError> {
     user.require_admin()?;
     let query = query.into_inner();
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
@@ -110,7 +111,7 @@ async fn list_teams(
         service::teams::list(conn, cursor, limit)
     })
     .await?;
-    Ok(web::Json(Page {
+    Ok(web::Json(TeamPage {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
     }))

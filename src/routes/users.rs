@@ -8,7 +8,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::Page;
 use super::extract::{JsonBody, QueryParams};
 use crate::AppState;
 use crate::auth::{AuthUser, password};
@@ -26,6 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_user)
         .service(update_user);
 }
+
+super::page_type!(UserPage, UserResponse);
 
 /// A person who signs in.
 #[derive(Debug, Serialize, ToSchema)]
@@ -174,7 +175,7 @@ pub(crate) fn page_params(
     params(ListUsersQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of users, oldest first", body = Page<UserResponse>),
+        (status = 200, description = "A page of users, oldest first", body = UserPage),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Salespeople may not list users", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, `limit` or `cursor` (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
@@ -186,7 +187,7 @@ async fn list_users(
     state: web::Data<AppState>,
     user: AuthUser,
     query: QueryParams<ListUsersQuery>,
-) -> Result<web::Json<Page<UserResponse>>, AppError> {
+) -> Result<web::Json<UserPage>, AppError> {
     user.require(&[Role::Admin, Role::Manager])?;
     let query = query.into_inner();
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
@@ -207,7 +208,7 @@ async fn list_users(
         .into_iter()
         .map(|u| UserResponse::from_row(u, now))
         .collect::<Result<_, _>>()?;
-    Ok(web::Json(Page { items, next_cursor }))
+    Ok(web::Json(UserPage { items, next_cursor }))
 }
 
 /// Creates a user with an initial password (admin).

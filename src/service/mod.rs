@@ -2,6 +2,10 @@
 //! parsed inputs and `now`, enforces the rules, and returns rows; services never know actix.
 
 pub mod auth;
+pub mod keys;
+pub mod lead_fields;
+pub mod leads;
+pub mod pools;
 pub mod teams;
 pub mod users;
 

@@ -20,6 +20,8 @@ use uuid::Uuid;
 
 /// The JWT secret of every test app, so tests can forge tokens.
 pub const JWT_SECRET: &str = "test-only-secret-that-is-long-enough-0123456789";
+/// The data key of every test app (64 hex characters).
+pub const DATA_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -170,6 +172,7 @@ pub fn test_config(database_url: &str) -> Config {
         ("LEADPOOL_BIND", "127.0.0.1:0"),
         ("LEADPOOL_DB_POOL_SIZE", "8"),
         ("LEADPOOL_MAX_BODY_BYTES", "65536"),
+        ("LEADPOOL_DATA_KEY", DATA_KEY),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -414,6 +417,32 @@ impl TestApp {
             .await;
         res.ok(201);
         self.login(&email, PASSWORD).await
+    }
+
+    /// Creates a pool (as the admin) with these members; the first pool made default is the
+    /// fallback for routing.
+    pub async fn pool(
+        &self,
+        name: &str,
+        is_default: bool,
+        team_ids: &[Uuid],
+        user_ids: &[Uuid],
+    ) -> Uuid {
+        let res = self
+            .post(
+                "/api/v1/pools",
+                &self.admin.token,
+                &json!({"name": name, "is_default": is_default, "member_team_ids": team_ids, "member_user_ids": user_ids}),
+            )
+            .await;
+        res.ok(201)["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Runs SQL against this test's database (for setting up states no endpoint makes yet, and
+    /// for reading what is stored).
+    pub fn sql(&self, statement: &str) {
+        use diesel::connection::SimpleConnection;
+        self.pool.get().unwrap().batch_execute(statement).unwrap();
     }
 
     /// Creates a team (as the admin).

@@ -4,8 +4,11 @@ mod common;
 
 mod auth;
 mod errors;
+mod lead_fields;
+mod leads;
 mod openapi;
 mod ops;
+mod pools;
 mod startup;
 mod teams;
 mod users;

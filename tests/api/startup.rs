@@ -21,7 +21,11 @@ fn leadpool() -> Command {
         .env_remove("LEADPOOL_JWT_SECRET")
         .env_remove("LEADPOOL_ADMIN_EMAIL")
         .env_remove("LEADPOOL_ADMIN_PASSWORD")
-        .env_remove("LEADPOOL_BIND");
+        .env_remove("LEADPOOL_BIND")
+        .env_remove("LEADPOOL_DATA_KEY")
+        .env_remove("LEADPOOL_DATA_OLD_KEYS")
+        .env_remove("LEADPOOL_INDEX_KEY")
+        .env_remove("LEADPOOL_DATA_KEY_FILE");
     cmd
 }
 
@@ -72,6 +76,7 @@ async fn starts_on_a_new_database_serves_and_stops_gracefully() {
         .env("DATABASE_URL", database_url(&name))
         .env("LEADPOOL_BIND", "127.0.0.1:0")
         .env("LEADPOOL_JWT_SECRET", jwt_secret)
+        .env("LEADPOOL_DATA_KEY", "11".repeat(32))
         .env("LEADPOOL_ADMIN_EMAIL", "boss@example.com")
         .env("LEADPOOL_ADMIN_PASSWORD", admin_password)
         .env("RUST_LOG", "info")
@@ -145,4 +150,138 @@ async fn starts_on_a_new_database_serves_and_stops_gracefully() {
         !all.contains(admin_password) && !all.contains(jwt_secret),
         "a secret reached the log"
     );
+}
+
+/// Runs start-up only as far as it goes with these settings: the exit code and what it said.
+fn start_until_listening_or_exit(name: &str, envs: &[(&str, String)]) -> (Option<i32>, String) {
+    let mut cmd = leadpool();
+    cmd.env("DATABASE_URL", database_url(name))
+        .env("LEADPOOL_BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => {
+                let listening = line.contains("listening on");
+                log.push(line);
+                if listening {
+                    let _ = Command::new("kill")
+                        .args(["-TERM", &child.id().to_string()])
+                        .status();
+                    let _ = child.wait();
+                    return (None, log.join("\n"));
+                }
+            }
+            Err(_) => {
+                if let Some(status) = child.try_wait().unwrap() {
+                    while let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+                        log.push(line);
+                    }
+                    return (status.code(), log.join("\n"));
+                }
+                assert!(Instant::now() < deadline, "start-up hung: {log:#?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn keys_that_cannot_read_the_stored_data_stop_start_up() {
+    let name = format!("lp_test_{}", Uuid::now_v7().simple());
+    let _cleanup = DropDatabase(name.clone());
+    let first = "11".repeat(32);
+    let second = "22".repeat(32);
+    let jwt = (
+        "LEADPOOL_JWT_SECRET",
+        "startup-test-secret-0123456789-abcdefghij".to_string(),
+    );
+
+    let (code, log) =
+        start_until_listening_or_exit(&name, &[jwt.clone(), ("LEADPOOL_DATA_KEY", first.clone())]);
+    assert_eq!(code, None, "first start serves: {log}");
+
+    // Another key alone: blind indexes and stored values would not match. Refused, naming why.
+    let (code, log) =
+        start_until_listening_or_exit(&name, &[jwt.clone(), ("LEADPOOL_DATA_KEY", second.clone())]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("LEADPOOL_INDEX_KEY"), "{log}");
+    assert!(
+        !log.contains(&first) && !log.contains(&second),
+        "keys never reach the log"
+    );
+
+    // Rotation done right: the new key encrypts, the old one stays for reading and indexing.
+    let (code, log) = start_until_listening_or_exit(
+        &name,
+        &[
+            jwt.clone(),
+            ("LEADPOOL_DATA_KEY", second.clone()),
+            ("LEADPOOL_DATA_OLD_KEYS", first.clone()),
+        ],
+    );
+    assert_eq!(code, None, "rotated start serves: {log}");
+
+    // Dropping the old key afterwards would leave data unreadable: refused.
+    let (code, log) = start_until_listening_or_exit(
+        &name,
+        &[
+            jwt,
+            ("LEADPOOL_DATA_KEY", second.clone()),
+            ("LEADPOOL_INDEX_KEY", {
+                // the index key as it was derived before (HMAC of the first key), given explicitly
+                leadpool::crypto::Key::from_hex(&first)
+                    .unwrap()
+                    .derive("leadpool blind index v1")
+                    .to_hex()
+            }),
+        ],
+    );
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("LEADPOOL_DATA_KEY") && log.contains("cannot be read"),
+        "{log}"
+    );
+}
+
+#[test]
+fn without_a_data_key_a_development_key_file_keeps_data_readable() {
+    let name = format!("lp_test_{}", Uuid::now_v7().simple());
+    let _cleanup = DropDatabase(name.clone());
+    let dir = std::env::temp_dir().join(format!("leadpool-devkey-{}", Uuid::now_v7()));
+    let file = dir.join("dev.key");
+    let envs = [
+        (
+            "LEADPOOL_JWT_SECRET",
+            "startup-test-secret-0123456789-abcdefghij".to_string(),
+        ),
+        ("LEADPOOL_DATA_KEY_FILE", file.display().to_string()),
+    ];
+    let (code, log) = start_until_listening_or_exit(&name, &envs);
+    assert_eq!(code, None, "{log}");
+    assert!(log.contains("LEADPOOL_DATA_KEY is not set"), "{log}");
+    assert!(file.exists());
+    let (code, log) = start_until_listening_or_exit(&name, &envs);
+    assert_eq!(code, None, "the same file serves again: {log}");
+    std::fs::remove_file(&file).unwrap();
+    let (code, log) = start_until_listening_or_exit(&name, &envs);
+    assert_eq!(
+        code,
+        Some(1),
+        "a lost key file is noticed, not papered over: {log}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,0 +1,351 @@
+//! Leads, their touches, timeline events and notifications.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text};
+use uuid::Uuid;
+
+use crate::db::models::{Lead, LeadDataChanges, LeadEvent, LeadTouch, Notification};
+use crate::db::schema::{lead_events, lead_touches, leads, notifications, teams, users};
+
+const OPEN: [&str; 2] = ["pooled", "owned"];
+
+/// Inserts the lead unless an open lead already has one of its dedupe keys; `None` then.
+pub fn insert_if_new(conn: &mut PgConnection, lead: &Lead) -> QueryResult<Option<Lead>> {
+    diesel::insert_into(leads::table)
+        .values(lead)
+        .on_conflict_do_nothing()
+        .returning(Lead::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Lead>> {
+    leads::table
+        .find(id)
+        .select(Lead::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Lead>> {
+    leads::table
+        .find(id)
+        .select(Lead::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// The open lead that has any of these dedupe keys, checked in this order: phone, email, WeChat,
+/// company + name. Locked for update.
+pub fn find_open_duplicate(
+    conn: &mut PgConnection,
+    phone: Option<&[u8]>,
+    email: Option<&[u8]>,
+    wechat: Option<&[u8]>,
+    identity: Option<&[u8]>,
+) -> QueryResult<Option<Lead>> {
+    let open = || {
+        leads::table
+            .filter(leads::state.eq_any(OPEN))
+            .select(Lead::as_select())
+    };
+    if let Some(key) = phone {
+        if let Some(lead) = open()
+            .filter(leads::phone_bidx.eq(key))
+            .for_update()
+            .first(conn)
+            .optional()?
+        {
+            return Ok(Some(lead));
+        }
+    }
+    if let Some(key) = email {
+        if let Some(lead) = open()
+            .filter(leads::email_bidx.eq(key))
+            .for_update()
+            .first(conn)
+            .optional()?
+        {
+            return Ok(Some(lead));
+        }
+    }
+    if let Some(key) = wechat {
+        if let Some(lead) = open()
+            .filter(leads::wechat_bidx.eq(key))
+            .for_update()
+            .first(conn)
+            .optional()?
+        {
+            return Ok(Some(lead));
+        }
+    }
+    if let Some(key) = identity {
+        if let Some(lead) = open()
+            .filter(leads::identity_bidx.eq(key))
+            .for_update()
+            .first(conn)
+            .optional()?
+        {
+            return Ok(Some(lead));
+        }
+    }
+    Ok(None)
+}
+
+/// Another open lead (not `except`) with this contact key in the given column.
+pub fn open_lead_with(
+    conn: &mut PgConnection,
+    column: ContactColumn,
+    key: &[u8],
+    except: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    let query = leads::table
+        .filter(leads::state.eq_any(OPEN))
+        .filter(leads::id.ne(except))
+        .select(leads::id)
+        .into_boxed();
+    let query = match column {
+        ContactColumn::Phone => query.filter(leads::phone_bidx.eq(key)),
+        ContactColumn::Email => query.filter(leads::email_bidx.eq(key)),
+        ContactColumn::Wechat => query.filter(leads::wechat_bidx.eq(key)),
+        ContactColumn::Identity => query.filter(leads::identity_bidx.eq(key)),
+    };
+    query.first(conn).optional()
+}
+
+/// The dedupe key columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactColumn {
+    Phone,
+    Email,
+    Wechat,
+    Identity,
+}
+
+pub fn update_data(
+    conn: &mut PgConnection,
+    id: Uuid,
+    changes: &LeadDataChanges,
+) -> QueryResult<Lead> {
+    diesel::update(leads::table.find(id))
+        .set(changes)
+        .returning(Lead::as_returning())
+        .get_result(conn)
+}
+
+/// Whose leads a listing may show.
+#[derive(Debug, Clone)]
+pub enum LeadScope {
+    All,
+    /// Leads owned by this person.
+    OwnedBy(Uuid),
+    /// Leads owned by this manager or by members of the teams they manage.
+    ManagedBy(Uuid),
+}
+
+/// Fields `missing=` can ask about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadColumn {
+    Name,
+    Company,
+    Phone,
+    Email,
+    Wechat,
+    Province,
+    City,
+    Industry,
+    CompanySize,
+    Needs,
+    Grade,
+}
+
+/// Filters of a lead listing, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    pub state: Option<String>,
+    pub stage: Option<String>,
+    pub pool_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    pub source_channel: Option<String>,
+    pub industry: Option<String>,
+    pub grade: Option<String>,
+    pub province: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+    /// Free text: matched as a substring of name and company (and searchable custom fields) ...
+    pub q_pattern: Option<String>,
+    /// ... or exactly, through blind indexes, against phone, email and WeChat.
+    pub q_phone: Option<Vec<u8>>,
+    pub q_email: Option<Vec<u8>>,
+    pub q_wechat: Option<Vec<u8>>,
+    pub q_custom_keys: Vec<String>,
+    pub missing: Vec<LeadColumn>,
+    /// JSON objects the `custom` column must contain.
+    pub custom: Vec<serde_json::Value>,
+}
+
+type LeadPredicate = Box<dyn BoxableExpression<leads::table, Pg, SqlType = Nullable<Bool>>>;
+
+pub fn list(
+    conn: &mut PgConnection,
+    scope: &LeadScope,
+    filter: &LeadFilter,
+    after: Option<Uuid>,
+    newest_first: bool,
+    limit: i64,
+) -> QueryResult<Vec<Lead>> {
+    let mut query = leads::table.select(Lead::as_select()).into_boxed();
+    match scope {
+        LeadScope::All => {}
+        LeadScope::OwnedBy(user) => query = query.filter(leads::owner_id.eq(*user)),
+        LeadScope::ManagedBy(manager) => {
+            let managed_teams = teams::table
+                .filter(teams::manager_id.eq(*manager))
+                .select(teams::id.nullable());
+            let members = users::table
+                .filter(users::team_id.eq_any(managed_teams))
+                .select(users::id.nullable());
+            query = query.filter(
+                leads::owner_id
+                    .eq_any(members)
+                    .or(leads::owner_id.eq(*manager)),
+            );
+        }
+    }
+    if let Some(v) = &filter.state {
+        query = query.filter(leads::state.eq(v.clone()));
+    }
+    if let Some(v) = &filter.stage {
+        query = query.filter(leads::stage.eq(v.clone()));
+    }
+    if let Some(v) = filter.pool_id {
+        query = query.filter(leads::pool_id.eq(v));
+    }
+    if let Some(v) = filter.owner_id {
+        query = query.filter(leads::owner_id.eq(v));
+    }
+    if let Some(v) = &filter.source_channel {
+        query = query.filter(leads::source_channel.eq(v.clone()));
+    }
+    if let Some(v) = &filter.industry {
+        query = query.filter(leads::industry.eq(v.clone()));
+    }
+    if let Some(v) = &filter.grade {
+        query = query.filter(leads::grade.eq(v.clone()));
+    }
+    if let Some(v) = &filter.province {
+        query = query.filter(leads::province.eq(v.clone()));
+    }
+    if let Some(v) = filter.created_from {
+        query = query.filter(leads::created_at.ge(v));
+    }
+    if let Some(v) = filter.created_to {
+        query = query.filter(leads::created_at.lt(v));
+    }
+    if let Some(v) = filter.updated_from {
+        query = query.filter(leads::updated_at.ge(v));
+    }
+    if let Some(v) = filter.updated_to {
+        query = query.filter(leads::updated_at.lt(v));
+    }
+    if let Some(pattern) = &filter.q_pattern {
+        let mut any: LeadPredicate = Box::new(
+            leads::name
+                .ilike(pattern.clone())
+                .or(leads::company.ilike(pattern.clone())),
+        );
+        for key in &filter.q_custom_keys {
+            let custom_match = sql::<Nullable<Bool>>("(custom ->> ")
+                .bind::<Text, _>(key.clone())
+                .sql(") ILIKE ")
+                .bind::<Text, _>(pattern.clone());
+            any = Box::new(any.or(custom_match));
+        }
+        if let Some(k) = &filter.q_phone {
+            any = Box::new(any.or(leads::phone_bidx.eq(k.clone())));
+        }
+        if let Some(k) = &filter.q_email {
+            any = Box::new(any.or(leads::email_bidx.eq(k.clone())));
+        }
+        if let Some(k) = &filter.q_wechat {
+            any = Box::new(any.or(leads::wechat_bidx.eq(k.clone())));
+        }
+        query = query.filter(any);
+    }
+    for column in &filter.missing {
+        query = match column {
+            LeadColumn::Name => query.filter(leads::name.is_null()),
+            LeadColumn::Company => query.filter(leads::company.is_null()),
+            LeadColumn::Phone => query.filter(leads::phone_bidx.is_null()),
+            LeadColumn::Email => query.filter(leads::email_bidx.is_null()),
+            LeadColumn::Wechat => query.filter(leads::wechat_bidx.is_null()),
+            LeadColumn::Province => query.filter(leads::province.is_null()),
+            LeadColumn::City => query.filter(leads::city.is_null()),
+            LeadColumn::Industry => query.filter(leads::industry.is_null()),
+            LeadColumn::CompanySize => query.filter(leads::company_size.is_null()),
+            LeadColumn::Needs => query.filter(leads::needs.is_null()),
+            LeadColumn::Grade => query.filter(leads::grade.is_null()),
+        };
+    }
+    for contained in &filter.custom {
+        query = query.filter(leads::custom.contains(contained.clone()));
+    }
+    if newest_first {
+        if let Some(after) = after {
+            query = query.filter(leads::id.lt(after));
+        }
+        query = query.order(leads::id.desc());
+    } else {
+        if let Some(after) = after {
+            query = query.filter(leads::id.gt(after));
+        }
+        query = query.order(leads::id.asc());
+    }
+    query.limit(limit).load(conn)
+}
+
+pub fn insert_touch(conn: &mut PgConnection, touch: &LeadTouch) -> QueryResult<()> {
+    diesel::insert_into(lead_touches::table)
+        .values(touch)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_event(conn: &mut PgConnection, event: &LeadEvent) -> QueryResult<()> {
+    diesel::insert_into(lead_events::table)
+        .values(event)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn events(
+    conn: &mut PgConnection,
+    lead_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<LeadEvent>> {
+    let mut query = lead_events::table
+        .filter(lead_events::lead_id.eq(lead_id))
+        .select(LeadEvent::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(lead_events::id.gt(after));
+    }
+    query.order(lead_events::id.asc()).limit(limit).load(conn)
+}
+
+pub fn insert_notification(
+    conn: &mut PgConnection,
+    notification: &Notification,
+) -> QueryResult<()> {
+    diesel::insert_into(notifications::table)
+        .values(notification)
+        .execute(conn)
+        .map(|_| ())
+}

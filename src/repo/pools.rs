@@ -1,0 +1,143 @@
+//! Pools and their members.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::models::{Pool, PoolChanges};
+use crate::db::schema::{pool_member_teams, pool_member_users, pools, users};
+
+pub fn insert(conn: &mut PgConnection, pool: &Pool) -> QueryResult<Pool> {
+    diesel::insert_into(pools::table)
+        .values(pool)
+        .returning(Pool::as_returning())
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Pool>> {
+    pools::table
+        .find(id)
+        .select(Pool::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn update(conn: &mut PgConnection, id: Uuid, changes: &PoolChanges) -> QueryResult<Pool> {
+    diesel::update(pools::table.find(id))
+        .set(changes)
+        .returning(Pool::as_returning())
+        .get_result(conn)
+}
+
+/// Every pool (routing needs them all; there are few).
+pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<Pool>> {
+    pools::table
+        .select(Pool::as_select())
+        .order(pools::id)
+        .load(conn)
+}
+
+/// Clears the default flag of every pool but `except`.
+pub fn clear_default(conn: &mut PgConnection, except: Uuid) -> QueryResult<usize> {
+    diesel::update(
+        pools::table
+            .filter(pools::is_default)
+            .filter(pools::id.ne(except)),
+    )
+    .set(pools::is_default.eq(false))
+    .execute(conn)
+}
+
+/// Ids of the pools `user_id` belongs to, directly or through their team.
+pub fn ids_for_member(conn: &mut PgConnection, user_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    let direct = pool_member_users::table
+        .filter(pool_member_users::user_id.eq(user_id))
+        .select(pool_member_users::pool_id);
+    let team = users::table
+        .filter(users::id.eq(user_id))
+        .select(users::team_id);
+    let through_team = pool_member_teams::table
+        .filter(pool_member_teams::team_id.nullable().eq_any(team))
+        .select(pool_member_teams::pool_id);
+    direct.union(through_team).load(conn)
+}
+
+pub fn is_member(conn: &mut PgConnection, pool_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
+    Ok(ids_for_member(conn, user_id)?.contains(&pool_id))
+}
+
+/// Up to `limit` pools after `after`, optionally only those in `only`.
+pub fn list(
+    conn: &mut PgConnection,
+    only: Option<&[Uuid]>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<Pool>> {
+    let mut query = pools::table.select(Pool::as_select()).into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(pools::id.eq_any(ids.to_vec()));
+    }
+    if let Some(after) = after {
+        query = query.filter(pools::id.gt(after));
+    }
+    query.order(pools::id).limit(limit).load(conn)
+}
+
+pub fn member_team_ids(conn: &mut PgConnection, pool_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    pool_member_teams::table
+        .filter(pool_member_teams::pool_id.eq(pool_id))
+        .select(pool_member_teams::team_id)
+        .order(pool_member_teams::team_id)
+        .load(conn)
+}
+
+pub fn member_user_ids(conn: &mut PgConnection, pool_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    pool_member_users::table
+        .filter(pool_member_users::pool_id.eq(pool_id))
+        .select(pool_member_users::user_id)
+        .order(pool_member_users::user_id)
+        .load(conn)
+}
+
+/// Replaces the pool's member teams and users.
+pub fn set_members(
+    conn: &mut PgConnection,
+    pool_id: Uuid,
+    team_ids: Option<&[Uuid]>,
+    user_ids: Option<&[Uuid]>,
+) -> QueryResult<()> {
+    if let Some(team_ids) = team_ids {
+        diesel::delete(pool_member_teams::table.filter(pool_member_teams::pool_id.eq(pool_id)))
+            .execute(conn)?;
+        let rows: Vec<_> = team_ids
+            .iter()
+            .map(|t| {
+                (
+                    pool_member_teams::pool_id.eq(pool_id),
+                    pool_member_teams::team_id.eq(*t),
+                )
+            })
+            .collect();
+        diesel::insert_into(pool_member_teams::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
+    if let Some(user_ids) = user_ids {
+        diesel::delete(pool_member_users::table.filter(pool_member_users::pool_id.eq(pool_id)))
+            .execute(conn)?;
+        let rows: Vec<_> = user_ids
+            .iter()
+            .map(|u| {
+                (
+                    pool_member_users::pool_id.eq(pool_id),
+                    pool_member_users::user_id.eq(*u),
+                )
+            })
+            .collect();
+        diesel::insert_into(pool_member_users::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,277 @@
+//! `/lead-fields`: custom lead fields defined at run time.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use super::extract::{JsonBody, QueryParams};
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db::{self, models::LeadField};
+use crate::domain::custom_field::FieldType;
+use crate::domain::role::Role;
+use crate::error::{AppError, Problem};
+use crate::service::{self, lead_fields::FieldPatch, lead_fields::NewField};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_fields)
+        .service(create_field)
+        .service(update_field)
+        .service(delete_field);
+}
+
+/// A custom lead field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldResponse {
+    /// Key of the value in a lead's `custom` object, and in filters `custom.<key>=`.
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    /// Allowed values of `select` and `multi_select` fields.
+    pub options: Vec<String>,
+    /// Every new lead must have a value.
+    pub required: bool,
+    /// `q` searches text fields marked searchable.
+    pub searchable: bool,
+    /// Display order.
+    pub position: i32,
+    /// Set when the field was removed (its values are kept, hidden).
+    pub removed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<LeadField> for FieldResponse {
+    type Error = AppError;
+
+    fn try_from(f: LeadField) -> Result<Self, AppError> {
+        Ok(Self {
+            field_type: f.field_type.parse().map_err(|_| {
+                AppError::internal(format!("unknown field type {:?}", f.field_type))
+            })?,
+            key: f.key,
+            label: f.label,
+            options: f.options,
+            required: f.required,
+            searchable: f.searchable,
+            position: f.position,
+            removed_at: f.deleted_at,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+        })
+    }
+}
+
+/// A new custom field.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFieldRequest {
+    /// Lower-case letter, then letters, digits or `_`; never reused.
+    #[validate(length(min = 1, max = 63))]
+    #[schema(
+        min_length = 1,
+        max_length = 63,
+        pattern = "^[a-z][a-z0-9_]*$",
+        example = "budget_cny"
+    )]
+    pub key: String,
+    #[validate(length(min = 1, max = 200), custom(function = "super::non_blank"))]
+    #[schema(min_length = 1, max_length = 200, example = "预算 (元)")]
+    pub label: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    #[serde(default)]
+    #[validate(length(max = 200))]
+    #[schema(max_items = 200)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub searchable: bool,
+    #[serde(default)]
+    pub position: i32,
+}
+
+/// Changes to a field; its key and type never change.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFieldRequest {
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[validate(length(min = 1, max = 200), custom(function = "super::non_blank"))]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub label: Option<String>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[validate(length(max = 200))]
+    #[schema(value_type = Vec<String>, max_items = 200)]
+    pub options: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[schema(value_type = bool)]
+    pub required: Option<bool>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[schema(value_type = bool)]
+    pub searchable: Option<bool>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[schema(value_type = i32)]
+    pub position: Option<i32>,
+}
+
+/// Whether to include removed fields.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListFieldsQuery {
+    /// Include removed fields (admins only).
+    pub include_removed: Option<bool>,
+}
+
+/// The custom fields, in display order (everyone signed in).
+#[utoipa::path(
+    tag = "lead-fields",
+    params(ListFieldsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The fields", body = Vec<FieldResponse>),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`include_removed` is for admins", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/lead-fields")]
+async fn list_fields(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<ListFieldsQuery>,
+) -> Result<web::Json<Vec<FieldResponse>>, AppError> {
+    let include_removed = query.into_inner().include_removed.unwrap_or(false);
+    if include_removed {
+        user.require(&[Role::Admin])?;
+    }
+    let rows = db::transaction(&state.pool, move |conn| {
+        service::lead_fields::list(conn, include_removed)
+    })
+    .await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// Defines a custom field (admin). Values are validated on every way in from then on.
+#[utoipa::path(
+    tag = "lead-fields",
+    request_body = CreateFieldRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = FieldResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins define fields", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`field_key_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/lead-fields")]
+async fn create_field(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateFieldRequest>,
+) -> Result<HttpResponse, AppError> {
+    user.require_admin()?;
+    let req = body.into_inner();
+    let new = NewField {
+        key: req.key,
+        label: req.label.trim().to_string(),
+        field_type: req.field_type,
+        options: req.options,
+        required: req.required,
+        searchable: req.searchable,
+        position: req.position,
+    };
+    let now = state.clock.now();
+    let field = db::transaction(&state.pool, move |conn| {
+        service::lead_fields::create(conn, new, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(FieldResponse::try_from(field)?))
+}
+
+/// Changes a field's label, options, required and searchable flags or position (admin).
+#[utoipa::path(
+    tag = "lead-fields",
+    params(("key" = String, Path, description = "Field key")),
+    request_body = UpdateFieldRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed field", body = FieldResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins define fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such (active) field", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/lead-fields/{key}")]
+async fn update_field(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    key: web::Path<String>,
+    body: JsonBody<UpdateFieldRequest>,
+) -> Result<web::Json<FieldResponse>, AppError> {
+    user.require_admin()?;
+    let key = key.into_inner();
+    let req = body.into_inner();
+    let patch = FieldPatch {
+        label: req.label.map(|l| l.trim().to_string()),
+        options: req.options,
+        required: req.required,
+        searchable: req.searchable,
+        position: req.position,
+    };
+    let now = state.clock.now();
+    let field = db::transaction(&state.pool, move |conn| {
+        service::lead_fields::update(conn, &key, patch, now)
+    })
+    .await?;
+    Ok(web::Json(field.try_into()?))
+}
+
+/// Removes a field (admin): it stops appearing, validating and filtering; stored values are kept.
+#[utoipa::path(
+    tag = "lead-fields",
+    params(("key" = String, Path, description = "Field key")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins define fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such (active) field", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/lead-fields/{key}")]
+async fn delete_field(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    key: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require_admin()?;
+    let key = key.into_inner();
+    let now = state.clock.now();
+    db::transaction(&state.pool, move |conn| {
+        service::lead_fields::remove(conn, &key, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

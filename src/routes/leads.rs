@@ -1,0 +1,690 @@
+//! `/leads`: manual entry, scoped reads and search, data edits, and the timeline.
+
+use std::collections::HashSet;
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::{JsonBody, parse_query};
+use super::users::page_params;
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::crypto::Vault;
+use crate::db::{self, models::Lead, models::LeadEvent};
+use crate::domain::custom_field::FieldDef;
+use crate::domain::lead::{Grade, LeadState, RawLead, SourceChannel, Stage, clean_lead};
+use crate::error::{AppError, FieldError, Problem};
+use crate::repo::leads::{LeadColumn, LeadFilter};
+use crate::service::leads::{EMAIL, Outcome, PHONE, Submission, Via, WECHAT};
+use crate::service::{self};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_leads)
+        .service(create_lead)
+        .service(get_lead)
+        .service(update_lead)
+        .service(lead_timeline);
+}
+
+super::page_type!(LeadPage, LeadResponse);
+super::page_type!(TimelinePage, TimelineEntry);
+
+/// A lead, with its contact data in full (only people who may read the lead see this).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadResponse {
+    pub id: Uuid,
+    /// The pool the lead is in, or returns to.
+    pub pool_id: Option<Uuid>,
+    pub state: LeadState,
+    /// Pipeline stage while owned.
+    pub stage: Option<Stage>,
+    pub owner_id: Option<Uuid>,
+    /// Contact person.
+    pub name: Option<String>,
+    pub company: Option<String>,
+    /// E.164, e.g. `+8613812345678`.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub wechat: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub industry: Option<String>,
+    pub company_size: Option<String>,
+    pub needs: Option<String>,
+    pub grade: Option<Grade>,
+    pub source_channel: SourceChannel,
+    pub source_detail: Option<String>,
+    pub tags: Vec<String>,
+    /// Values of the active custom fields, by key.
+    #[schema(value_type = Object)]
+    pub custom: Map<String, Value>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn decrypt(
+    vault: &Vault,
+    purpose: &str,
+    stored: Option<&Vec<u8>>,
+) -> Result<Option<String>, AppError> {
+    stored
+        .map(|bytes| vault.decrypt_string(purpose, bytes))
+        .transpose()
+        .map_err(|e| AppError::internal(format!("cannot decrypt a stored {purpose}: {e}")))
+}
+
+fn parse_stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, AppError> {
+    text.parse()
+        .map_err(|_| AppError::internal(format!("unknown {what} {text:?} in the database")))
+}
+
+impl LeadResponse {
+    pub fn build(
+        vault: &Vault,
+        lead: Lead,
+        active_keys: &HashSet<String>,
+    ) -> Result<Self, AppError> {
+        let custom = lead
+            .custom
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| active_keys.contains(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            phone: decrypt(vault, PHONE, lead.phone_enc.as_ref())?,
+            email: decrypt(vault, EMAIL, lead.email_enc.as_ref())?,
+            wechat: decrypt(vault, WECHAT, lead.wechat_enc.as_ref())?,
+            state: parse_stored("state", &lead.state)?,
+            stage: lead
+                .stage
+                .as_deref()
+                .map(|s| parse_stored("stage", s))
+                .transpose()?,
+            grade: lead
+                .grade
+                .as_deref()
+                .map(|g| parse_stored("grade", g))
+                .transpose()?,
+            source_channel: parse_stored("source channel", &lead.source_channel)?,
+            custom,
+            id: lead.id,
+            pool_id: lead.pool_id,
+            owner_id: lead.owner_id,
+            name: lead.name,
+            company: lead.company,
+            province: lead.province,
+            city: lead.city,
+            industry: lead.industry,
+            company_size: lead.company_size,
+            needs: lead.needs,
+            source_detail: lead.source_detail,
+            tags: lead.tags,
+            created_by: lead.created_by,
+            created_at: lead.created_at,
+            updated_at: lead.updated_at,
+        })
+    }
+}
+
+/// A new lead entered by hand.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLeadRequest {
+    /// Contact person.
+    #[schema(example = "张伟")]
+    pub name: Option<String>,
+    #[schema(example = "上海星辰科技有限公司")]
+    pub company: Option<String>,
+    /// Chinese mobile or fixed line (with or without +86/0086, spaces, dashes), or +country code.
+    #[schema(example = "138 1234 5678")]
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub wechat: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub industry: Option<String>,
+    pub company_size: Option<String>,
+    pub needs: Option<String>,
+    pub grade: Option<Grade>,
+    pub source_channel: SourceChannel,
+    pub source_detail: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Custom field values by key.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub custom: Map<String, Value>,
+    /// Put the lead in this pool; otherwise the pools' routing (or the default pool) decides.
+    pub pool_id: Option<Uuid>,
+}
+
+impl CreateLeadRequest {
+    fn raw(&self) -> RawLead {
+        RawLead {
+            name: self.name.clone(),
+            company: self.company.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            wechat: self.wechat.clone(),
+            province: self.province.clone(),
+            city: self.city.clone(),
+            industry: self.industry.clone(),
+            company_size: self.company_size.clone(),
+            needs: self.needs.clone(),
+            grade: self.grade.map(|g| g.as_str().to_string()),
+            source_channel: Some(self.source_channel.as_str().to_string()),
+            source_detail: self.source_detail.clone(),
+            tags: self.tags.clone(),
+            custom: self.custom.clone(),
+        }
+    }
+}
+
+/// Changes to a lead's data. Absent fields stay; `null` clears. Ownership, state, stage, pool and
+/// source channel are not data: naming them is refused (422).
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLeadRequest {
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub company: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub wechat: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub province: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub city: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub industry: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub company_size: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub needs: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<Grade>)]
+    pub grade: Option<Option<Grade>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub source_detail: Option<Option<String>>,
+    /// Replaces the tags.
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[schema(value_type = Vec<String>)]
+    pub tags: Option<Vec<String>>,
+    /// Custom values to set (by key); `null` removes one.
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[schema(value_type = Object)]
+    pub custom: Option<Map<String, Value>>,
+}
+
+fn lead_errors(errors: Vec<(String, &'static str, String)>) -> AppError {
+    AppError::Validation(
+        errors
+            .into_iter()
+            .map(|(f, c, m)| FieldError::new(f, c, m))
+            .collect(),
+    )
+}
+
+/// Cleans the edit: each given field like on the way in; a cleared value becomes `Some(None)`.
+fn clean_edit(req: UpdateLeadRequest) -> Result<service::leads::LeadEdit, AppError> {
+    let raw = RawLead {
+        name: req.name.clone().flatten(),
+        company: req.company.clone().flatten(),
+        phone: req.phone.clone().flatten(),
+        email: req.email.clone().flatten(),
+        wechat: req.wechat.clone().flatten(),
+        province: req.province.clone().flatten(),
+        city: req.city.clone().flatten(),
+        industry: req.industry.clone().flatten(),
+        company_size: req.company_size.clone().flatten(),
+        needs: req.needs.clone().flatten(),
+        grade: req.grade.flatten().map(|g| g.as_str().to_string()),
+        source_channel: None,
+        source_detail: req.source_detail.clone().flatten(),
+        tags: req.tags.clone().unwrap_or_default(),
+        custom: Map::new(),
+    };
+    let clean = clean_lead(&raw).map_err(lead_errors)?;
+    // Given (Some) fields take the cleaned value, which is None when blank: that clears.
+    let pick =
+        |given: &Option<Option<String>>, cleaned: Option<String>| given.as_ref().map(|_| cleaned);
+    Ok(service::leads::LeadEdit {
+        name: pick(&req.name, clean.name),
+        company: pick(&req.company, clean.company),
+        phone: req.phone.as_ref().map(|_| clean.phone),
+        email: req.email.as_ref().map(|_| clean.email),
+        wechat: pick(&req.wechat, clean.wechat),
+        province: pick(&req.province, clean.province),
+        city: pick(&req.city, clean.city),
+        industry: pick(&req.industry, clean.industry),
+        company_size: pick(&req.company_size, clean.company_size),
+        needs: pick(&req.needs, clean.needs),
+        grade: req.grade.map(|_| clean.grade),
+        source_detail: pick(&req.source_detail, clean.source_detail),
+        tags: req.tags.map(|_| clean.tags),
+        custom: req.custom,
+    })
+}
+
+/// Order of a lead listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    /// Most recently created first (default).
+    #[default]
+    Newest,
+    Oldest,
+}
+
+/// Filters and paging of the lead list. Custom fields filter as `custom.<key>=<value>` (for
+/// multi-select fields: leads having that option).
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListLeadsQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    #[param(inline)]
+    pub order: Option<ListOrder>,
+    pub state: Option<LeadState>,
+    pub stage: Option<Stage>,
+    pub pool_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    /// Source channel.
+    pub source: Option<SourceChannel>,
+    pub industry: Option<String>,
+    pub grade: Option<Grade>,
+    pub province: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+    /// Part of the name or company (or of a searchable custom field), or an exact phone, email or
+    /// WeChat id.
+    #[validate(length(min = 1, max = 200))]
+    #[param(min_length = 1, max_length = 200)]
+    pub q: Option<String>,
+    /// Comma-separated fields that must be empty, to find leads to complete: `name`, `company`,
+    /// `phone`, `email`, `wechat`, `province`, `city`, `industry`, `company_size`, `needs`, `grade`.
+    pub missing: Option<String>,
+}
+
+fn missing_columns(text: &str) -> Result<Vec<LeadColumn>, AppError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|name| {
+            Ok(match name {
+                "name" => LeadColumn::Name,
+                "company" => LeadColumn::Company,
+                "phone" => LeadColumn::Phone,
+                "email" => LeadColumn::Email,
+                "wechat" => LeadColumn::Wechat,
+                "province" => LeadColumn::Province,
+                "city" => LeadColumn::City,
+                "industry" => LeadColumn::Industry,
+                "company_size" => LeadColumn::CompanySize,
+                "needs" => LeadColumn::Needs,
+                "grade" => LeadColumn::Grade,
+                other => {
+                    return Err(AppError::validation(
+                        "missing",
+                        "invalid_value",
+                        format!("{other:?} is not a field that can be missing"),
+                    ));
+                }
+            })
+        })
+        .collect()
+}
+
+/// Splits `custom.<key>=<value>` pairs off a query string.
+fn split_custom(query: &str) -> (String, Vec<(String, String)>) {
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    let mut custom = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.strip_prefix("custom.") {
+            Some(field) => custom.push((field.to_string(), value.into_owned())),
+            None => {
+                rest.append_pair(&key, &value);
+            }
+        }
+    }
+    (rest.finish(), custom)
+}
+
+fn active_keys(defs: &[(FieldDef, bool)]) -> HashSet<String> {
+    defs.iter().map(|(d, _)| d.key.clone()).collect()
+}
+
+/// Lists the leads the caller may read (salespeople: their own; managers: their teams'; admins:
+/// all), filtered and keyset-paginated. Pooled leads are browsed through the pool listing.
+#[utoipa::path(
+    tag = "leads",
+    params(ListLeadsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of leads", body = LeadPage),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad filter, `limit` (over 200) or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/leads")]
+async fn list_leads(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<web::Json<LeadPage>, AppError> {
+    let (rest, custom_pairs) = split_custom(req.query_string());
+    let query: ListLeadsQuery = parse_query(&rest)?;
+    let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
+    let missing = query
+        .missing
+        .as_deref()
+        .map(missing_columns)
+        .transpose()?
+        .unwrap_or_default();
+    let vault = state.vault.clone();
+    let q = query.q.as_deref().and_then(crate::domain::text::clean);
+    let filter = LeadFilter {
+        state: query.state.map(|s| s.as_str().into()),
+        stage: query.stage.map(|s| s.as_str().into()),
+        pool_id: query.pool_id,
+        owner_id: query.owner_id,
+        source_channel: query.source.map(|s| s.as_str().into()),
+        industry: query
+            .industry
+            .as_deref()
+            .and_then(crate::domain::text::clean),
+        grade: query.grade.map(|g| g.as_str().into()),
+        province: query
+            .province
+            .as_deref()
+            .and_then(crate::domain::text::clean),
+        created_from: query.created_from,
+        created_to: query.created_to,
+        updated_from: query.updated_from,
+        updated_to: query.updated_to,
+        q_pattern: q.as_deref().map(crate::repo::like_pattern),
+        q_phone: q
+            .as_deref()
+            .and_then(|t| crate::domain::phone::Phone::parse(t).ok())
+            .map(|p| vault.blind_index(PHONE, p.as_str())),
+        q_email: q
+            .as_deref()
+            .and_then(|t| crate::domain::email::Email::parse(t).ok())
+            .map(|e| vault.blind_index(EMAIL, e.as_str())),
+        q_wechat: q
+            .as_deref()
+            .and_then(|t| crate::domain::lead::clean_wechat(t).ok().flatten())
+            .map(|w| vault.blind_index(WECHAT, &w)),
+        q_custom_keys: Vec::new(),
+        missing,
+        custom: Vec::new(),
+    };
+    let newest_first = query.order.unwrap_or_default() == ListOrder::Newest;
+    let (rows, defs, next_cursor) = db::transaction(&state.pool, move |conn| {
+        service::leads::list(
+            conn,
+            &user,
+            filter,
+            custom_pairs,
+            cursor,
+            newest_first,
+            limit,
+        )
+    })
+    .await?;
+    let keys = active_keys(&defs);
+    let items = rows
+        .into_iter()
+        .map(|lead| LeadResponse::build(&state.vault, lead, &keys))
+        .collect::<Result<_, _>>()?;
+    Ok(web::Json(LeadPage { items, next_cursor }))
+}
+
+/// Enters a lead by hand. It goes to `pool_id`, or where routing sends it, as a pooled lead.
+/// Contact data is cleaned (phone to E.164, email lower-cased, full-width to half-width). When an
+/// open lead already has the same phone, email, WeChat id or company + name, nothing is written:
+/// 409 `duplicate_lead`, with `existing_lead_id` only if the caller may read that lead.
+#[utoipa::path(
+    tag = "leads",
+    request_body = CreateLeadRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = LeadResponse, headers(("Location" = String, description = "The new lead's URL"))),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_lead`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (per field: `invalid_phone`, `no_contact`, custom fields...) or `no_pool`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/leads")]
+async fn create_lead(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateLeadRequest>,
+) -> Result<HttpResponse, AppError> {
+    let req = body.into_inner();
+    let clean = clean_lead(&req.raw()).map_err(lead_errors)?;
+    let payload = serde_json::json!({"via": "manual"});
+    let submission = Submission {
+        lead: clean,
+        pool_id: req.pool_id,
+        via: Via::Manual,
+        actor_id: Some(user.id),
+        default_channel: req.source_channel,
+        payload,
+    };
+    let now = state.clock.now();
+    let vault = state.vault.clone();
+    let (outcome, defs) = db::transaction(&state.pool, move |conn| {
+        let defs = service::lead_fields::active_defs(conn)?;
+        let plain: Vec<FieldDef> = defs.iter().map(|(d, _)| d.clone()).collect();
+        let outcome = service::leads::submit(conn, &vault, &plain, submission, now)?;
+        let outcome = match outcome {
+            Outcome::Duplicate(existing) => {
+                let what = "contact details";
+                return Err(service::leads::duplicate(conn, &user, existing.id, what)?);
+            }
+            other => other,
+        };
+        Ok((outcome, defs))
+    })
+    .await?;
+    let (Outcome::Created(lead) | Outcome::Merged { lead, .. } | Outcome::Duplicate(lead)) =
+        outcome;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/leads/{}", lead.id)))
+        .json(LeadResponse::build(
+            &state.vault,
+            lead,
+            &active_keys(&defs),
+        )?))
+}
+
+/// One lead: for its owner, the owner's manager, and admins; 404 for anyone else.
+#[utoipa::path(
+    tag = "leads",
+    params(("id" = Uuid, Path, description = "Lead id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The lead", body = LeadResponse),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/leads/{id}")]
+async fn get_lead(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<LeadResponse>, AppError> {
+    let id = id.into_inner();
+    let (lead, defs) = db::transaction(&state.pool, move |conn| {
+        let lead = service::leads::get(conn, &user, id)?;
+        Ok((lead, service::lead_fields::active_defs(conn)?))
+    })
+    .await?;
+    Ok(web::Json(LeadResponse::build(
+        &state.vault,
+        lead,
+        &active_keys(&defs),
+    )?))
+}
+
+/// Edits a lead's data fields (owner, their manager, admin). Values are cleaned like on the way
+/// in; a phone, email, WeChat id or company + name that another open lead has is 409
+/// `duplicate_lead`. Ownership, state, stage, pool and source channel cannot be set here (422).
+#[utoipa::path(
+    tag = "leads",
+    params(("id" = Uuid, Path, description = "Lead id")),
+    request_body = UpdateLeadRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed lead", body = LeadResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may edit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_lead`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, including unknown or ownership fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/leads/{id}")]
+async fn update_lead(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateLeadRequest>,
+) -> Result<web::Json<LeadResponse>, AppError> {
+    let id = id.into_inner();
+    let edit = clean_edit(body.into_inner())?;
+    let now = state.clock.now();
+    let vault = state.vault.clone();
+    let (lead, defs) = db::transaction(&state.pool, move |conn| {
+        let defs = service::lead_fields::active_defs(conn)?;
+        let plain: Vec<FieldDef> = defs.iter().map(|(d, _)| d.clone()).collect();
+        let lead = service::leads::edit(conn, &vault, &plain, &user, id, edit, now)?;
+        Ok((lead, defs))
+    })
+    .await?;
+    Ok(web::Json(LeadResponse::build(
+        &state.vault,
+        lead,
+        &active_keys(&defs),
+    )?))
+}
+
+/// One entry of a lead's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub id: Uuid,
+    /// `created`, `touched` (a later submission of the same lead), `updated` (data edited); later:
+    /// claims, follow-ups, approvals.
+    pub kind: String,
+    /// Who did it (absent for integrations and the system).
+    pub actor_id: Option<Uuid>,
+    /// What happened: for `updated`, each changed field with `from` and `to` (contact fields are
+    /// only named in `contact_changed`, never shown); for `touched`, the channel and the fields
+    /// it filled.
+    #[schema(value_type = Object)]
+    pub details: Value,
+    pub at: DateTime<Utc>,
+}
+
+impl From<LeadEvent> for TimelineEntry {
+    fn from(e: LeadEvent) -> Self {
+        Self {
+            id: e.id,
+            kind: e.kind,
+            actor_id: e.actor_id,
+            details: e.details,
+            at: e.created_at,
+        }
+    }
+}
+
+/// Paging of a timeline.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The lead's history, oldest first: creation, later submissions (touches) and edits.
+#[utoipa::path(
+    tag = "leads",
+    params(("id" = Uuid, Path, description = "Lead id"), TimelineQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the timeline, oldest first", body = TimelinePage),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad id, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/leads/{id}/timeline")]
+async fn lead_timeline(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: super::extract::QueryParams<TimelineQuery>,
+) -> Result<web::Json<TimelinePage>, AppError> {
+    let id = id.into_inner();
+    let query = query.into_inner();
+    let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
+    let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
+        service::leads::timeline(conn, &user, id, cursor, limit)
+    })
+    .await?;
+    Ok(web::Json(TimelinePage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}

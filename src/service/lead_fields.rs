@@ -1,0 +1,179 @@
+//! Custom lead fields defined by admins at run time.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::models::{LeadField, LeadFieldChanges};
+use crate::domain::custom_field::{FieldDef, FieldType, valid_key};
+use crate::error::{AppError, FieldError};
+use crate::repo;
+
+pub const MAX_OPTIONS: usize = 200;
+
+/// A new field definition, parsed.
+#[derive(Debug)]
+pub struct NewField {
+    pub key: String,
+    pub label: String,
+    pub field_type: FieldType,
+    pub options: Vec<String>,
+    pub required: bool,
+    pub searchable: bool,
+    pub position: i32,
+}
+
+/// A change to a definition; the key and type never change (stored values depend on them).
+#[derive(Debug, Default)]
+pub struct FieldPatch {
+    pub label: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub required: Option<bool>,
+    pub searchable: Option<bool>,
+    pub position: Option<i32>,
+}
+
+fn clean_options(field_type: FieldType, options: Vec<String>) -> Result<Vec<String>, FieldError> {
+    let mut out: Vec<String> = Vec::new();
+    for option in options.iter().filter_map(|o| crate::domain::text::clean(o)) {
+        if option.chars().count() > 100 {
+            return Err(FieldError::new(
+                "options",
+                "too_long",
+                "each option must be at most 100 characters",
+            ));
+        }
+        if !out.contains(&option) {
+            out.push(option);
+        }
+    }
+    let is_select = matches!(field_type, FieldType::Select | FieldType::MultiSelect);
+    if is_select && out.is_empty() {
+        return Err(FieldError::new(
+            "options",
+            "required",
+            "select fields need at least one option",
+        ));
+    }
+    if !is_select && !out.is_empty() {
+        return Err(FieldError::new(
+            "options",
+            "not_allowed",
+            "only select and multi_select fields have options",
+        ));
+    }
+    if out.len() > MAX_OPTIONS {
+        return Err(FieldError::new(
+            "options",
+            "too_many",
+            format!("at most {MAX_OPTIONS} options"),
+        ));
+    }
+    Ok(out)
+}
+
+pub fn create(
+    conn: &mut PgConnection,
+    new: NewField,
+    now: DateTime<Utc>,
+) -> Result<LeadField, AppError> {
+    if !valid_key(&new.key) {
+        return Err(AppError::validation(
+            "key",
+            "invalid_format",
+            "must start with a lower-case letter, then letters, digits or _ (at most 63)",
+        ));
+    }
+    let options =
+        clean_options(new.field_type, new.options).map_err(|e| AppError::Validation(vec![e]))?;
+    let field = LeadField {
+        key: new.key,
+        label: new.label,
+        field_type: new.field_type.as_str().into(),
+        options,
+        required: new.required,
+        searchable: new.searchable,
+        position: new.position,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    repo::lead_fields::insert(conn, &field).map_err(|err| match err {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
+            code: "field_key_taken",
+            detail: "a field with this key exists (perhaps removed: keys are never reused, so stored values keep their meaning)".into(),
+        },
+        other => other.into(),
+    })
+}
+
+fn field_type(field: &LeadField) -> Result<FieldType, AppError> {
+    field
+        .field_type
+        .parse()
+        .map_err(|_| AppError::internal(format!("unknown field type {:?}", field.field_type)))
+}
+
+pub fn update(
+    conn: &mut PgConnection,
+    key: &str,
+    patch: FieldPatch,
+    now: DateTime<Utc>,
+) -> Result<LeadField, AppError> {
+    let current = repo::lead_fields::find(conn, key)?
+        .filter(|f| f.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    let options = match patch.options {
+        Some(options) => Some(
+            clean_options(field_type(&current)?, options)
+                .map_err(|e| AppError::Validation(vec![e]))?,
+        ),
+        None => None,
+    };
+    let changes = LeadFieldChanges {
+        label: patch.label,
+        options,
+        required: patch.required,
+        searchable: patch.searchable,
+        position: patch.position,
+        deleted_at: None,
+        updated_at: Some(now),
+    };
+    Ok(repo::lead_fields::update(conn, key, &changes)?)
+}
+
+/// Hides a field: it no longer appears, validates or filters, but stored values are kept.
+pub fn remove(conn: &mut PgConnection, key: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    repo::lead_fields::find(conn, key)?
+        .filter(|f| f.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    let changes = LeadFieldChanges {
+        deleted_at: Some(Some(now)),
+        updated_at: Some(now),
+        ..Default::default()
+    };
+    repo::lead_fields::update(conn, key, &changes)?;
+    Ok(())
+}
+
+pub fn list(conn: &mut PgConnection, include_removed: bool) -> Result<Vec<LeadField>, AppError> {
+    Ok(repo::lead_fields::list(conn, include_removed)?)
+}
+
+/// The active definitions, for validating and filtering values.
+pub fn active_defs(conn: &mut PgConnection) -> Result<Vec<(FieldDef, bool)>, AppError> {
+    repo::lead_fields::list(conn, false)?
+        .into_iter()
+        .map(|f| {
+            Ok((
+                FieldDef {
+                    field_type: field_type(&f)?,
+                    key: f.key,
+                    options: f.options,
+                    required: f.required,
+                },
+                f.searchable,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,258 @@
+//! Pools: members, routing conditions and the default pool.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::db::models::{Pool, PoolChanges};
+use crate::domain::lead::SourceChannel;
+use crate::domain::page::{Cursor, Limit, next_cursor};
+use crate::domain::role::Role;
+use crate::domain::routing::{RoutablePool, RoutingCondition, route};
+use crate::error::{AppError, FieldError};
+use crate::repo;
+
+/// A pool with its members and routing, as the API shows it.
+#[derive(Debug, Clone)]
+pub struct PoolView {
+    pub pool: Pool,
+    pub routing: Vec<RoutingCondition>,
+    pub member_team_ids: Vec<Uuid>,
+    pub member_user_ids: Vec<Uuid>,
+}
+
+/// Fields of a new pool or a change to one; `None` leaves a field alone.
+#[derive(Debug, Default)]
+pub struct PoolInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub is_default: Option<bool>,
+    pub routing_priority: Option<i32>,
+    pub routing: Option<Vec<RoutingCondition>>,
+    pub member_team_ids: Option<Vec<Uuid>>,
+    pub member_user_ids: Option<Vec<Uuid>>,
+}
+
+fn map_unique(err: DieselError) -> AppError {
+    match &err {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            match info.constraint_name() {
+                Some("pools_name_key") => AppError::Conflict {
+                    code: "pool_name_taken",
+                    detail: "another pool already has this name".into(),
+                },
+                Some("pools_single_default") => AppError::Conflict {
+                    code: "concurrent_update",
+                    detail: "another pool was made the default at the same time; retry".into(),
+                },
+                _ => err.into(),
+            }
+        }
+        _ => err.into(),
+    }
+}
+
+fn parse_routing(conditions: &[serde_json::Value]) -> Vec<RoutingCondition> {
+    conditions
+        .iter()
+        .filter_map(|c| serde_json::from_value(c.clone()).ok())
+        .collect()
+}
+
+fn view(conn: &mut PgConnection, pool: Pool) -> Result<PoolView, AppError> {
+    let routing = pool
+        .routing
+        .as_array()
+        .map(|a| parse_routing(a))
+        .unwrap_or_default();
+    Ok(PoolView {
+        member_team_ids: repo::pools::member_team_ids(conn, pool.id)?,
+        member_user_ids: repo::pools::member_user_ids(conn, pool.id)?,
+        routing,
+        pool,
+    })
+}
+
+/// Cleans routing conditions: each needs at least one criterion; names are trimmed.
+fn clean_routing(routing: Vec<RoutingCondition>) -> Result<Vec<RoutingCondition>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let cleaned: Vec<RoutingCondition> = routing
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            let clean_list = |list: Vec<String>| -> Vec<String> {
+                let mut out: Vec<String> = Vec::new();
+                for item in list.iter().filter_map(|s| crate::domain::text::clean(s)) {
+                    if !out.contains(&item) {
+                        out.push(item);
+                    }
+                }
+                out
+            };
+            c.provinces = clean_list(c.provinces);
+            c.industries = clean_list(c.industries);
+            c.source_channels.dedup();
+            if c.is_empty() {
+                errors.push(FieldError::new(
+                    format!("routing[{i}]"),
+                    "empty_condition",
+                    "a condition needs at least one source channel, province or industry",
+                ));
+            }
+            c
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(cleaned)
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_members(conn: &mut PgConnection, input: &PoolInput) -> Result<Vec<FieldError>, AppError> {
+    let mut errors = Vec::new();
+    for (i, team_id) in input.member_team_ids.iter().flatten().enumerate() {
+        if repo::teams::find(conn, *team_id)?.is_none() {
+            errors.push(FieldError::new(
+                format!("member_team_ids[{i}]"),
+                "not_found",
+                "no team has this id",
+            ));
+        }
+    }
+    for (i, user_id) in input.member_user_ids.iter().flatten().enumerate() {
+        if repo::users::find(conn, *user_id)?.is_none() {
+            errors.push(FieldError::new(
+                format!("member_user_ids[{i}]"),
+                "not_found",
+                "no user has this id",
+            ));
+        }
+    }
+    Ok(errors)
+}
+
+fn apply(
+    conn: &mut PgConnection,
+    id: Uuid,
+    input: PoolInput,
+    now: DateTime<Utc>,
+) -> Result<PoolView, AppError> {
+    let mut errors = check_members(conn, &input)?;
+    let routing = match input.routing {
+        Some(r) => match clean_routing(r) {
+            Ok(r) => Some(r),
+            Err(mut e) => {
+                errors.append(&mut e);
+                None
+            }
+        },
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if input.is_default == Some(true) {
+        repo::pools::clear_default(conn, id)?;
+    }
+    let changes = PoolChanges {
+        name: input.name,
+        description: input.description,
+        is_default: input.is_default,
+        routing_priority: input.routing_priority,
+        routing: routing.map(|r| serde_json::to_value(r).unwrap_or_default()),
+        updated_at: Some(now),
+    };
+    let pool = repo::pools::update(conn, id, &changes).map_err(map_unique)?;
+    repo::pools::set_members(
+        conn,
+        id,
+        input.member_team_ids.as_deref(),
+        input.member_user_ids.as_deref(),
+    )?;
+    view(conn, pool)
+}
+
+pub fn create(
+    conn: &mut PgConnection,
+    name: String,
+    input: PoolInput,
+    now: DateTime<Utc>,
+) -> Result<PoolView, AppError> {
+    let pool = Pool {
+        id: Uuid::now_v7(),
+        name,
+        description: String::new(),
+        is_default: false,
+        routing_priority: 100,
+        routing: serde_json::json!([]),
+        created_at: now,
+        updated_at: now,
+    };
+    let created = repo::pools::insert(conn, &pool).map_err(map_unique)?;
+    apply(conn, created.id, input, now)
+}
+
+pub fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    input: PoolInput,
+    now: DateTime<Utc>,
+) -> Result<PoolView, AppError> {
+    repo::pools::find(conn, id)?.ok_or(AppError::NotFound)?;
+    apply(conn, id, input, now)
+}
+
+/// A pool for an admin, or for one of its members; anyone else gets 404.
+pub fn get(conn: &mut PgConnection, actor: &AuthUser, id: Uuid) -> Result<PoolView, AppError> {
+    if actor.role != Role::Admin && !repo::pools::is_member(conn, id, actor.id)? {
+        return Err(AppError::NotFound);
+    }
+    let pool = repo::pools::find(conn, id)?.ok_or(AppError::NotFound)?;
+    view(conn, pool)
+}
+
+/// Admins list every pool; others the pools they belong to.
+pub fn list(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    cursor: Option<Cursor>,
+    limit: Limit,
+) -> Result<(Vec<PoolView>, Option<String>), AppError> {
+    let only = match actor.role {
+        Role::Admin => None,
+        _ => Some(repo::pools::ids_for_member(conn, actor.id)?),
+    };
+    let mut rows = repo::pools::list(conn, only.as_deref(), cursor.map(|c| c.0), limit.get() + 1)?;
+    let next = next_cursor(&mut rows, limit, |p| p.id);
+    let views = rows
+        .into_iter()
+        .map(|p| view(conn, p))
+        .collect::<Result<_, _>>()?;
+    Ok((views, next))
+}
+
+/// The pool a new lead is routed to (see `domain::routing`).
+pub fn route_lead(
+    conn: &mut PgConnection,
+    channel: Option<SourceChannel>,
+    province: Option<&str>,
+    industry: Option<&str>,
+) -> Result<Option<Uuid>, AppError> {
+    let pools: Vec<RoutablePool> = repo::pools::all(conn)?
+        .into_iter()
+        .map(|p| RoutablePool {
+            id: p.id,
+            priority: p.routing_priority,
+            is_default: p.is_default,
+            conditions: p
+                .routing
+                .as_array()
+                .map(|a| parse_routing(a))
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(route(&pools, channel, province, industry))
+}
