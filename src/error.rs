@@ -99,6 +99,12 @@ pub enum AppError {
     /// The body is not JSON by its content type (415).
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    /// Too many requests for now (429 with Retry-After).
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// The database cannot be reached right now (503 with Retry-After).
     #[error("the database is unavailable; retry shortly")]
     Unavailable,
@@ -132,6 +138,7 @@ impl AppError {
             AppError::Rule { code, .. } => code,
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable => "service_unavailable",
             AppError::Internal(_) => "internal_error",
         }
@@ -148,6 +155,7 @@ impl AppError {
             AppError::Rule { .. } => "Refused by a rule",
             AppError::PayloadTooLarge { .. } => "Payload too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
+            AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Unavailable => "Service unavailable",
             AppError::Internal(_) => "Internal server error",
         }
@@ -194,6 +202,7 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } | AppError::DuplicateLead { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -217,6 +226,11 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS));
+            }
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, (*retry_after_secs).max(1)));
             }
             _ => {}
         }

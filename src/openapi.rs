@@ -8,6 +8,8 @@ use utoipa::openapi::{InfoBuilder, LicenseBuilder, ServerBuilder};
 
 /// Name of the bearer security scheme referenced by operations.
 pub const BEARER: &str = "bearer";
+/// Name of the intake-source token scheme.
+pub const INTAKE_TOKEN: &str = "intake_token";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +21,7 @@ pub const BEARER: &str = "bearer";
         (name = "pools", description = "Shared pools of leads: members, intake routing, the default pool."),
         (name = "lead-fields", description = "Custom lead fields defined at run time."),
         (name = "leads", description = "Leads: manual entry, search, data edits and the timeline."),
+        (name = "intake", description = "Web-form intake for integrators, intake sources and the quarantine."),
         (name = "ops", description = "Liveness and readiness for load balancers and orchestrators."),
     )
 )]
@@ -59,6 +62,18 @@ impl Modify for Frame {
                     .bearer_format("JWT")
                     .description(Some(
                         "An access token from /api/v1/auth/login or /api/v1/auth/refresh.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            INTAKE_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("lpi_...")
+                    .description(Some(
+                        "An intake source token (an admin creates sources at /api/v1/intake-sources).",
                     ))
                     .build(),
             ),

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::{
-    lead_events, lead_fields, lead_touches, leads, notifications, pools, refresh_tokens, teams,
-    users,
+    idempotency_keys, intake_quarantine, intake_sources, lead_events, lead_fields, lead_touches,
+    leads, notifications, pools, refresh_tokens, teams, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -209,6 +209,7 @@ pub struct LeadTouch {
     pub payload_enc: Vec<u8>,
     pub filled_fields: Vec<String>,
     pub created_at: DateTime<Utc>,
+    pub intake_source_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -231,5 +232,44 @@ pub struct Notification {
     pub lead_id: Option<Uuid>,
     pub message: String,
     pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = intake_sources, check_for_backend(diesel::pg::Pg))]
+pub struct IntakeSource {
+    pub id: Uuid,
+    pub name: String,
+    pub channel: String,
+    pub rate_limit_per_minute: i32,
+    pub token_hash: Vec<u8>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys, check_for_backend(diesel::pg::Pg))]
+pub struct IdempotencyKey {
+    pub source_id: Uuid,
+    pub key: String,
+    pub request_hash: Vec<u8>,
+    pub status: Option<i16>,
+    pub response_enc: Option<Vec<u8>>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = intake_quarantine, check_for_backend(diesel::pg::Pg))]
+pub struct QuarantineEntry {
+    pub id: Uuid,
+    pub source_id: Uuid,
+    pub payload_enc: Vec<u8>,
+    pub reasons: Vec<String>,
+    pub status: String,
+    pub lead_id: Option<Uuid>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }

@@ -9,6 +9,53 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (source_id, key) {
+        source_id -> Uuid,
+        key -> Text,
+        request_hash -> Bytea,
+        status -> Nullable<Int2>,
+        response_enc -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    intake_quarantine (id) {
+        id -> Uuid,
+        source_id -> Uuid,
+        payload_enc -> Bytea,
+        reasons -> Array<Text>,
+        status -> Text,
+        lead_id -> Nullable<Uuid>,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    intake_rate_windows (source_id, window_start) {
+        source_id -> Uuid,
+        window_start -> Timestamptz,
+        count -> Int4,
+    }
+}
+
+diesel::table! {
+    intake_sources (id) {
+        id -> Uuid,
+        name -> Text,
+        channel -> Text,
+        rate_limit_per_minute -> Int4,
+        token_hash -> Bytea,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     lead_events (id) {
         id -> Uuid,
         lead_id -> Uuid,
@@ -45,6 +92,7 @@ diesel::table! {
         payload_enc -> Bytea,
         filled_fields -> Array<Text>,
         created_at -> Timestamptz,
+        intake_source_id -> Nullable<Uuid>,
     }
 }
 
@@ -159,6 +207,9 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(idempotency_keys -> intake_sources (source_id));
+diesel::joinable!(intake_quarantine -> intake_sources (source_id));
+diesel::joinable!(intake_rate_windows -> intake_sources (source_id));
 diesel::joinable!(lead_events -> leads (lead_id));
 diesel::joinable!(lead_touches -> leads (lead_id));
 diesel::joinable!(leads -> pools (pool_id));
@@ -172,6 +223,10 @@ diesel::joinable!(users -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     crypto_keys,
+    idempotency_keys,
+    intake_quarantine,
+    intake_rate_windows,
+    intake_sources,
     lead_events,
     lead_fields,
     lead_touches,

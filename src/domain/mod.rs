@@ -9,4 +9,5 @@ pub mod password;
 pub mod phone;
 pub mod role;
 pub mod routing;
+pub mod suspicion;
 pub mod text;

@@ -149,7 +149,7 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, App
 }
 
 /// Turns a serde message and the path where it happened into a field error.
-fn field_error(path: &str, message: &str) -> FieldError {
+pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
     // serde_json appends " at line L column C"; the field path says where already.
     let message = message
         .rfind(" at line ")

@@ -508,6 +508,7 @@ async fn create_lead(
         pool_id: req.pool_id,
         via: Via::Manual,
         actor_id: Some(user.id),
+        intake_source_id: None,
         default_channel: req.source_channel,
         payload,
     };

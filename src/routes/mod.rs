@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod extract;
+pub mod intake;
 pub mod lead_fields;
 pub mod leads;
 pub mod ops;
@@ -25,6 +26,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     pools::configure(cfg);
     lead_fields::configure(cfg);
     leads::configure(cfg);
+    intake::configure(cfg);
 }
 
 /// Declares a named page type of a keyset-paginated list (named, so that the OpenAPI document

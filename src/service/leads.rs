@@ -52,6 +52,8 @@ pub struct Submission {
     pub pool_id: Option<Uuid>,
     pub via: Via,
     pub actor_id: Option<Uuid>,
+    /// The intake source, for web-form submissions.
+    pub intake_source_id: Option<Uuid>,
     /// Channel when the submission names none (an intake source's channel, `import`).
     pub default_channel: SourceChannel,
     /// The submission as received, kept encrypted on a touch.
@@ -233,6 +235,7 @@ pub fn submit(
                 payload_enc: vault.encrypt(PAYLOAD, sub.payload.to_string().as_bytes()),
                 filled_fields: filled.clone(),
                 created_at: now,
+                intake_source_id: sub.intake_source_id,
             },
         )?;
         repo::leads::insert_event(

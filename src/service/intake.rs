@@ -1,0 +1,359 @@
+//! Web-form intake: sources and their tokens, per-source rate limits, idempotent submissions,
+//! and the quarantine of suspect ones.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use diesel::PgConnection;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::crypto::Vault;
+use crate::db::models::{IdempotencyKey, IntakeSource, QuarantineEntry};
+use crate::domain::custom_field::FieldDef;
+use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
+use crate::domain::suspicion;
+use crate::error::{AppError, FieldError};
+use crate::repo;
+use crate::service::leads::{Outcome, PAYLOAD, Submission, Via};
+
+/// Prefix of intake tokens, so a leaked one is recognisable (e.g. by secret scanners).
+pub const TOKEN_PREFIX: &str = "lpi_";
+/// How long an unfinished idempotency key blocks retries before a retry may take it over.
+pub const KEY_IN_PROGRESS_SECS: i64 = 60;
+/// How long finished idempotency keys are kept.
+pub const KEY_RETENTION_HOURS: i64 = 24;
+
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Creates a source; returns it with its token (shown this once, stored only hashed).
+pub fn create_source(
+    conn: &mut PgConnection,
+    name: String,
+    channel: SourceChannel,
+    rate_limit_per_minute: i32,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(IntakeSource, String), AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("random: {e}")))?;
+    let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let source = repo::intake::insert_source(
+        conn,
+        &IntakeSource {
+            id: Uuid::now_v7(),
+            name,
+            channel: channel.as_str().into(),
+            rate_limit_per_minute,
+            token_hash: hash_token(&token),
+            created_by: Some(actor),
+            created_at: now,
+            deleted_at: None,
+        },
+    )?;
+    Ok((source, token))
+}
+
+/// The source presenting `token`, with this request counted against its per-minute limit
+/// (429 with `Retry-After` past it). Unknown or deleted tokens are 401.
+pub fn authenticate(
+    conn: &mut PgConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<IntakeSource, AppError> {
+    let source =
+        repo::intake::source_by_token(conn, &hash_token(token))?.ok_or(AppError::Unauthorized {
+            code: "invalid_token",
+            detail: "not a valid intake source token".into(),
+        })?;
+    let window_start = now
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now);
+    let count = repo::intake::count_request(conn, source.id, window_start)?;
+    if count > source.rate_limit_per_minute {
+        let retry_after_secs = (window_start + Duration::minutes(1) - now)
+            .num_seconds()
+            .max(1) as u64;
+        return Err(AppError::TooManyRequests {
+            detail: format!(
+                "this source may send {} requests a minute; retry after {retry_after_secs} s",
+                source.rate_limit_per_minute
+            ),
+            retry_after_secs,
+        });
+    }
+    Ok(source)
+}
+
+/// What an idempotency key says about a request.
+pub enum KeyState {
+    /// First time: go ahead, and complete the key in the same transaction as the work.
+    Fresh,
+    /// Already answered: replay this.
+    Replay { status: u16, body: Value },
+}
+
+/// SHA-256 of the request's canonical JSON (object keys sorted), so formatting does not matter.
+pub fn request_hash(body: &Value) -> Vec<u8> {
+    Sha256::digest(body.to_string().as_bytes()).to_vec()
+}
+
+/// Claims `key` for this request, or tells how to answer it: the same key with another body is
+/// 422 `idempotency_key_reused`; with the same body while the first is still running, 409
+/// `idempotency_key_in_progress`; once finished, the first answer is replayed. Runs in a
+/// transaction of its own, committed before the work starts.
+pub fn begin_idempotent(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    source_id: Uuid,
+    key: &str,
+    hash: Vec<u8>,
+    now: DateTime<Utc>,
+) -> Result<KeyState, AppError> {
+    let record = IdempotencyKey {
+        source_id,
+        key: key.to_string(),
+        request_hash: hash.clone(),
+        status: None,
+        response_enc: None,
+        created_at: now,
+        completed_at: None,
+    };
+    if repo::intake::claim_key(conn, &record)? {
+        repo::intake::expire_keys(conn, source_id, now - Duration::hours(KEY_RETENTION_HOURS))?;
+        return Ok(KeyState::Fresh);
+    }
+    let existing = repo::intake::find_key(conn, source_id, key)?.ok_or(AppError::Conflict {
+        code: "idempotency_key_in_progress",
+        detail: "a request with this Idempotency-Key is being processed; retry shortly".into(),
+    })?;
+    if existing.request_hash != hash {
+        return Err(AppError::Rule {
+            code: "idempotency_key_reused",
+            detail: "this Idempotency-Key was used with a different body; use a new key for a new submission".into(),
+        });
+    }
+    match (existing.status, existing.response_enc) {
+        (Some(status), Some(enc)) => {
+            let bytes = vault
+                .decrypt(PAYLOAD, &enc)
+                .map_err(|e| AppError::internal(format!("idempotency record: {e}")))?;
+            let body = serde_json::from_slice(&bytes).map_err(AppError::internal)?;
+            Ok(KeyState::Replay {
+                status: status as u16,
+                body,
+            })
+        }
+        _ => {
+            let stale_before = now - Duration::seconds(KEY_IN_PROGRESS_SECS);
+            if repo::intake::take_over_key(conn, source_id, key, stale_before, now)? {
+                Ok(KeyState::Fresh)
+            } else {
+                Err(AppError::Conflict {
+                    code: "idempotency_key_in_progress",
+                    detail: "a request with this Idempotency-Key is being processed; retry shortly"
+                        .into(),
+                })
+            }
+        }
+    }
+}
+
+/// Records the answer under the key, in the transaction that did the work.
+pub fn finish_idempotent(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    source_id: Uuid,
+    key: &str,
+    status: u16,
+    body: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let enc = vault.encrypt(PAYLOAD, body.to_string().as_bytes());
+    Ok(repo::intake::complete_key(
+        conn,
+        source_id,
+        key,
+        status as i16,
+        &enc,
+        now,
+    )?)
+}
+
+/// Frees the key after the work failed, so a retry can run.
+pub fn abandon_idempotent(
+    conn: &mut PgConnection,
+    source_id: Uuid,
+    key: &str,
+) -> Result<(), AppError> {
+    Ok(repo::intake::release_key(conn, source_id, key)?)
+}
+
+/// One submitted lead, parsed.
+#[derive(Debug, Clone)]
+pub struct IntakeItem {
+    pub raw: RawLead,
+    pub honeypot: Option<String>,
+    /// The item as received (stored encrypted with the touch or the quarantine entry).
+    pub payload: Value,
+}
+
+/// What became of one submitted lead.
+#[derive(Debug, Clone)]
+pub enum ItemResult {
+    Created(Uuid),
+    Merged(Uuid),
+    Quarantined(Uuid),
+    Invalid(Vec<FieldError>),
+}
+
+fn invalid(err: AppError) -> Result<ItemResult, AppError> {
+    match err {
+        AppError::Validation(errors) => Ok(ItemResult::Invalid(errors)),
+        AppError::Rule { code, detail } => Ok(ItemResult::Invalid(vec![FieldError::new(
+            "lead", code, detail,
+        )])),
+        other => Err(other),
+    }
+}
+
+/// Stores one submitted lead: quarantined when suspect, else created or merged into the open
+/// lead it duplicates. Field errors come back as `Invalid` (nothing written for that item).
+pub fn submit_item(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    defs: &[FieldDef],
+    source: &IntakeSource,
+    item: IntakeItem,
+    skip_suspicion: bool,
+    now: DateTime<Utc>,
+) -> Result<ItemResult, AppError> {
+    let clean = match clean_lead(&item.raw) {
+        Ok(clean) => clean,
+        Err(errors) => {
+            return Ok(ItemResult::Invalid(
+                errors
+                    .into_iter()
+                    .map(|(f, c, m)| FieldError::new(f, c, m))
+                    .collect(),
+            ));
+        }
+    };
+    if !skip_suspicion {
+        let reasons = suspicion::reasons(&item.raw, item.honeypot.as_deref(), &clean);
+        if !reasons.is_empty() {
+            let id = Uuid::now_v7();
+            repo::intake::insert_quarantine(
+                conn,
+                &QuarantineEntry {
+                    id,
+                    source_id: source.id,
+                    payload_enc: vault.encrypt(PAYLOAD, item.payload.to_string().as_bytes()),
+                    reasons: reasons.iter().map(|r| r.to_string()).collect(),
+                    status: "pending".into(),
+                    lead_id: None,
+                    decided_by: None,
+                    decided_at: None,
+                    created_at: now,
+                },
+            )?;
+            return Ok(ItemResult::Quarantined(id));
+        }
+    }
+    let channel: SourceChannel = source
+        .channel
+        .parse()
+        .map_err(|_| AppError::internal(format!("unknown channel {:?}", source.channel)))?;
+    let submission = Submission {
+        lead: clean,
+        pool_id: None,
+        via: Via::Intake,
+        actor_id: None,
+        intake_source_id: Some(source.id),
+        default_channel: channel,
+        payload: item.payload,
+    };
+    match super::leads::submit(conn, vault, defs, submission, now) {
+        Ok(Outcome::Created(lead)) => Ok(ItemResult::Created(lead.id)),
+        Ok(Outcome::Merged { lead, .. }) | Ok(Outcome::Duplicate(lead)) => {
+            Ok(ItemResult::Merged(lead.id))
+        }
+        Err(err) => invalid(err),
+    }
+}
+
+/// A pending quarantine entry, locked; 409 `quarantine_already_decided` once decided.
+fn pending_entry(conn: &mut PgConnection, id: Uuid) -> Result<QuarantineEntry, AppError> {
+    let entry = repo::intake::quarantine_for_update(conn, id)?.ok_or(AppError::NotFound)?;
+    if entry.status != "pending" {
+        return Err(AppError::Conflict {
+            code: "quarantine_already_decided",
+            detail: format!("this submission was already {}", entry.status),
+        });
+    }
+    Ok(entry)
+}
+
+/// Accepts a held submission: it comes in as a lead (created or merged), skipping the suspicion
+/// rules.
+pub fn accept(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    defs: &[FieldDef],
+    id: Uuid,
+    actor: Uuid,
+    parse: impl Fn(&Value) -> Result<IntakeItem, Vec<FieldError>>,
+    now: DateTime<Utc>,
+) -> Result<QuarantineEntry, AppError> {
+    let entry = pending_entry(conn, id)?;
+    let source =
+        repo::intake::source_including_deleted(conn, entry.source_id)?.ok_or(AppError::NotFound)?;
+    let item = parse(&payload_of(vault, &entry)?).map_err(AppError::Validation)?;
+    let lead_id = match submit_item(conn, vault, defs, &source, item, true, now)? {
+        ItemResult::Created(lead) | ItemResult::Merged(lead) => lead,
+        ItemResult::Invalid(errors) => return Err(AppError::Validation(errors)),
+        ItemResult::Quarantined(_) => {
+            return Err(AppError::internal(
+                "accepted submission was quarantined again",
+            ));
+        }
+    };
+    Ok(repo::intake::decide_quarantine(
+        conn,
+        id,
+        "accepted",
+        Some(lead_id),
+        actor,
+        now,
+    )?)
+}
+
+/// Discards a held submission.
+pub fn discard(
+    conn: &mut PgConnection,
+    id: Uuid,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<QuarantineEntry, AppError> {
+    pending_entry(conn, id)?;
+    Ok(repo::intake::decide_quarantine(
+        conn,
+        id,
+        "discarded",
+        None,
+        actor,
+        now,
+    )?)
+}
+
+/// The submission held in a quarantine entry.
+pub fn payload_of(vault: &Vault, entry: &QuarantineEntry) -> Result<Value, AppError> {
+    let bytes = vault
+        .decrypt(PAYLOAD, &entry.payload_enc)
+        .map_err(|e| AppError::internal(format!("quarantine payload: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(AppError::internal)
+}
