@@ -63,6 +63,12 @@ pub struct Config {
     pub db_timeout: std::time::Duration,
     /// Largest accepted JSON request body.
     pub max_body_bytes: usize,
+    /// Largest accepted CSV upload.
+    pub max_import_bytes: usize,
+    /// Rows an import processes per transaction.
+    pub import_chunk_rows: usize,
+    /// How often background jobs look for work.
+    pub job_interval: std::time::Duration,
     /// Encrypts contact data. `from_env` always sets it (from a development key file if need be).
     pub data_key: Option<Key>,
     /// Earlier data keys, for reading values encrypted before a rotation (newest first).
@@ -239,6 +245,11 @@ impl Config {
         let max_body_bytes =
             integer(&get, "LEADPOOL_MAX_BODY_BYTES", 1 << 20, 1024..=64 << 20)? as usize;
 
+        let max_import_bytes =
+            integer(&get, "LEADPOOL_MAX_IMPORT_BYTES", 200 << 20, 1024..=2 << 30)? as usize;
+        let import_chunk_rows =
+            integer(&get, "LEADPOOL_IMPORT_CHUNK_ROWS", 2000, 1..=50_000)? as usize;
+        let job_interval_ms = integer(&get, "LEADPOOL_JOB_INTERVAL_MS", 1000, 10..=3_600_000)?;
         let hex_key = |setting: &'static str, text: &str| {
             Key::from_hex(text).map_err(|problem| bad(setting, problem))
         };
@@ -274,6 +285,9 @@ impl Config {
             db_pool_size,
             db_timeout: std::time::Duration::from_millis(db_timeout_ms as u64),
             max_body_bytes,
+            max_import_bytes,
+            import_chunk_rows,
+            job_interval: std::time::Duration::from_millis(job_interval_ms as u64),
             data_key,
             data_old_keys,
             index_key,

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod jobs;
 pub mod openapi;
 pub mod repo;
 pub mod request_id;

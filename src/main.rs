@@ -98,6 +98,7 @@ fn serve() -> ExitCode {
     let bind = config.bind;
     let state = AppState::new(config, pool, clock);
     let result = actix_web::rt::System::new().block_on(async move {
+        leadpool::jobs::spawn_all(state.clone());
         let server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(10)
             .bind(bind)?;

@@ -22,6 +22,7 @@ pub const INTAKE_TOKEN: &str = "intake_token";
         (name = "lead-fields", description = "Custom lead fields defined at run time."),
         (name = "leads", description = "Leads: manual entry, search, data edits and the timeline."),
         (name = "intake", description = "Web-form intake for integrators, intake sources and the quarantine."),
+        (name = "imports", description = "CSV imports with dry runs, progress and rejected rows."),
         (name = "ops", description = "Liveness and readiness for load balancers and orchestrators."),
     )
 )]

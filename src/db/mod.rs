@@ -52,6 +52,17 @@ where
     .await?
 }
 
+/// Runs `work` in one transaction, on the current (blocking) thread: for background jobs that are
+/// already off the async workers.
+pub fn transaction_blocking<T>(
+    pool: &DbPool,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let mut pooled = pool.get()?;
+    let conn: &mut PgConnection = &mut pooled;
+    conn.transaction(work)
+}
+
 /// Errors preparing the database at start-up; `Display` is the one-line message.
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {

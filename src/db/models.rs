@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::{
-    idempotency_keys, intake_quarantine, intake_sources, lead_events, lead_fields, lead_touches,
-    leads, notifications, pools, refresh_tokens, teams, users,
+    idempotency_keys, import_chunks, import_rejects, imports, intake_quarantine, intake_sources,
+    lead_events, lead_fields, lead_touches, leads, notifications, pools, refresh_tokens, teams,
+    users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -170,6 +171,7 @@ pub struct Lead {
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub import_id: Option<Uuid>,
 }
 
 /// A change to a lead's data fields (never its ownership). `Some(None)` clears a field.
@@ -210,6 +212,7 @@ pub struct LeadTouch {
     pub filled_fields: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub intake_source_id: Option<Uuid>,
+    pub import_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -272,4 +275,52 @@ pub struct QuarantineEntry {
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = imports, check_for_backend(diesel::pg::Pg))]
+pub struct Import {
+    pub id: Uuid,
+    pub uploaded_by: Uuid,
+    pub dry_run: bool,
+    pub status: String,
+    pub file_name: Option<String>,
+    pub encoding: String,
+    pub header: Vec<String>,
+    pub mapping: serde_json::Value,
+    pub pool_id: Option<Uuid>,
+    pub source_channel: String,
+    pub rows_total: i32,
+    pub rows_done: i32,
+    pub created: i32,
+    pub merged: i32,
+    pub rejected: i32,
+    pub duplicates_in_file: i32,
+    pub duplicates_in_db: i32,
+    pub chunks_total: i32,
+    pub chunks_done: i32,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = import_chunks, check_for_backend(diesel::pg::Pg))]
+pub struct ImportChunk {
+    pub import_id: Uuid,
+    pub seq: i32,
+    pub first_row: i32,
+    pub rows_enc: Vec<u8>,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = import_rejects, check_for_backend(diesel::pg::Pg))]
+pub struct ImportReject {
+    pub import_id: Uuid,
+    pub row_no: i32,
+    pub raw_enc: Vec<u8>,
+    pub reason: String,
 }

@@ -21,6 +21,54 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_chunks (import_id, seq) {
+        import_id -> Uuid,
+        seq -> Int4,
+        first_row -> Int4,
+        rows_enc -> Bytea,
+        done -> Bool,
+    }
+}
+
+diesel::table! {
+    import_rejects (import_id, row_no) {
+        import_id -> Uuid,
+        row_no -> Int4,
+        raw_enc -> Bytea,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Uuid,
+        uploaded_by -> Uuid,
+        dry_run -> Bool,
+        status -> Text,
+        file_name -> Nullable<Text>,
+        encoding -> Text,
+        header -> Array<Text>,
+        mapping -> Jsonb,
+        pool_id -> Nullable<Uuid>,
+        source_channel -> Text,
+        rows_total -> Int4,
+        rows_done -> Int4,
+        created -> Int4,
+        merged -> Int4,
+        rejected -> Int4,
+        duplicates_in_file -> Int4,
+        duplicates_in_db -> Int4,
+        chunks_total -> Int4,
+        chunks_done -> Int4,
+        lease_until -> Nullable<Timestamptz>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     intake_quarantine (id) {
         id -> Uuid,
         source_id -> Uuid,
@@ -93,6 +141,7 @@ diesel::table! {
         filled_fields -> Array<Text>,
         created_at -> Timestamptz,
         intake_source_id -> Nullable<Uuid>,
+        import_id -> Nullable<Uuid>,
     }
 }
 
@@ -125,6 +174,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        import_id -> Nullable<Uuid>,
     }
 }
 
@@ -208,6 +258,8 @@ diesel::table! {
 }
 
 diesel::joinable!(idempotency_keys -> intake_sources (source_id));
+diesel::joinable!(import_chunks -> imports (import_id));
+diesel::joinable!(import_rejects -> imports (import_id));
 diesel::joinable!(intake_quarantine -> intake_sources (source_id));
 diesel::joinable!(intake_rate_windows -> intake_sources (source_id));
 diesel::joinable!(lead_events -> leads (lead_id));
@@ -224,6 +276,9 @@ diesel::joinable!(users -> teams (team_id));
 diesel::allow_tables_to_appear_in_same_query!(
     crypto_keys,
     idempotency_keys,
+    import_chunks,
+    import_rejects,
+    imports,
     intake_quarantine,
     intake_rate_windows,
     intake_sources,

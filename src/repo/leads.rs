@@ -22,6 +22,22 @@ pub fn insert_if_new(conn: &mut PgConnection, lead: &Lead) -> QueryResult<Option
         .optional()
 }
 
+/// Inserts many leads at once, skipping those that an open lead (or an earlier row of the same
+/// batch) already has a dedupe key of; returns the ids inserted.
+pub fn insert_many_if_new(conn: &mut PgConnection, rows: &[Lead]) -> QueryResult<Vec<Uuid>> {
+    let mut inserted = Vec::with_capacity(rows.len());
+    // 28 columns a row: stay well under PostgreSQL's 65535 bind parameters.
+    for batch in rows.chunks(1000) {
+        let ids: Vec<Uuid> = diesel::insert_into(leads::table)
+            .values(batch)
+            .on_conflict_do_nothing()
+            .returning(leads::id)
+            .get_results(conn)?;
+        inserted.extend(ids);
+    }
+    Ok(inserted)
+}
+
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Lead>> {
     leads::table
         .find(id)
@@ -322,6 +338,15 @@ pub fn insert_event(conn: &mut PgConnection, event: &LeadEvent) -> QueryResult<(
         .values(event)
         .execute(conn)
         .map(|_| ())
+}
+
+pub fn insert_events(conn: &mut PgConnection, events: &[LeadEvent]) -> QueryResult<()> {
+    for batch in events.chunks(5000) {
+        diesel::insert_into(lead_events::table)
+            .values(batch)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn events(

@@ -1,6 +1,7 @@
 //! SQL, one file per resource. Functions take a connection and return rows; no HTTP, no rules.
 
 pub mod crypto_keys;
+pub mod imports;
 pub mod intake;
 pub mod lead_fields;
 pub mod leads;

@@ -509,6 +509,7 @@ async fn create_lead(
         via: Via::Manual,
         actor_id: Some(user.id),
         intake_source_id: None,
+        import_id: None,
         default_channel: req.source_channel,
         payload,
     };

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod extract;
+pub mod imports;
 pub mod intake;
 pub mod lead_fields;
 pub mod leads;
@@ -27,6 +28,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     lead_fields::configure(cfg);
     leads::configure(cfg);
     intake::configure(cfg);
+    imports::configure(cfg);
 }
 
 /// Declares a named page type of a keyset-paginated list (named, so that the OpenAPI document

@@ -274,6 +274,7 @@ pub fn submit_item(
         via: Via::Intake,
         actor_id: None,
         intake_source_id: Some(source.id),
+        import_id: None,
         default_channel: channel,
         payload: item.payload,
     };

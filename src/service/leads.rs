@@ -54,6 +54,8 @@ pub struct Submission {
     pub actor_id: Option<Uuid>,
     /// The intake source, for web-form submissions.
     pub intake_source_id: Option<Uuid>,
+    /// The import, for rows of a file.
+    pub import_id: Option<Uuid>,
     /// Channel when the submission names none (an intake source's channel, `import`).
     pub default_channel: SourceChannel,
     /// The submission as received, kept encrypted on a touch.
@@ -194,6 +196,7 @@ pub fn submit(
         created_by: sub.actor_id,
         created_at: now,
         updated_at: now,
+        import_id: sub.import_id,
     };
 
     // Insert-or-find, a few times: the matching lead may be closed between our two statements.
@@ -236,6 +239,7 @@ pub fn submit(
                 filled_fields: filled.clone(),
                 created_at: now,
                 intake_source_id: sub.intake_source_id,
+                import_id: sub.import_id,
             },
         )?;
         repo::leads::insert_event(

@@ -2,6 +2,7 @@
 //! parsed inputs and `now`, enforces the rules, and returns rows; services never know actix.
 
 pub mod auth;
+pub mod imports;
 pub mod intake;
 pub mod keys;
 pub mod lead_fields;

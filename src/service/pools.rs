@@ -234,14 +234,9 @@ pub fn list(
     Ok((views, next))
 }
 
-/// The pool a new lead is routed to (see `domain::routing`).
-pub fn route_lead(
-    conn: &mut PgConnection,
-    channel: Option<SourceChannel>,
-    province: Option<&str>,
-    industry: Option<&str>,
-) -> Result<Option<Uuid>, AppError> {
-    let pools: Vec<RoutablePool> = repo::pools::all(conn)?
+/// Every pool as routing sees it (load once per batch of leads).
+pub fn routing_table(conn: &mut PgConnection) -> Result<Vec<RoutablePool>, AppError> {
+    Ok(repo::pools::all(conn)?
         .into_iter()
         .map(|p| RoutablePool {
             id: p.id,
@@ -253,6 +248,15 @@ pub fn route_lead(
                 .map(|a| parse_routing(a))
                 .unwrap_or_default(),
         })
-        .collect();
-    Ok(route(&pools, channel, province, industry))
+        .collect())
+}
+
+/// The pool a new lead is routed to (see `domain::routing`).
+pub fn route_lead(
+    conn: &mut PgConnection,
+    channel: Option<SourceChannel>,
+    province: Option<&str>,
+    industry: Option<&str>,
+) -> Result<Option<Uuid>, AppError> {
+    Ok(route(&routing_table(conn)?, channel, province, industry))
 }

@@ -173,6 +173,8 @@ pub fn test_config(database_url: &str) -> Config {
         ("LEADPOOL_DB_POOL_SIZE", "8"),
         ("LEADPOOL_MAX_BODY_BYTES", "65536"),
         ("LEADPOOL_DATA_KEY", DATA_KEY),
+        ("LEADPOOL_JOB_INTERVAL_MS", "50"),
+        ("LEADPOOL_IMPORT_CHUNK_ROWS", "3"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -249,6 +251,7 @@ pub struct TestUser {
 /// The real app on 127.0.0.1:0 with its own database and a movable clock.
 pub struct TestApp {
     pub base: String,
+    pub state: AppState,
     pub clock: Arc<TestClock>,
     pub pool: DbPool,
     _db: TestDb,
@@ -258,7 +261,15 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The app with its background jobs running, as in production.
     pub async fn spawn() -> TestApp {
+        let app = Self::spawn_without_jobs().await;
+        leadpool::jobs::spawn_all(app.state.clone());
+        app
+    }
+
+    /// The app without background jobs: the test runs them step by step.
+    pub async fn spawn_without_jobs() -> TestApp {
         let _ = env_logger::builder().is_test(true).try_init();
         let db = actix_web::rt::task::spawn_blocking(TestDb::new)
             .await
@@ -267,6 +278,7 @@ impl TestApp {
         let clock = Arc::new(TestClock::new());
         let pool = db::build_pool(&db.url, config.db_pool_size, config.db_timeout);
         let state = AppState::new(config, pool.clone(), clock.clone());
+        let app_state = state.clone();
         let server = HttpServer::new(move || build_app(state.clone()))
             .workers(1)
             .disable_signals()
@@ -296,6 +308,7 @@ impl TestApp {
             .finish();
         let mut app = TestApp {
             base: format!("http://{addr}"),
+            state: app_state,
             clock,
             pool,
             _db: db,

@@ -4,6 +4,7 @@ mod common;
 
 mod auth;
 mod errors;
+mod imports;
 mod intake;
 mod lead_fields;
 mod leads;

@@ -1,0 +1,10 @@
+//! Periodic background work, safe with several instances running at once.
+
+pub mod imports;
+
+use crate::AppState;
+
+/// Starts every background job on the current actix system.
+pub fn spawn_all(state: AppState) {
+    actix_web::rt::spawn(imports::run(state));
+}

@@ -1,0 +1,786 @@
+//! CSV imports: decoding (UTF-8 with or without BOM, GBK/GB18030), column mapping, chunked
+//! storage (encrypted), and chunk-by-chunk processing that is resumable and never half-written.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::PgConnection;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::crypto::Vault;
+use crate::db::models::{Import, ImportChunk, ImportReject, Lead, LeadEvent};
+use crate::domain::custom_field::{FieldDef, FieldType, merge};
+use crate::domain::lead::{LeadState, RawLead, SourceChannel, clean_lead};
+use crate::error::{AppError, FieldError};
+use crate::repo;
+use crate::service::leads::{EMAIL, IDENTITY, Outcome, PHONE, Submission, Via, WECHAT};
+
+/// Purpose of encrypted import rows.
+const ROWS: &str = "import_rows";
+/// How long a worker holds an import before another may take it over.
+pub const LEASE_SECS: i64 = 120;
+
+/// Lead fields a CSV column can map to (besides `custom.<key>`).
+pub const TARGETS: [&str; 15] = [
+    "name",
+    "company",
+    "phone",
+    "email",
+    "wechat",
+    "province",
+    "city",
+    "industry",
+    "company_size",
+    "needs",
+    "grade",
+    "source_channel",
+    "source_detail",
+    "tags",
+    "ignore",
+];
+
+/// Usual Chinese (and English) headers, mapped when the upload gives no mapping.
+fn guess_target(header: &str) -> Option<&'static str> {
+    let h = crate::domain::text::to_half_width(header)
+        .trim()
+        .to_lowercase();
+    Some(match h.as_str() {
+        "name" | "姓名" | "联系人" | "客户姓名" => "name",
+        "company" | "公司" | "公司名称" | "单位" | "企业名称" => "company",
+        "phone" | "mobile" | "电话" | "手机" | "手机号" | "联系电话" => "phone",
+        "email" | "e-mail" | "邮箱" | "电子邮箱" => "email",
+        "wechat" | "微信" | "微信号" => "wechat",
+        "province" | "省份" | "省" => "province",
+        "city" | "城市" | "市" => "city",
+        "industry" | "行业" => "industry",
+        "company_size" | "规模" | "公司规模" => "company_size",
+        "needs" | "需求" | "备注" => "needs",
+        "grade" | "等级" | "级别" => "grade",
+        "source_channel" | "渠道" => "source_channel",
+        "source_detail" | "来源" | "来源详情" => "source_detail",
+        "tags" | "标签" => "tags",
+        _ => return None,
+    })
+}
+
+/// Decodes an uploaded file: UTF-8 (a BOM is dropped) or, when it is not valid UTF-8, GB18030
+/// (a superset of GBK, as Chinese Excel writes CSV).
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), AppError> {
+    let not_text = || {
+        AppError::validation(
+            "file",
+            "invalid_encoding",
+            "the file is neither UTF-8 nor GBK/GB18030 text",
+        )
+    };
+    let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF");
+    let (text, encoding) = match std::str::from_utf8(without_bom.unwrap_or(bytes)) {
+        Ok(text) => (
+            text.to_string(),
+            if without_bom.is_some() {
+                "utf-8-bom"
+            } else {
+                "utf-8"
+            },
+        ),
+        Err(_) => {
+            let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+            if had_errors {
+                return Err(not_text());
+            }
+            (text.into_owned(), "gb18030")
+        }
+    };
+    // Text files have no NUL characters (and PostgreSQL text cannot hold them).
+    if text.contains('\0') {
+        return Err(not_text());
+    }
+    Ok((text, encoding))
+}
+
+/// The header and rows of a CSV text.
+pub fn parse_csv(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), AppError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| {
+            AppError::validation(
+                "file",
+                "invalid_csv",
+                format!("cannot read the header: {e}"),
+            )
+        })?
+        .iter()
+        .map(|h| crate::domain::text::clean(h).unwrap_or_default())
+        .collect();
+    if header.iter().all(String::is_empty) {
+        return Err(AppError::validation(
+            "file",
+            "invalid_csv",
+            "the file has no header row",
+        ));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| AppError::validation("file", "invalid_csv", e.to_string()))?;
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+    Ok((header, rows))
+}
+
+/// Resolves the mapping (header → target) against the header and the custom fields: given, or
+/// guessed from usual header names.
+pub fn resolve_mapping(
+    header: &[String],
+    given: Option<&Map<String, Value>>,
+    defs: &[FieldDef],
+) -> Result<Map<String, Value>, AppError> {
+    let mut mapping = Map::new();
+    let mut errors = Vec::new();
+    match given {
+        Some(given) => {
+            for (column, target) in given {
+                let field = format!("mapping.{column}");
+                if !header.contains(column) {
+                    errors.push(FieldError::new(
+                        field.clone(),
+                        "unknown_column",
+                        "the file has no such column",
+                    ));
+                    continue;
+                }
+                let Some(target) = target.as_str() else {
+                    errors.push(FieldError::new(
+                        field,
+                        "invalid_type",
+                        "must be a field name",
+                    ));
+                    continue;
+                };
+                let known = TARGETS.contains(&target)
+                    || target
+                        .strip_prefix("custom.")
+                        .is_some_and(|key| defs.iter().any(|d| d.key == key));
+                if !known {
+                    errors.push(FieldError::new(
+                        field,
+                        "unknown_target",
+                        format!(
+                            "{target:?} is not a lead field (use one of {}, or custom.<key>)",
+                            TARGETS.join(", ")
+                        ),
+                    ));
+                    continue;
+                }
+                mapping.insert(column.clone(), Value::String(target.to_string()));
+            }
+        }
+        None => {
+            for column in header {
+                if let Some(target) = guess_target(column) {
+                    mapping.insert(column.clone(), Value::String(target.into()));
+                } else if let Some(def) = defs.iter().find(|d| &d.key == column) {
+                    mapping.insert(column.clone(), Value::String(format!("custom.{}", def.key)));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let targets: Vec<&str> = mapping.values().filter_map(Value::as_str).collect();
+    if !["phone", "email", "wechat", "company", "name"]
+        .iter()
+        .any(|t| targets.contains(t))
+    {
+        return Err(AppError::validation(
+            "mapping",
+            "no_contact_column",
+            "map at least one of phone, email, wechat, or company and name",
+        ));
+    }
+    Ok(mapping)
+}
+
+/// A parsed upload, ready to be stored.
+pub struct Upload {
+    pub file_name: Option<String>,
+    pub encoding: &'static str,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub mapping: Map<String, Value>,
+    pub pool_id: Option<Uuid>,
+    pub source_channel: SourceChannel,
+    pub dry_run: bool,
+}
+
+/// Stores an upload (rows encrypted, in chunks) as a queued import.
+pub fn create(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    uploader: Uuid,
+    upload: Upload,
+    chunk_rows: usize,
+    now: DateTime<Utc>,
+) -> Result<Import, AppError> {
+    if let Some(pool_id) = upload.pool_id {
+        repo::pools::find(conn, pool_id)?
+            .ok_or_else(|| AppError::validation("pool_id", "not_found", "no pool has this id"))?;
+    }
+    let id = Uuid::now_v7();
+    let chunks: Vec<&[Vec<String>]> = upload.rows.chunks(chunk_rows.max(1)).collect();
+    let import = Import {
+        id,
+        uploaded_by: uploader,
+        dry_run: upload.dry_run,
+        status: "queued".into(),
+        file_name: upload.file_name,
+        encoding: upload.encoding.into(),
+        header: upload.header,
+        mapping: Value::Object(upload.mapping),
+        pool_id: upload.pool_id,
+        source_channel: upload.source_channel.as_str().into(),
+        rows_total: upload.rows.len() as i32,
+        rows_done: 0,
+        created: 0,
+        merged: 0,
+        rejected: 0,
+        duplicates_in_file: 0,
+        duplicates_in_db: 0,
+        chunks_total: chunks.len() as i32,
+        chunks_done: 0,
+        lease_until: None,
+        error: None,
+        created_at: now,
+        updated_at: now,
+        finished_at: None,
+    };
+    let import = repo::imports::insert(conn, &import)?;
+    let mut first_row = 2; // row 1 is the header, as a spreadsheet numbers them
+    let mut stored = Vec::with_capacity(chunks.len());
+    for (seq, rows) in chunks.iter().enumerate() {
+        let json = serde_json::to_vec(rows).map_err(AppError::internal)?;
+        stored.push(ImportChunk {
+            import_id: id,
+            seq: seq as i32,
+            first_row,
+            rows_enc: vault.encrypt(ROWS, &json),
+            done: false,
+        });
+        first_row += rows.len() as i32;
+    }
+    repo::imports::insert_chunks(conn, &stored)?;
+    Ok(import)
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split([',', ';', '|', '，', '；', '、'])
+        .filter_map(crate::domain::text::clean)
+        .collect()
+}
+
+/// One CSV row as a raw lead, following the mapping.
+fn raw_lead(
+    header: &[String],
+    mapping: &Map<String, Value>,
+    defs: &[FieldDef],
+    row: &[String],
+) -> RawLead {
+    let mut raw = RawLead::default();
+    for (i, column) in header.iter().enumerate() {
+        let Some(target) = mapping.get(column).and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(value) = row.get(i).filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let value = value.clone();
+        match target {
+            "name" => raw.name = Some(value),
+            "company" => raw.company = Some(value),
+            "phone" => raw.phone = Some(value),
+            "email" => raw.email = Some(value),
+            "wechat" => raw.wechat = Some(value),
+            "province" => raw.province = Some(value),
+            "city" => raw.city = Some(value),
+            "industry" => raw.industry = Some(value),
+            "company_size" => raw.company_size = Some(value),
+            "needs" => raw.needs = Some(value),
+            "grade" => raw.grade = Some(value),
+            "source_channel" => raw.source_channel = Some(value),
+            "source_detail" => raw.source_detail = Some(value),
+            "tags" => raw.tags = split_list(&value),
+            other => {
+                if let Some(key) = other.strip_prefix("custom.") {
+                    let multi = defs
+                        .iter()
+                        .any(|d| d.key == key && d.field_type == FieldType::MultiSelect);
+                    let v = if multi {
+                        Value::Array(split_list(&value).into_iter().map(Value::String).collect())
+                    } else {
+                        Value::String(value)
+                    };
+                    raw.custom.insert(key.to_string(), v);
+                }
+            }
+        }
+    }
+    raw
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What processing a chunk adds to the import's counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ChunkCounts {
+    pub rows: i32,
+    pub created: i32,
+    pub merged: i32,
+    pub rejected: i32,
+    pub duplicates_in_file: i32,
+    pub duplicates_in_db: i32,
+}
+
+/// A cleaned, valid row ready to be stored.
+struct ValidRow {
+    row_no: i32,
+    lead: Lead,
+    submission: Submission,
+}
+
+/// Processes one chunk in the caller's transaction: cleans every row, stores the valid ones as
+/// leads in bulk (duplicates of open leads become touches on them), records rejected rows, and
+/// adds to the counters. A dry run writes only the report; `seen` carries the dedupe keys of
+/// earlier rows of the file.
+#[allow(clippy::too_many_arguments)]
+pub fn process_chunk(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    import: &Import,
+    chunk: &ImportChunk,
+    defs: &[FieldDef],
+    seen: &mut HashMap<Vec<u8>, i32>,
+    now: DateTime<Utc>,
+) -> Result<ChunkCounts, AppError> {
+    let bytes = vault
+        .decrypt(ROWS, &chunk.rows_enc)
+        .map_err(|e| AppError::internal(format!("import rows: {e}")))?;
+    let rows: Vec<Vec<String>> = serde_json::from_slice(&bytes).map_err(AppError::internal)?;
+    let mapping = import.mapping.as_object().cloned().unwrap_or_default();
+    let default_channel: SourceChannel = import
+        .source_channel
+        .parse()
+        .map_err(|_| AppError::internal("unknown import channel"))?;
+    let mut counts = ChunkCounts {
+        rows: rows.len() as i32,
+        ..Default::default()
+    };
+    let mut rejects: Vec<ImportReject> = Vec::new();
+    let mut reject = |row_no: i32, row: &[String], reason: String| {
+        rejects.push(ImportReject {
+            import_id: import.id,
+            row_no,
+            raw_enc: vault.encrypt(ROWS, &serde_json::to_vec(row).unwrap_or_default()),
+            reason,
+        });
+    };
+    let pools = super::pools::routing_table(conn)?;
+    let mut valid: Vec<ValidRow> = Vec::with_capacity(rows.len());
+    for (offset, row) in rows.iter().enumerate() {
+        let row_no = chunk.first_row + offset as i32;
+        if row.len() != import.header.len() {
+            counts.rejected += 1;
+            reject(
+                row_no,
+                row,
+                format!(
+                    "has {} columns, the header has {}",
+                    row.len(),
+                    import.header.len()
+                ),
+            );
+            continue;
+        }
+        let raw = raw_lead(&import.header, &mapping, defs, row);
+        let clean = match clean_lead(&raw) {
+            Ok(clean) => clean,
+            Err(errors) => {
+                counts.rejected += 1;
+                let errors: Vec<FieldError> = errors
+                    .into_iter()
+                    .map(|(f, c, m)| FieldError::new(f, c, m))
+                    .collect();
+                reject(row_no, row, describe(&errors));
+                continue;
+            }
+        };
+        if !clean.is_identifiable() {
+            counts.rejected += 1;
+            reject(
+                row_no,
+                row,
+                "no phone, email or WeChat id, nor both company and name".into(),
+            );
+            continue;
+        }
+        let custom = match merge(defs, &Map::new(), &clean.custom, true) {
+            Ok(custom) => custom,
+            Err(errors) => {
+                counts.rejected += 1;
+                let errors: Vec<FieldError> = errors
+                    .into_iter()
+                    .map(|(k, c, m)| FieldError::new(format!("custom.{k}"), c, m))
+                    .collect();
+                reject(row_no, row, describe(&errors));
+                continue;
+            }
+        };
+        let channel = clean.source_channel.unwrap_or(default_channel);
+        let pool_id = match import.pool_id.or_else(|| {
+            crate::domain::routing::route(
+                &pools,
+                Some(channel),
+                clean.province.as_deref(),
+                clean.industry.as_deref(),
+            )
+        }) {
+            Some(pool) => pool,
+            None => {
+                counts.rejected += 1;
+                reject(
+                    row_no,
+                    row,
+                    "no pool's routing matches and there is no default pool".into(),
+                );
+                continue;
+            }
+        };
+        let phone = clean
+            .phone
+            .as_ref()
+            .map(|p| vault.blind_index(PHONE, p.as_str()));
+        let email = clean
+            .email
+            .as_ref()
+            .map(|e| vault.blind_index(EMAIL, e.as_str()));
+        let wechat = clean.wechat.as_ref().map(|w| vault.blind_index(WECHAT, w));
+        let identity = clean
+            .identity_key()
+            .map(|k| vault.blind_index(IDENTITY, &k));
+        let keys: Vec<Vec<u8>> = [&phone, &email, &wechat, &identity]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+
+        if import.dry_run {
+            if let Some(first) = keys.iter().find_map(|k| seen.get(k)) {
+                counts.duplicates_in_file += 1;
+                reject(
+                    row_no,
+                    row,
+                    format!("duplicate of row {first} of this file (would be merged into it)"),
+                );
+                continue;
+            }
+            for key in &keys {
+                seen.insert(key.clone(), row_no);
+            }
+            if repo::leads::find_open_duplicate(
+                conn,
+                phone.as_deref(),
+                email.as_deref(),
+                wechat.as_deref(),
+                identity.as_deref(),
+            )?
+            .is_some()
+            {
+                counts.duplicates_in_db += 1;
+                reject(
+                    row_no,
+                    row,
+                    "duplicate of an existing open lead (would be merged into it)".into(),
+                );
+            } else {
+                counts.created += 1;
+            }
+            continue;
+        }
+
+        let lead = Lead {
+            id: Uuid::now_v7(),
+            pool_id: Some(pool_id),
+            state: LeadState::Pooled.as_str().into(),
+            stage: None,
+            owner_id: None,
+            name: clean.name.clone(),
+            company: clean.company.clone(),
+            phone_enc: clean
+                .phone
+                .as_ref()
+                .map(|p| vault.encrypt_str(PHONE, p.as_str())),
+            phone_bidx: phone,
+            email_enc: clean
+                .email
+                .as_ref()
+                .map(|e| vault.encrypt_str(EMAIL, e.as_str())),
+            email_bidx: email,
+            wechat_enc: clean.wechat.as_ref().map(|w| vault.encrypt_str(WECHAT, w)),
+            wechat_bidx: wechat,
+            identity_bidx: identity,
+            province: clean.province.clone(),
+            city: clean.city.clone(),
+            industry: clean.industry.clone(),
+            company_size: clean.company_size.clone(),
+            needs: clean.needs.clone(),
+            grade: clean.grade.map(|g| g.as_str().to_string()),
+            source_channel: channel.as_str().into(),
+            source_detail: clean.source_detail.clone(),
+            tags: clean.tags.clone(),
+            custom: Value::Object(custom),
+            created_by: Some(import.uploaded_by),
+            created_at: now,
+            updated_at: now,
+            import_id: Some(import.id),
+        };
+        let payload: Value = import
+            .header
+            .iter()
+            .zip(row.iter())
+            .map(|(h, v)| (h.clone(), Value::String(v.clone())))
+            .collect::<Map<_, _>>()
+            .into();
+        valid.push(ValidRow {
+            row_no,
+            submission: Submission {
+                lead: clean,
+                pool_id: Some(pool_id),
+                via: Via::Import,
+                actor_id: Some(import.uploaded_by),
+                intake_source_id: None,
+                import_id: Some(import.id),
+                default_channel,
+                payload,
+            },
+            lead,
+        });
+    }
+
+    if !import.dry_run && !valid.is_empty() {
+        // Bulk insert; rows an open lead already has (in the database or earlier in this file)
+        // are skipped by the unique indexes and then merged one by one.
+        let leads: Vec<Lead> = valid.iter().map(|v| v.lead.clone()).collect();
+        let inserted: HashSet<Uuid> = repo::leads::insert_many_if_new(conn, &leads)?
+            .into_iter()
+            .collect();
+        let events: Vec<LeadEvent> = valid
+            .iter()
+            .filter(|v| inserted.contains(&v.lead.id))
+            .map(|v| LeadEvent {
+                id: Uuid::now_v7(),
+                lead_id: v.lead.id,
+                kind: "created".into(),
+                actor_id: Some(import.uploaded_by),
+                details: json!({"via": "import", "import_id": import.id, "row": v.row_no,
+                                "source_channel": v.lead.source_channel, "pool_id": v.lead.pool_id}),
+                created_at: now,
+            })
+            .collect();
+        repo::leads::insert_events(conn, &events)?;
+        counts.created += inserted.len() as i32;
+        for row in valid.into_iter().filter(|v| !inserted.contains(&v.lead.id)) {
+            match super::leads::submit(conn, vault, defs, row.submission, now)? {
+                Outcome::Merged { lead, .. } | Outcome::Duplicate(lead) => {
+                    counts.merged += 1;
+                    if lead.import_id == Some(import.id) {
+                        counts.duplicates_in_file += 1;
+                    } else {
+                        counts.duplicates_in_db += 1;
+                    }
+                }
+                Outcome::Created(_) => counts.created += 1,
+            }
+        }
+    }
+    repo::imports::insert_rejects(conn, &rejects)?;
+    Ok(counts)
+}
+
+/// Claims the oldest import that needs work (queued, or running under an expired lease).
+pub fn claim_next(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Option<Import>, AppError> {
+    let Some(import) = repo::imports::next_pending(conn, now)? else {
+        return Ok(None);
+    };
+    let resumed = import.status == "running";
+    if resumed && import.dry_run {
+        // A dry run keeps its in-file dedupe keys in memory: start it over.
+        repo::imports::reset(conn, import.id)?;
+    }
+    Ok(Some(repo::imports::lease(
+        conn,
+        import.id,
+        now + Duration::seconds(LEASE_SECS),
+        now,
+    )?))
+}
+
+/// Processes the next unfinished chunk of `import` (locking it, so it is done exactly once) and
+/// renews the lease. `false` when no chunk is left (the import is then marked done).
+pub fn process_next_chunk(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    import_id: Uuid,
+    seen: &mut HashMap<Vec<u8>, i32>,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let import = repo::imports::find(conn, import_id)?.ok_or(AppError::NotFound)?;
+    let Some(chunk) = repo::imports::next_chunk(conn, import_id)? else {
+        repo::imports::finish(conn, import_id, "done", None, now)?;
+        return Ok(false);
+    };
+    let defs: Vec<FieldDef> = super::lead_fields::active_defs(conn)?
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    let counts = process_chunk(conn, vault, &import, &chunk, &defs, seen, now)?;
+    repo::imports::complete_chunk(
+        conn,
+        import_id,
+        chunk.seq,
+        &counts,
+        now + Duration::seconds(LEASE_SECS),
+        now,
+    )?;
+    Ok(true)
+}
+
+/// Marks an import failed (a bug or corrupt data, not a passing database outage).
+pub fn fail(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    Ok(repo::imports::finish(
+        conn,
+        import_id,
+        "failed",
+        Some(error),
+        now,
+    )?)
+}
+
+/// An import the caller may see: its uploader, or an admin.
+pub fn get(
+    conn: &mut PgConnection,
+    actor: &crate::auth::AuthUser,
+    id: Uuid,
+) -> Result<Import, AppError> {
+    let import = repo::imports::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if actor.role != crate::domain::role::Role::Admin && import.uploaded_by != actor.id {
+        return Err(AppError::NotFound);
+    }
+    Ok(import)
+}
+
+/// The rejected (and, for dry runs, duplicate) rows as CSV: the original columns, then `row` and
+/// `reason`; UTF-8 with a BOM so that Excel shows Chinese text correctly.
+pub fn rejected_csv(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    import: &Import,
+) -> Result<Vec<u8>, AppError> {
+    let rejects = repo::imports::rejects(conn, import.id)?;
+    let mut out = Vec::from(b"\xEF\xBB\xBF".as_slice());
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        let mut header = import.header.clone();
+        header.push("row".into());
+        header.push("reason".into());
+        writer.write_record(&header).map_err(AppError::internal)?;
+        for reject in rejects {
+            let bytes = vault
+                .decrypt(ROWS, &reject.raw_enc)
+                .map_err(|e| AppError::internal(format!("rejected row: {e}")))?;
+            let mut row: Vec<String> =
+                serde_json::from_slice(&bytes).map_err(AppError::internal)?;
+            row.resize(import.header.len(), String::new());
+            row.push(reject.row_no.to_string());
+            row.push(reject.reason);
+            writer.write_record(&row).map_err(AppError::internal)?;
+        }
+        writer.flush().map_err(AppError::internal)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_utf8_with_and_without_bom_and_gbk() {
+        assert_eq!(
+            decode("姓名,电话\n".as_bytes()).unwrap(),
+            ("姓名,电话\n".into(), "utf-8")
+        );
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice("姓名".as_bytes());
+        assert_eq!(decode(&bom).unwrap(), ("姓名".into(), "utf-8-bom"));
+        let (gbk, _, _) = encoding_rs::GBK.encode("姓名,电话\n张三,13812345678\n");
+        let (text, encoding) = decode(&gbk).unwrap();
+        assert_eq!(text, "姓名,电话\n张三,13812345678\n");
+        assert_eq!(encoding, "gb18030");
+    }
+
+    #[test]
+    fn csv_header_and_rows() {
+        let (header, rows) = parse_csv(" 姓名 ,电话\n张三,13812345678\n\n\"李,四\",139\n").unwrap();
+        assert_eq!(header, vec!["姓名", "电话"]);
+        assert_eq!(
+            rows,
+            vec![
+                vec!["张三".to_string(), "13812345678".into()],
+                vec!["李,四".into(), "139".into()]
+            ]
+        );
+    }
+
+    #[test]
+    fn mapping_is_guessed_from_usual_headers_or_checked() {
+        let header: Vec<String> = ["姓名", "手机", "公司名称", "Remark"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let guessed = resolve_mapping(&header, None, &[]).unwrap();
+        assert_eq!(guessed["姓名"], "name");
+        assert_eq!(guessed["手机"], "phone");
+        assert!(!guessed.contains_key("Remark"));
+        let given = json!({"Remark": "needs", "Nope": "name", "手机": "fax"});
+        let err = resolve_mapping(&header, given.as_object(), &[]).unwrap_err();
+        match err {
+            AppError::Validation(errors) => assert_eq!(errors.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        let err =
+            resolve_mapping(&header, json!({"Remark": "needs"}).as_object(), &[]).unwrap_err();
+        assert_eq!(
+            err.to_problem().errors.unwrap()[0].code,
+            "no_contact_column"
+        );
+    }
+}
