@@ -69,6 +69,14 @@ pub fn run_once(state: &AppState) -> Result<bool, AppError> {
             }
         }
     }
+    // A bulk load changes the table's statistics a lot: refresh them now rather than waiting for
+    // autovacuum, so listings plan well right away.
+    if let Err(e) = transaction_blocking(&state.pool, |conn| {
+        diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE leads"), conn)
+            .map_err(AppError::from)
+    }) {
+        log::warn!("import {}: ANALYZE failed: {e}", import.id);
+    }
     log::info!("import {}: done", import.id);
     Ok(true)
 }

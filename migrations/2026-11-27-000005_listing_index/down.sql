@@ -1,0 +1,1 @@
+DROP INDEX leads_state_id_idx;
