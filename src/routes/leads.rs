@@ -12,7 +12,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, parse_query};
-use super::users::page_params;
+use super::page_params;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::crypto::Vault;
@@ -510,6 +510,7 @@ async fn create_lead(
         actor_id: Some(user.id),
         intake_source_id: None,
         import_id: None,
+        known_duplicate: false,
         default_channel: req.source_channel,
         payload,
     };

@@ -399,6 +399,7 @@ pub fn process_chunk(
         });
     };
     let pools = super::pools::routing_table(conn)?;
+    let started = std::time::Instant::now();
     let mut valid: Vec<ValidRow> = Vec::with_capacity(rows.len());
     for (offset, row) in rows.iter().enumerate() {
         let row_no = chunk.first_row + offset as i32;
@@ -573,6 +574,7 @@ pub fn process_chunk(
                 actor_id: Some(import.uploaded_by),
                 intake_source_id: None,
                 import_id: Some(import.id),
+                known_duplicate: false,
                 default_channel,
                 payload,
             },
@@ -580,6 +582,7 @@ pub fn process_chunk(
         });
     }
 
+    let cleaned_in = started.elapsed();
     if !import.dry_run && !valid.is_empty() {
         // Bulk insert; rows an open lead already has (in the database or earlier in this file)
         // are skipped by the unique indexes and then merged one by one.
@@ -602,7 +605,8 @@ pub fn process_chunk(
             .collect();
         repo::leads::insert_events(conn, &events)?;
         counts.created += inserted.len() as i32;
-        for row in valid.into_iter().filter(|v| !inserted.contains(&v.lead.id)) {
+        for mut row in valid.into_iter().filter(|v| !inserted.contains(&v.lead.id)) {
+            row.submission.known_duplicate = true;
             match super::leads::submit(conn, vault, defs, row.submission, now)? {
                 Outcome::Merged { lead, .. } | Outcome::Duplicate(lead) => {
                     counts.merged += 1;
@@ -617,6 +621,15 @@ pub fn process_chunk(
         }
     }
     repo::imports::insert_rejects(conn, &rejects)?;
+    log::debug!(
+        "import {} chunk {}: {} rows, cleaned in {:?}, stored in {:?} ({} merged)",
+        import.id,
+        chunk.seq,
+        counts.rows,
+        cleaned_in,
+        started.elapsed() - cleaned_in,
+        counts.merged
+    );
     Ok(counts)
 }
 
@@ -652,10 +665,7 @@ pub fn process_next_chunk(
         repo::imports::finish(conn, import_id, "done", None, now)?;
         return Ok(false);
     };
-    let defs: Vec<FieldDef> = super::lead_fields::active_defs(conn)?
-        .into_iter()
-        .map(|(d, _)| d)
-        .collect();
+    let defs = super::lead_fields::field_defs(conn)?;
     let counts = process_chunk(conn, vault, &import, &chunk, &defs, seen, now)?;
     repo::imports::complete_chunk(
         conn,

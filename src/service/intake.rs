@@ -275,6 +275,7 @@ pub fn submit_item(
         actor_id: None,
         intake_source_id: Some(source.id),
         import_id: None,
+        known_duplicate: false,
         default_channel: channel,
         payload: item.payload,
     };

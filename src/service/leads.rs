@@ -56,6 +56,9 @@ pub struct Submission {
     pub intake_source_id: Option<Uuid>,
     /// The import, for rows of a file.
     pub import_id: Option<Uuid>,
+    /// The caller already tried to insert it and an open lead had one of its keys: go straight
+    /// to finding that lead.
+    pub known_duplicate: bool,
     /// Channel when the submission names none (an intake source's channel, `import`).
     pub default_channel: SourceChannel,
     /// The submission as received, kept encrypted on a touch.
@@ -200,8 +203,15 @@ pub fn submit(
     };
 
     // Insert-or-find, a few times: the matching lead may be closed between our two statements.
+    let mut try_insert = !sub.known_duplicate;
     for _ in 0..3 {
-        if let Some(created) = repo::leads::insert_if_new(conn, &row)? {
+        let created = if try_insert {
+            repo::leads::insert_if_new(conn, &row)?
+        } else {
+            None
+        };
+        try_insert = true;
+        if let Some(created) = created {
             repo::leads::insert_event(
                 conn,
                 &event(
