@@ -15,7 +15,6 @@ use super::extract::QueryParams;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::{self, models::Import};
-use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::SourceChannel;
 use crate::domain::role::Role;
 use crate::error::{AppError, Problem};
@@ -235,10 +234,7 @@ async fn create_import(
     let now = state.clock.now();
     let chunk_rows = state.config.import_chunk_rows;
     let import = db::transaction(&state.pool, move |conn| {
-        let defs: Vec<FieldDef> = service::lead_fields::active_defs(conn)?
-            .into_iter()
-            .map(|(d, _)| d)
-            .collect();
+        let defs = service::lead_fields::field_defs(conn)?;
         let mapping = service::imports::resolve_mapping(&header, mapping.as_ref(), &defs)?;
         let upload = Upload {
             file_name,

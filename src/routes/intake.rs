@@ -12,11 +12,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams};
-use super::users::page_params;
+use super::page_params;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::{self, models::IntakeSource, models::QuarantineEntry};
-use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{RawLead, SourceChannel};
 use crate::domain::page::next_cursor;
 use crate::error::{AppError, FieldError, Problem};
@@ -417,10 +416,7 @@ async fn intake_leads(
 
     let work_key = key.clone();
     let outcome = db::transaction(&state.pool, move |conn| {
-        let defs: Vec<FieldDef> = service::lead_fields::active_defs(conn)?
-            .into_iter()
-            .map(|(d, _)| d)
-            .collect();
+        let defs = service::lead_fields::field_defs(conn)?;
         let (status, answer) = match (single, batch) {
             (Some(item), _) => single_answer(service::intake::submit_item(
                 conn, &vault, &defs, &source, item, false, now,
@@ -737,10 +733,7 @@ async fn decide(
         if !accept {
             return service::intake::discard(conn, id, user.id, now);
         }
-        let defs: Vec<FieldDef> = service::lead_fields::active_defs(conn)?
-            .into_iter()
-            .map(|(d, _)| d)
-            .collect();
+        let defs = service::lead_fields::field_defs(conn)?;
         service::intake::accept(conn, &vault, &defs, id, user.id, |v| parse_item(v, ""), now)
     })
     .await?;

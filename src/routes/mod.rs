@@ -16,7 +16,9 @@ pub mod users;
 use validator::ValidationError;
 
 use crate::domain::email::Email;
+use crate::domain::page::{Cursor, Limit};
 use crate::domain::password::check_policy;
+use crate::error::AppError;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Routes under `/api/v1`.
@@ -94,4 +96,17 @@ pub fn email_address(text: &str) -> Result<(), ValidationError> {
 /// A new password that meets the policy.
 pub fn password_policy(text: &str) -> Result<(), ValidationError> {
     check_policy(text).map_err(|message| invalid("weak_password", message))
+}
+
+/// Parses the paging parameters every list takes.
+pub fn page_params(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<(Limit, Option<Cursor>), AppError> {
+    let limit = Limit::parse(limit).map_err(|m| AppError::validation("limit", "out_of_range", m));
+    let cursor = cursor
+        .map(Cursor::decode)
+        .transpose()
+        .map_err(|m| AppError::validation("cursor", "invalid_cursor", m));
+    Ok((limit?, cursor?))
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams};
-use super::users::page_params;
+use super::page_params;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db;

@@ -9,12 +9,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams};
+use super::page_params;
 use crate::AppState;
 use crate::auth::{AuthUser, password};
 use crate::db::{self, models::User};
 use crate::domain::email::Email;
 use crate::domain::leave::on_leave;
-use crate::domain::page::{Cursor, Limit};
 use crate::domain::role::Role;
 use crate::error::{AppError, Problem};
 use crate::service::{self, stored_role};
@@ -155,18 +155,6 @@ fn parse_email(text: &str) -> Result<Email, AppError> {
 
 async fn hash_password(password_text: String) -> Result<String, AppError> {
     web::block(move || password::hash(&password_text)).await?
-}
-
-pub(crate) fn page_params(
-    limit: Option<i64>,
-    cursor: Option<&str>,
-) -> Result<(Limit, Option<Cursor>), AppError> {
-    let limit = Limit::parse(limit).map_err(|m| AppError::validation("limit", "out_of_range", m));
-    let cursor = cursor
-        .map(Cursor::decode)
-        .transpose()
-        .map_err(|m| AppError::validation("cursor", "invalid_cursor", m));
-    Ok((limit?, cursor?))
 }
 
 /// Lists users: admins see everyone, managers the members of the teams they manage.

@@ -177,3 +177,8 @@ pub fn active_defs(conn: &mut PgConnection) -> Result<Vec<(FieldDef, bool)>, App
         })
         .collect()
 }
+
+/// The active definitions, for validating values.
+pub fn field_defs(conn: &mut PgConnection) -> Result<Vec<FieldDef>, AppError> {
+    Ok(active_defs(conn)?.into_iter().map(|(def, _)| def).collect())
+}

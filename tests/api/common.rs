@@ -121,6 +121,23 @@ fn ensure_template(name: &str) {
         ))
         .expect("rename template");
     }
+    // Templates of older migrations are no longer needed (one in use is left alone: no FORCE).
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let stale: Vec<Name> = diesel::sql_query(format!(
+        r"SELECT datname FROM pg_database WHERE datname LIKE 'lp\_tmpl\_%' AND datname <> '{name}'"
+    ))
+    .load(&mut conn)
+    .unwrap_or_default();
+    for old in stale {
+        let _ = conn.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {}",
+            quote_ident(&old.datname)
+        ));
+    }
     conn.batch_execute("SELECT pg_advisory_unlock(7236814917)")
         .expect("unlock");
 }
