@@ -105,6 +105,10 @@ pub enum AppError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// The database refused this transaction because of a concurrent one (deadlock, serialization
+    /// failure): nothing was written; retry (503 `retry_later` with Retry-After).
+    #[error("a concurrent change got in the way; nothing was stored, retry")]
+    Contention,
     /// The database cannot be reached right now (503 with Retry-After).
     #[error("the database is unavailable; retry shortly")]
     Unavailable,
@@ -139,6 +143,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
+            AppError::Contention => "retry_later",
             AppError::Unavailable => "service_unavailable",
             AppError::Internal(_) => "internal_error",
         }
@@ -156,6 +161,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "Payload too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::TooManyRequests { .. } => "Too many requests",
+            AppError::Contention => "Retry later",
             AppError::Unavailable => "Service unavailable",
             AppError::Internal(_) => "Internal server error",
         }
@@ -203,7 +209,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Contention => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -226,6 +232,9 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS));
+            }
+            AppError::Contention => {
+                response.insert_header((header::RETRY_AFTER, 1));
             }
             AppError::TooManyRequests {
                 retry_after_secs, ..
@@ -258,10 +267,13 @@ impl From<DieselError> for AppError {
                 }
             }
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                AppError::Conflict {
-                    code: "concurrent_update",
-                    detail: "another request changed this at the same time; retry".into(),
-                }
+                AppError::Contention
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().contains("deadlock detected") =>
+            {
+                log::info!("deadlock: {}", info.message());
+                AppError::Contention
             }
             other => AppError::Internal(format!("database: {other}")),
         }

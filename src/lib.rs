@@ -116,5 +116,6 @@ pub fn build_app(
             .add(("Referrer-Policy", "no-referrer")),
     )
     .wrap(from_fn(request_id::assign))
-    .wrap(Logger::new(r#"%{x-request-id}o %a "%r" %s %b %Dms"#))
+    // The path only (`%U`), never the query string: searches carry phone numbers and emails.
+    .wrap(Logger::new(r#"%{x-request-id}o %a "%m %U" %s %b %Dms"#))
 }

@@ -25,7 +25,11 @@ CREATE TABLE intake_rate_windows (
 CREATE TABLE idempotency_keys (
     source_id      uuid        NOT NULL REFERENCES intake_sources (id),
     key            text        NOT NULL,
+    -- A keyed hash of the body (a plain hash of a short form could be reversed by brute force).
     request_hash   bytea       NOT NULL,
+    -- Who holds the key now: a retry that takes over an abandoned key gets a new claim, and the
+    -- first request, should it still finish, can no longer complete or release it.
+    claim          uuid        NOT NULL,
     -- NULL while the first request is being processed.
     status         smallint,
     -- The first answer, encrypted (it is replayed for retries).

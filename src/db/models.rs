@@ -257,6 +257,7 @@ pub struct IdempotencyKey {
     pub source_id: Uuid,
     pub key: String,
     pub request_hash: Vec<u8>,
+    pub claim: Uuid,
     pub status: Option<i16>,
     pub response_enc: Option<Vec<u8>>,
     pub created_at: DateTime<Utc>,

@@ -13,6 +13,7 @@ diesel::table! {
         source_id -> Uuid,
         key -> Text,
         request_hash -> Bytea,
+        claim -> Uuid,
         status -> Nullable<Int2>,
         response_enc -> Nullable<Bytea>,
         created_at -> Timestamptz,

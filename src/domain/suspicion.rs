@@ -8,6 +8,8 @@
 //! - `placeholder`: a well-known fake number (`13800138000`, one digit repeated, `12345678901`)
 //!   or a test name (`test`, `测试`, `asdf`, `aaa`...);
 //! - `link_in_name`: a URL in the name or company (link spam).
+//!
+//! (The intake service adds `no_pool` when no pool could take the lead: held, not lost.)
 
 use super::lead::{CleanLead, RawLead};
 

@@ -24,6 +24,9 @@ pub async fn run(state: AppState) {
             Ok(Err(AppError::Unavailable)) => {
                 log::warn!("import worker: database unavailable; retrying")
             }
+            Ok(Err(AppError::Contention)) => {
+                log::warn!("import worker: deadlock with other writers; retrying")
+            }
             Ok(Err(e)) => log::error!("import worker: {e}"),
             Err(e) => log::error!("import worker stopped unexpectedly: {e}"),
         }
@@ -53,7 +56,8 @@ pub fn run_once(state: &AppState) -> Result<bool, AppError> {
             Ok(true) => continue,
             Ok(false) => break,
             // A passing outage: the lease expires and a worker resumes at this chunk.
-            Err(AppError::Unavailable) => return Err(AppError::Unavailable),
+            // A deadlock with other writers is passing too: nothing of this chunk was written.
+            Err(e @ (AppError::Unavailable | AppError::Contention)) => return Err(e),
             Err(e) => {
                 log::error!("import {} failed: {e}", import.id);
                 let message = match &e {

@@ -116,12 +116,14 @@ pub fn find_key(
         .optional()
 }
 
-/// Takes over an unfinished key whose first request stopped (it is older than `stale_before`).
+/// Takes over an unfinished key whose first request stopped (it is older than `stale_before`),
+/// with a new claim.
 pub fn take_over_key(
     conn: &mut PgConnection,
     source_id: Uuid,
     key: &str,
     stale_before: DateTime<Utc>,
+    claim: Uuid,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
     diesel::update(
@@ -130,33 +132,64 @@ pub fn take_over_key(
             .filter(idempotency_keys::status.is_null())
             .filter(idempotency_keys::created_at.lt(stale_before)),
     )
-    .set(idempotency_keys::created_at.eq(now))
+    .set((
+        idempotency_keys::created_at.eq(now),
+        idempotency_keys::claim.eq(claim),
+    ))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// Locks the key for the work, if `claim` still holds it (unfinished, not taken over).
+pub fn lock_claim(
+    conn: &mut PgConnection,
+    source_id: Uuid,
+    key: &str,
+    claim: Uuid,
+) -> QueryResult<bool> {
+    idempotency_keys::table
+        .find((source_id, key))
+        .filter(idempotency_keys::claim.eq(claim))
+        .filter(idempotency_keys::status.is_null())
+        .select(idempotency_keys::claim)
+        .for_update()
+        .first::<Uuid>(conn)
+        .optional()
+        .map(|found| found.is_some())
 }
 
 pub fn complete_key(
     conn: &mut PgConnection,
     source_id: Uuid,
     key: &str,
+    claim: Uuid,
     status: i16,
     response_enc: &[u8],
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(idempotency_keys::table.find((source_id, key)))
-        .set((
-            idempotency_keys::status.eq(status),
-            idempotency_keys::response_enc.eq(response_enc),
-            idempotency_keys::completed_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
+) -> QueryResult<usize> {
+    diesel::update(
+        idempotency_keys::table
+            .find((source_id, key))
+            .filter(idempotency_keys::claim.eq(claim)),
+    )
+    .set((
+        idempotency_keys::status.eq(status),
+        idempotency_keys::response_enc.eq(response_enc),
+        idempotency_keys::completed_at.eq(now),
+    ))
+    .execute(conn)
 }
 
-pub fn release_key(conn: &mut PgConnection, source_id: Uuid, key: &str) -> QueryResult<()> {
+pub fn release_key(
+    conn: &mut PgConnection,
+    source_id: Uuid,
+    key: &str,
+    claim: Uuid,
+) -> QueryResult<()> {
     diesel::delete(
         idempotency_keys::table
             .find((source_id, key))
+            .filter(idempotency_keys::claim.eq(claim))
             .filter(idempotency_keys::status.is_null()),
     )
     .execute(conn)

@@ -55,6 +55,21 @@ pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
+/// Whether an open lead has any of these dedupe keys (no lock: for reports).
+pub fn open_duplicate_exists(conn: &mut PgConnection, keys: &[&[u8]]) -> QueryResult<bool> {
+    let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
+    diesel::select(diesel::dsl::exists(
+        leads::table.filter(leads::state.eq_any(OPEN)).filter(
+            leads::phone_bidx
+                .eq_any(keys.clone())
+                .or(leads::email_bidx.eq_any(keys.clone()))
+                .or(leads::wechat_bidx.eq_any(keys.clone()))
+                .or(leads::identity_bidx.eq_any(keys)),
+        ),
+    ))
+    .get_result(conn)
+}
+
 /// The open lead that has any of these dedupe keys, checked in this order: phone, email, WeChat,
 /// company + name. Locked for update.
 pub fn find_open_duplicate(
@@ -270,28 +285,40 @@ pub fn list(
     if let Some(v) = filter.updated_to {
         query = query.filter(leads::updated_at.lt(v));
     }
+    // `q`: any of a substring match on names (and searchable custom fields) or an exact match of
+    // a contact field through its blind index.
+    let mut any: Option<LeadPredicate> = None;
+    let mut either = |p: LeadPredicate| {
+        any = Some(match any.take() {
+            Some(a) => Box::new(a.or(p)),
+            None => p,
+        });
+    };
     if let Some(pattern) = &filter.q_pattern {
-        let mut any: LeadPredicate = Box::new(
+        either(Box::new(
             leads::name
                 .ilike(pattern.clone())
                 .or(leads::company.ilike(pattern.clone())),
-        );
+        ));
         for key in &filter.q_custom_keys {
-            let custom_match = sql::<Nullable<Bool>>("(custom ->> ")
-                .bind::<Text, _>(key.clone())
-                .sql(") ILIKE ")
-                .bind::<Text, _>(pattern.clone());
-            any = Box::new(any.or(custom_match));
+            either(Box::new(
+                sql::<Nullable<Bool>>("(custom ->> ")
+                    .bind::<Text, _>(key.clone())
+                    .sql(") ILIKE ")
+                    .bind::<Text, _>(pattern.clone()),
+            ));
         }
-        if let Some(k) = &filter.q_phone {
-            any = Box::new(any.or(leads::phone_bidx.eq(k.clone())));
-        }
-        if let Some(k) = &filter.q_email {
-            any = Box::new(any.or(leads::email_bidx.eq(k.clone())));
-        }
-        if let Some(k) = &filter.q_wechat {
-            any = Box::new(any.or(leads::wechat_bidx.eq(k.clone())));
-        }
+    }
+    if let Some(k) = &filter.q_phone {
+        either(Box::new(leads::phone_bidx.eq(k.clone())));
+    }
+    if let Some(k) = &filter.q_email {
+        either(Box::new(leads::email_bidx.eq(k.clone())));
+    }
+    if let Some(k) = &filter.q_wechat {
+        either(Box::new(leads::wechat_bidx.eq(k.clone())));
+    }
+    if let Some(any) = any {
         query = query.filter(any);
     }
     for column in &filter.missing {

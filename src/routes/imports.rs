@@ -228,8 +228,13 @@ async fn create_import(
     }
     let bytes =
         file.ok_or_else(|| AppError::validation("file", "required", "attach the CSV as `file`"))?;
-    let (upload_text, encoding) = service::imports::decode(&bytes)?;
-    let (header, rows) = service::imports::parse_csv(&upload_text)?;
+    // Decoding and parsing a large file takes a while: off the async workers.
+    let (encoding, header, rows) = web::block(move || {
+        let (upload_text, encoding) = service::imports::decode(&bytes)?;
+        let (header, rows) = service::imports::parse_csv(&upload_text)?;
+        Ok::<_, AppError>((encoding, header, rows))
+    })
+    .await??;
     let vault = state.vault.clone();
     let now = state.clock.now();
     let chunk_rows = state.config.import_chunk_rows;

@@ -317,7 +317,8 @@ fn batch_answer(results: Vec<ItemResult>) -> Result<(u16, Value), AppError> {
 /// One lead: 201 `created`, 200 `merged` (the same phone, email, WeChat id or company + name as an
 /// open lead: recorded on it as a touch, filling its empty fields, and its owner is notified), 202
 /// `quarantined` (suspect: a filled `honeypot`, nothing to reach the person by, a throwaway email
-/// domain, a placeholder number such as 13800138000 or a test name, or a link in the name), or 422
+/// domain, a placeholder number such as 13800138000 or a test name, a link in the name, or no pool
+/// to put it in yet), or 422
 /// with field errors. A batch answers 200 with each lead's result; valid leads are stored even when
 /// others are invalid. Any 2xx means stored.
 ///
@@ -402,20 +403,27 @@ async fn intake_leads(
 
     let vault = state.vault.clone();
     let source_id = source.id;
-    if let Some(key) = key.clone() {
-        let hash = service::intake::request_hash(&body);
+    // The key and the claim this request holds on it.
+    let mut claimed: Option<(String, uuid::Uuid)> = None;
+    if let Some(key) = key {
+        let hash = service::intake::request_hash(&vault, &body);
         let vault = vault.clone();
+        let claim_key = key.clone();
         let state_of_key = db::transaction(&state.pool, move |conn| {
-            service::intake::begin_idempotent(conn, &vault, source_id, &key, hash, now)
+            service::intake::begin_idempotent(conn, &vault, source_id, &claim_key, hash, now)
         })
         .await?;
-        if let KeyState::Replay { status, body } = state_of_key {
-            return Ok(json_response(status, &body, true));
+        match state_of_key {
+            KeyState::Replay { status, body } => return Ok(json_response(status, &body, true)),
+            KeyState::Fresh(claim) => claimed = Some((key, claim)),
         }
     }
 
-    let work_key = key.clone();
+    let work_key = claimed.clone();
     let outcome = db::transaction(&state.pool, move |conn| {
+        if let Some((key, claim)) = &work_key {
+            service::intake::hold_idempotent(conn, source_id, key, *claim)?;
+        }
         let defs = service::lead_fields::field_defs(conn)?;
         let (status, answer) = match (single, batch) {
             (Some(item), _) => single_answer(service::intake::submit_item(
@@ -435,8 +443,10 @@ async fn intake_leads(
             }
             (None, None) => return Err(AppError::internal("neither a lead nor a batch")),
         };
-        if let Some(key) = &work_key {
-            service::intake::finish_idempotent(conn, &vault, source.id, key, status, &answer, now)?;
+        if let Some((key, claim)) = &work_key {
+            service::intake::finish_idempotent(
+                conn, &vault, source.id, key, *claim, status, &answer, now,
+            )?;
         }
         Ok((status, answer))
     })
@@ -444,9 +454,9 @@ async fn intake_leads(
     match outcome {
         Ok((status, answer)) => Ok(json_response(status, &answer, false)),
         Err(err) => {
-            if let Some(key) = key {
+            if let Some((key, claim)) = claimed {
                 let released = db::transaction(&state.pool, move |conn| {
-                    service::intake::abandon_idempotent(conn, source_id, &key)
+                    service::intake::abandon_idempotent(conn, source_id, &key, claim)
                 })
                 .await;
                 if let Err(e) = released {

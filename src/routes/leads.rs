@@ -407,6 +407,15 @@ async fn list_leads(
     user: AuthUser,
     req: HttpRequest,
 ) -> Result<web::Json<LeadPage>, AppError> {
+    if form_urlencoded::parse(req.query_string().as_bytes())
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(AppError::validation(
+            "query",
+            "invalid_character",
+            "parameters must not contain the NUL character",
+        ));
+    }
     let (rest, custom_pairs) = split_custom(req.query_string());
     let query: ListLeadsQuery = parse_query(&rest)?;
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
@@ -437,7 +446,14 @@ async fn list_leads(
         created_to: query.created_to,
         updated_from: query.updated_from,
         updated_to: query.updated_to,
-        q_pattern: q.as_deref().map(crate::repo::like_pattern),
+        // A phone number or email is looked up by its blind index only, never sent as text.
+        q_pattern: q
+            .as_deref()
+            .filter(|t| {
+                crate::domain::phone::Phone::parse(t).is_err()
+                    && crate::domain::email::Email::parse(t).is_err()
+            })
+            .map(crate::repo::like_pattern),
         q_phone: q
             .as_deref()
             .and_then(|t| crate::domain::phone::Phone::parse(t).ok())

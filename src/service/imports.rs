@@ -501,15 +501,8 @@ pub fn process_chunk(
             for key in &keys {
                 seen.insert(key.clone(), row_no);
             }
-            if repo::leads::find_open_duplicate(
-                conn,
-                phone.as_deref(),
-                email.as_deref(),
-                wechat.as_deref(),
-                identity.as_deref(),
-            )?
-            .is_some()
-            {
+            let key_refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+            if repo::leads::open_duplicate_exists(conn, &key_refs)? {
                 counts.duplicates_in_db += 1;
                 reject(
                     row_no,

@@ -91,15 +91,18 @@ pub fn authenticate(
 
 /// What an idempotency key says about a request.
 pub enum KeyState {
-    /// First time: go ahead, and complete the key in the same transaction as the work.
-    Fresh,
+    /// First time: go ahead under this claim, and complete the key in the same transaction as
+    /// the work.
+    Fresh(Uuid),
     /// Already answered: replay this.
     Replay { status: u16, body: Value },
 }
 
-/// SHA-256 of the request's canonical JSON (object keys sorted), so formatting does not matter.
-pub fn request_hash(body: &Value) -> Vec<u8> {
-    Sha256::digest(body.to_string().as_bytes()).to_vec()
+/// A keyed hash of the request's canonical JSON (object keys sorted, so formatting does not
+/// matter). Keyed, not a plain SHA-256: a body that is little more than a phone number could
+/// otherwise be recovered from a dump by hashing every possible number.
+pub fn request_hash(vault: &Vault, body: &Value) -> Vec<u8> {
+    vault.blind_index("idempotency_request", &body.to_string())
 }
 
 /// Claims `key` for this request, or tells how to answer it: the same key with another body is
@@ -114,10 +117,12 @@ pub fn begin_idempotent(
     hash: Vec<u8>,
     now: DateTime<Utc>,
 ) -> Result<KeyState, AppError> {
+    let claim = Uuid::now_v7();
     let record = IdempotencyKey {
         source_id,
         key: key.to_string(),
         request_hash: hash.clone(),
+        claim,
         status: None,
         response_enc: None,
         created_at: now,
@@ -125,7 +130,7 @@ pub fn begin_idempotent(
     };
     if repo::intake::claim_key(conn, &record)? {
         repo::intake::expire_keys(conn, source_id, now - Duration::hours(KEY_RETENTION_HOURS))?;
-        return Ok(KeyState::Fresh);
+        return Ok(KeyState::Fresh(claim));
     }
     let existing = repo::intake::find_key(conn, source_id, key)?.ok_or(AppError::Conflict {
         code: "idempotency_key_in_progress",
@@ -150,8 +155,8 @@ pub fn begin_idempotent(
         }
         _ => {
             let stale_before = now - Duration::seconds(KEY_IN_PROGRESS_SECS);
-            if repo::intake::take_over_key(conn, source_id, key, stale_before, now)? {
-                Ok(KeyState::Fresh)
+            if repo::intake::take_over_key(conn, source_id, key, stale_before, claim, now)? {
+                Ok(KeyState::Fresh(claim))
             } else {
                 Err(AppError::Conflict {
                     code: "idempotency_key_in_progress",
@@ -163,34 +168,55 @@ pub fn begin_idempotent(
     }
 }
 
+fn key_taken_over() -> AppError {
+    AppError::Conflict {
+        code: "idempotency_key_in_progress",
+        detail: "a retry with this Idempotency-Key took over; retry to get its answer".into(),
+    }
+}
+
+/// Locks the key at the start of the work: a retry that took it over meanwhile wins, and this
+/// request does nothing.
+pub fn hold_idempotent(
+    conn: &mut PgConnection,
+    source_id: Uuid,
+    key: &str,
+    claim: Uuid,
+) -> Result<(), AppError> {
+    if repo::intake::lock_claim(conn, source_id, key, claim)? {
+        Ok(())
+    } else {
+        Err(key_taken_over())
+    }
+}
+
 /// Records the answer under the key, in the transaction that did the work.
+#[allow(clippy::too_many_arguments)]
 pub fn finish_idempotent(
     conn: &mut PgConnection,
     vault: &Vault,
     source_id: Uuid,
     key: &str,
+    claim: Uuid,
     status: u16,
     body: &Value,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let enc = vault.encrypt(PAYLOAD, body.to_string().as_bytes());
-    Ok(repo::intake::complete_key(
-        conn,
-        source_id,
-        key,
-        status as i16,
-        &enc,
-        now,
-    )?)
+    match repo::intake::complete_key(conn, source_id, key, claim, status as i16, &enc, now)? {
+        1 => Ok(()),
+        _ => Err(key_taken_over()),
+    }
 }
 
-/// Frees the key after the work failed, so a retry can run.
+/// Frees the key after the work failed, so a retry can run (unless another retry holds it).
 pub fn abandon_idempotent(
     conn: &mut PgConnection,
     source_id: Uuid,
     key: &str,
+    claim: Uuid,
 ) -> Result<(), AppError> {
-    Ok(repo::intake::release_key(conn, source_id, key)?)
+    Ok(repo::intake::release_key(conn, source_id, key, claim)?)
 }
 
 /// One submitted lead, parsed.
@@ -246,22 +272,7 @@ pub fn submit_item(
     if !skip_suspicion {
         let reasons = suspicion::reasons(&item.raw, item.honeypot.as_deref(), &clean);
         if !reasons.is_empty() {
-            let id = Uuid::now_v7();
-            repo::intake::insert_quarantine(
-                conn,
-                &QuarantineEntry {
-                    id,
-                    source_id: source.id,
-                    payload_enc: vault.encrypt(PAYLOAD, item.payload.to_string().as_bytes()),
-                    reasons: reasons.iter().map(|r| r.to_string()).collect(),
-                    status: "pending".into(),
-                    lead_id: None,
-                    decided_by: None,
-                    decided_at: None,
-                    created_at: now,
-                },
-            )?;
-            return Ok(ItemResult::Quarantined(id));
+            return quarantine(conn, vault, source, &item.payload, &reasons, now);
         }
     }
     let channel: SourceChannel = source
@@ -277,13 +288,20 @@ pub fn submit_item(
         import_id: None,
         known_duplicate: false,
         default_channel: channel,
-        payload: item.payload,
+        payload: item.payload.clone(),
     };
+    let payload = item.payload;
     match super::leads::submit(conn, vault, defs, submission, now) {
         Ok(Outcome::Created(lead)) => Ok(ItemResult::Created(lead.id)),
         Ok(Outcome::Merged { lead, .. }) | Ok(Outcome::Duplicate(lead)) => {
             Ok(ItemResult::Merged(lead.id))
         }
+        // No pool to put it in is the organisation's configuration gap, not the sender's
+        // mistake: keep the lead (nothing was written yet) until an admin sets pools up.
+        Err(AppError::Rule {
+            code: "no_pool", ..
+        }) if !skip_suspicion => quarantine(conn, vault, source, &payload, &["no_pool"], now),
+        Err(err @ AppError::Rule { .. }) if skip_suspicion => Err(err),
         Err(err) => invalid(err),
     }
 }
@@ -298,6 +316,33 @@ fn pending_entry(conn: &mut PgConnection, id: Uuid) -> Result<QuarantineEntry, A
         });
     }
     Ok(entry)
+}
+
+/// Holds a submission for an admin, with the reasons.
+fn quarantine(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    source: &IntakeSource,
+    payload: &Value,
+    reasons: &[&str],
+    now: DateTime<Utc>,
+) -> Result<ItemResult, AppError> {
+    let id = Uuid::now_v7();
+    repo::intake::insert_quarantine(
+        conn,
+        &QuarantineEntry {
+            id,
+            source_id: source.id,
+            payload_enc: vault.encrypt(PAYLOAD, payload.to_string().as_bytes()),
+            reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            status: "pending".into(),
+            lead_id: None,
+            decided_by: None,
+            decided_at: None,
+            created_at: now,
+        },
+    )?;
+    Ok(ItemResult::Quarantined(id))
 }
 
 /// Accepts a held submission: it comes in as a lead (created or merged), skipping the suspicion

@@ -240,3 +240,20 @@ async fn null_for_a_field_that_cannot_be_empty_is_422() {
         assert_eq!(body["errors"][0]["field"], field, "{body}");
     }
 }
+
+#[actix_web::test]
+async fn nul_in_a_custom_field_filter_is_422() {
+    let app = TestApp::spawn().await;
+    app.post(
+        "/api/v1/lead-fields",
+        &app.admin.token,
+        &json!({"key": "note", "label": "Note", "type": "text"}),
+    )
+    .await
+    .ok(201);
+    let body = app
+        .get("/api/v1/leads?custom.note=%00", &app.admin.token)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["code"], "invalid_character");
+}

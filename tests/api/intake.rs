@@ -480,3 +480,110 @@ async fn nothing_submitted_is_readable_at_rest() {
         );
     }
 }
+
+#[actix_web::test]
+async fn without_any_pool_intake_leads_are_held_not_lost() {
+    let app = TestApp::spawn().await;
+    let (_, token) = source(&app, 100).await;
+    let held = push(
+        &app,
+        &token,
+        &json!({"name": "周到", "phone": "13166667777"}),
+        None,
+    )
+    .await
+    .ok(202);
+    let id = held["quarantine_id"].as_str().unwrap().to_string();
+    let list = app
+        .get("/api/v1/intake/quarantine", &app.admin.token)
+        .await
+        .ok(200);
+    assert_eq!(list["items"][0]["reasons"], json!(["no_pool"]));
+    // Accepting before a pool exists is refused with the reason; after, the lead comes in.
+    app.post(
+        &format!("/api/v1/intake/quarantine/{id}/accept"),
+        &app.admin.token,
+        &json!({}),
+    )
+    .await
+    .problem(422, "no_pool");
+    app.pool("Default", true, &[], &[]).await;
+    let accepted = app
+        .post(
+            &format!("/api/v1/intake/quarantine/{id}/accept"),
+            &app.admin.token,
+            &json!({}),
+        )
+        .await
+        .ok(200);
+    assert!(accepted["lead_id"].is_string());
+}
+
+#[actix_web::test]
+async fn a_key_taken_over_by_a_retry_fences_out_the_first_request() {
+    use leadpool::clock::Clock;
+    use leadpool::service::intake::{
+        KeyState, begin_idempotent, finish_idempotent, hold_idempotent, request_hash,
+    };
+    let app = TestApp::spawn().await;
+    let (source_id, _) = source(&app, 100).await;
+    let source_id: uuid::Uuid = source_id.parse().unwrap();
+    let vault = app.state.vault.clone();
+    let body = json!({"phone": "13188889999"});
+    let hash = request_hash(&vault, &body);
+    let mut conn = app.pool.get().unwrap();
+    let now = app.clock.now();
+    let KeyState::Fresh(first) =
+        begin_idempotent(&mut conn, &vault, source_id, "k", hash.clone(), now).unwrap()
+    else {
+        panic!("a new key is fresh");
+    };
+    // While the first is running, a retry is told to wait...
+    assert!(begin_idempotent(&mut conn, &vault, source_id, "k", hash.clone(), now).is_err());
+    // ...but once it looks abandoned, the retry takes the key over.
+    let later = now + Duration::seconds(61);
+    let KeyState::Fresh(second) =
+        begin_idempotent(&mut conn, &vault, source_id, "k", hash.clone(), later).unwrap()
+    else {
+        panic!("an abandoned key is taken over");
+    };
+    assert_ne!(first, second);
+    // The first request, still alive, can neither start its work nor record an answer.
+    assert_eq!(
+        hold_idempotent(&mut conn, source_id, "k", first)
+            .unwrap_err()
+            .code(),
+        "idempotency_key_in_progress"
+    );
+    assert!(
+        finish_idempotent(
+            &mut conn,
+            &vault,
+            source_id,
+            "k",
+            first,
+            201,
+            &json!({"x": 1}),
+            later
+        )
+        .is_err()
+    );
+    hold_idempotent(&mut conn, source_id, "k", second).unwrap();
+    finish_idempotent(
+        &mut conn,
+        &vault,
+        source_id,
+        "k",
+        second,
+        201,
+        &json!({"status": "created"}),
+        later,
+    )
+    .unwrap();
+    match begin_idempotent(&mut conn, &vault, source_id, "k", hash, later).unwrap() {
+        KeyState::Replay { status, body } => {
+            assert_eq!((status, body), (201, json!({"status": "created"})))
+        }
+        KeyState::Fresh(_) => panic!("a finished key replays"),
+    }
+}
