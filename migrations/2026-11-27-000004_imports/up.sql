@@ -23,6 +23,9 @@ CREATE TABLE imports (
     chunks_total        integer     NOT NULL,
     chunks_done         integer     NOT NULL DEFAULT 0,
     lease_until         timestamptz,
+    -- The worker holding the lease: each chunk transaction checks it, so a worker that lost its
+    -- lease (it was too slow) stops instead of racing the one that took over.
+    lease_token         uuid,
     error               text,
     created_at          timestamptz NOT NULL,
     updated_at          timestamptz NOT NULL,

@@ -301,6 +301,7 @@ pub struct Import {
     pub chunks_total: i32,
     pub chunks_done: i32,
     pub lease_until: Option<DateTime<Utc>>,
+    pub lease_token: Option<Uuid>,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

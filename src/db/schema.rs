@@ -62,6 +62,7 @@ diesel::table! {
         chunks_total -> Int4,
         chunks_done -> Int4,
         lease_until -> Nullable<Timestamptz>,
+        lease_token -> Nullable<Uuid>,
         error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,

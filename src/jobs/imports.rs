@@ -46,15 +46,25 @@ pub fn run_once(state: &AppState) -> Result<bool, AppError> {
         import.id,
         import.rows_total
     );
+    let token = import
+        .lease_token
+        .ok_or_else(|| AppError::internal("a claimed import has no lease token"))?;
     let mut seen = HashMap::new();
     loop {
         let now = state.clock.now();
         let step = transaction_blocking(&state.pool, |conn| {
-            imports::process_next_chunk(conn, &state.vault, import.id, &mut seen, now)
+            imports::process_next_chunk(conn, &state.vault, import.id, token, &mut seen, now)
         });
         match step {
             Ok(true) => continue,
             Ok(false) => break,
+            // Too slow: another worker took over and carries on; nothing to do here.
+            Err(AppError::Conflict {
+                code: "lease_lost", ..
+            }) => {
+                log::warn!("import {}: lease lost to another worker", import.id);
+                return Ok(true);
+            }
             // A passing outage: the lease expires and a worker resumes at this chunk.
             // A deadlock with other writers is passing too: nothing of this chunk was written.
             Err(e @ (AppError::Unavailable | AppError::Contention)) => return Err(e),

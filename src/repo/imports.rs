@@ -34,6 +34,18 @@ pub fn insert_rejects(conn: &mut PgConnection, rejects: &[ImportReject]) -> Quer
     Ok(())
 }
 
+/// The import, locked, if the lease `token` still holds it.
+pub fn lock_if_held(conn: &mut PgConnection, id: Uuid, token: Uuid) -> QueryResult<Option<Import>> {
+    imports::table
+        .find(id)
+        .filter(imports::lease_token.eq(token))
+        .filter(imports::status.eq("running"))
+        .select(Import::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Import>> {
     imports::table
         .find(id)
@@ -62,6 +74,7 @@ pub fn next_pending(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<
 pub fn lease(
     conn: &mut PgConnection,
     id: Uuid,
+    token: Uuid,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> QueryResult<Import> {
@@ -69,6 +82,7 @@ pub fn lease(
         .set((
             imports::status.eq("running"),
             imports::lease_until.eq(until),
+            imports::lease_token.eq(token),
             imports::updated_at.eq(now),
         ))
         .returning(Import::as_returning())

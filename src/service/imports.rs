@@ -258,6 +258,7 @@ pub fn create(
         chunks_total: chunks.len() as i32,
         chunks_done: 0,
         lease_until: None,
+        lease_token: None,
         error: None,
         created_at: now,
         updated_at: now,
@@ -639,21 +640,33 @@ pub fn claim_next(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Option<
     Ok(Some(repo::imports::lease(
         conn,
         import.id,
+        Uuid::now_v7(),
         now + Duration::seconds(LEASE_SECS),
         now,
     )?))
 }
 
+/// Another worker holds the import now (this one's lease ran out).
+pub fn lease_lost() -> AppError {
+    AppError::Conflict {
+        code: "lease_lost",
+        detail: "another worker took this import over".into(),
+    }
+}
+
 /// Processes the next unfinished chunk of `import` (locking it, so it is done exactly once) and
-/// renews the lease. `false` when no chunk is left (the import is then marked done).
+/// renews the lease, provided `lease_token` still holds the import (else `lease_lost`). `false`
+/// when no chunk is left (the import is then marked done).
 pub fn process_next_chunk(
     conn: &mut PgConnection,
     vault: &Vault,
     import_id: Uuid,
+    lease_token: Uuid,
     seen: &mut HashMap<Vec<u8>, i32>,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let import = repo::imports::find(conn, import_id)?.ok_or(AppError::NotFound)?;
+    let import =
+        repo::imports::lock_if_held(conn, import_id, lease_token)?.ok_or_else(lease_lost)?;
     let Some(chunk) = repo::imports::next_chunk(conn, import_id)? else {
         repo::imports::finish(conn, import_id, "done", None, now)?;
         return Ok(false);

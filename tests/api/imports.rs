@@ -334,21 +334,31 @@ async fn an_interrupted_import_resumes_where_it_stopped() {
         .ok(202);
     let id: uuid::Uuid = queued["id"].as_str().unwrap().parse().unwrap();
 
-    // A worker claims it and finishes one chunk (3 rows), then dies.
+    // A worker claims it and finishes one chunk (3 rows), then stalls.
     let state = app.state.clone();
-    actix_web::rt::task::spawn_blocking(move || {
+    let stalled = actix_web::rt::task::spawn_blocking(move || {
         let now = leadpool::clock::Clock::now(state.clock.as_ref());
         let claimed = leadpool::db::transaction_blocking(&state.pool, |c| {
             leadpool::service::imports::claim_next(c, now)
         })
+        .unwrap()
         .unwrap();
-        assert_eq!(claimed.unwrap().id, id);
+        assert_eq!(claimed.id, id);
+        let token = claimed.lease_token.unwrap();
         let mut seen = Default::default();
         let more = leadpool::db::transaction_blocking(&state.pool, |c| {
-            leadpool::service::imports::process_next_chunk(c, &state.vault, id, &mut seen, now)
+            leadpool::service::imports::process_next_chunk(
+                c,
+                &state.vault,
+                id,
+                token,
+                &mut seen,
+                now,
+            )
         })
         .unwrap();
         assert!(more);
+        token
     })
     .await
     .unwrap();
@@ -386,6 +396,24 @@ async fn an_interrupted_import_resumes_where_it_stopped() {
     .await
     .unwrap();
     assert!(worked);
+    // The stalled worker wakes up: its lease is gone, so it may not touch the import any more.
+    let state = app.state.clone();
+    let refused = actix_web::rt::task::spawn_blocking(move || {
+        let now = leadpool::clock::Clock::now(state.clock.as_ref());
+        leadpool::db::transaction_blocking(&state.pool, |c| {
+            leadpool::service::imports::process_next_chunk(
+                c,
+                &state.vault,
+                id,
+                stalled,
+                &mut Default::default(),
+                now,
+            )
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(refused.unwrap_err().code(), "lease_lost");
     let done = app
         .get(&format!("/api/v1/imports/{id}"), &app.admin.token)
         .await
