@@ -131,7 +131,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for QueryParams<T> {
     }
 }
 
-pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, AppError> {
+/// Refuses a query string with a NUL character in any name or value (PostgreSQL text cannot hold
+/// it). Used by `parse_query`, and by handlers that read parameters `parse_query` does not see.
+pub fn refuse_nul_in_query(query: &str) -> Result<(), AppError> {
     if form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
         return Err(AppError::validation(
             "query",
@@ -139,6 +141,11 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, App
             "parameters must not contain the NUL character",
         ));
     }
+    Ok(())
+}
+
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, AppError> {
+    refuse_nul_in_query(query)?;
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();

@@ -407,15 +407,8 @@ async fn list_leads(
     user: AuthUser,
     req: HttpRequest,
 ) -> Result<web::Json<LeadPage>, AppError> {
-    if form_urlencoded::parse(req.query_string().as_bytes())
-        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
-    {
-        return Err(AppError::validation(
-            "query",
-            "invalid_character",
-            "parameters must not contain the NUL character",
-        ));
-    }
+    // `custom.<key>` pairs are split off before `parse_query` sees the rest.
+    super::extract::refuse_nul_in_query(req.query_string())?;
     let (rest, custom_pairs) = split_custom(req.query_string());
     let query: ListLeadsQuery = parse_query(&rest)?;
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
@@ -427,6 +420,12 @@ async fn list_leads(
         .unwrap_or_default();
     let vault = state.vault.clone();
     let q = query.q.as_deref().and_then(crate::domain::text::clean);
+    let q_phone = q
+        .as_deref()
+        .and_then(|t| crate::domain::phone::Phone::parse(t).ok());
+    let q_email = q
+        .as_deref()
+        .and_then(|t| crate::domain::email::Email::parse(t).ok());
     let filter = LeadFilter {
         state: query.state.map(|s| s.as_str().into()),
         stage: query.stage.map(|s| s.as_str().into()),
@@ -449,19 +448,10 @@ async fn list_leads(
         // A phone number or email is looked up by its blind index only, never sent as text.
         q_pattern: q
             .as_deref()
-            .filter(|t| {
-                crate::domain::phone::Phone::parse(t).is_err()
-                    && crate::domain::email::Email::parse(t).is_err()
-            })
+            .filter(|_| q_phone.is_none() && q_email.is_none())
             .map(crate::repo::like_pattern),
-        q_phone: q
-            .as_deref()
-            .and_then(|t| crate::domain::phone::Phone::parse(t).ok())
-            .map(|p| vault.blind_index(PHONE, p.as_str())),
-        q_email: q
-            .as_deref()
-            .and_then(|t| crate::domain::email::Email::parse(t).ok())
-            .map(|e| vault.blind_index(EMAIL, e.as_str())),
+        q_phone: q_phone.map(|p| vault.blind_index(PHONE, p.as_str())),
+        q_email: q_email.map(|e| vault.blind_index(EMAIL, e.as_str())),
         q_wechat: q
             .as_deref()
             .and_then(|t| crate::domain::lead::clean_wechat(t).ok().flatten())

@@ -475,6 +475,28 @@ impl TestApp {
         self.pool.get().unwrap().batch_execute(statement).unwrap();
     }
 
+    /// Every row of the given tables as JSON text, one per line: what a database dump shows.
+    pub fn dump_as_text(&self, tables: &[&str]) -> String {
+        #[derive(QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            text: String,
+        }
+        let query = tables
+            .iter()
+            .map(|t| format!("SELECT row_to_json(r)::text AS text FROM {t} r"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let mut conn = self.pool.get().unwrap();
+        diesel::sql_query(query)
+            .load::<Text>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Creates a team (as the admin).
     pub async fn team(&self, name: &str, manager_id: Option<Uuid>) -> Uuid {
         let res = self

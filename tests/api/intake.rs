@@ -447,26 +447,13 @@ async fn nothing_submitted_is_readable_at_rest() {
     )
     .await
     .ok(202);
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        text: String,
-    }
-    let mut conn = app.pool.get().unwrap();
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT row_to_json(t)::text AS text FROM lead_touches t
-         UNION ALL SELECT row_to_json(q)::text FROM intake_quarantine q
-         UNION ALL SELECT row_to_json(k)::text FROM idempotency_keys k
-         UNION ALL SELECT row_to_json(l)::text FROM leads l
-         UNION ALL SELECT row_to_json(e)::text FROM lead_events e",
-    )
-    .load(&mut conn)
-    .unwrap();
-    let all: String = rows
-        .into_iter()
-        .map(|r| r.text)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let all = app.dump_as_text(&[
+        "lead_touches",
+        "intake_quarantine",
+        "idempotency_keys",
+        "leads",
+        "lead_events",
+    ]);
     for secret in [
         "13199990000",
         "13199990001",
