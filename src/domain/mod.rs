@@ -1,13 +1,18 @@
 //! Pure types and rules: no I/O, no HTTP, no SQL. Values here are valid by construction.
 
+pub mod claim;
 pub mod custom_field;
+pub mod eligibility;
 pub mod email;
 pub mod lead;
 pub mod leave;
+pub mod mask;
 pub mod page;
 pub mod password;
 pub mod phone;
 pub mod role;
+pub mod rotation;
 pub mod routing;
+pub mod rules;
 pub mod suspicion;
 pub mod text;
