@@ -32,6 +32,12 @@ impl TestClock {
         Self::default()
     }
 
+    /// Sets the clock to `at` (it runs on from there).
+    pub fn set(&self, at: DateTime<Utc>) {
+        let mut offset = self.offset.lock().unwrap_or_else(|e| e.into_inner());
+        *offset = at - Utc::now();
+    }
+
     /// Moves the clock by `by` (negative moves it back).
     pub fn advance(&self, by: Duration) {
         let mut offset = self.offset.lock().unwrap_or_else(|e| e.into_inner());

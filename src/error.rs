@@ -61,6 +61,15 @@ pub struct Problem {
     /// For `duplicate_lead`: the lead this one duplicates, when the caller may read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_lead_id: Option<uuid::Uuid>,
+    /// For a refused claim, `next-lead` or assignment: the stored decision
+    /// (`GET /api/v1/claim-decisions/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision_id: Option<uuid::Uuid>,
+    /// For a refused claim, `next-lead` or assignment: the candidates considered and why each
+    /// was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::domain::eligibility::Candidate>>)]
+    pub explanation: Option<serde_json::Value>,
 }
 
 /// Everything that can go wrong in a request.
@@ -93,6 +102,16 @@ pub enum AppError {
     /// A business rule refuses the request (422), with a specific code.
     #[error("{detail}")]
     Rule { code: &'static str, detail: String },
+    /// A claim, `next-lead` or assignment was refused (409 or 422) and the decision, with every
+    /// candidate's reasons, was stored.
+    #[error("{detail}")]
+    Refused {
+        conflict: bool,
+        code: &'static str,
+        detail: String,
+        decision_id: uuid::Uuid,
+        explanation: serde_json::Value,
+    },
     /// The body is larger than the configured limit (413).
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -140,6 +159,7 @@ impl AppError {
             AppError::Conflict { code, .. } => code,
             AppError::DuplicateLead { .. } => "duplicate_lead",
             AppError::Rule { code, .. } => code,
+            AppError::Refused { code, .. } => code,
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
@@ -158,6 +178,8 @@ impl AppError {
             AppError::NotFound => "Not found",
             AppError::Conflict { .. } | AppError::DuplicateLead { .. } => "Conflict",
             AppError::Rule { .. } => "Refused by a rule",
+            AppError::Refused { conflict: true, .. } => "Conflict",
+            AppError::Refused { .. } => "Refused by a rule",
             AppError::PayloadTooLarge { .. } => "Payload too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::TooManyRequests { .. } => "Too many requests",
@@ -193,6 +215,14 @@ impl AppError {
                 } => *existing_lead_id,
                 _ => None,
             },
+            decision_id: match self {
+                AppError::Refused { decision_id, .. } => Some(*decision_id),
+                _ => None,
+            },
+            explanation: match self {
+                AppError::Refused { explanation, .. } => Some(explanation.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -202,6 +232,8 @@ impl ResponseError for AppError {
         match self {
             AppError::MalformedBody(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) | AppError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Refused { conflict: true, .. } => StatusCode::CONFLICT,
+            AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::{
-    idempotency_keys, import_chunks, import_rejects, imports, intake_quarantine, intake_sources,
-    lead_events, lead_fields, lead_touches, leads, notifications, pools, refresh_tokens, teams,
-    users,
+    audit_log, claim_decisions, claims, idempotency_keys, import_chunks, import_rejects, imports,
+    intake_quarantine, intake_sources, lead_events, lead_fields, lead_touches, leads,
+    notifications, pool_rule_versions, pools, refresh_tokens, teams, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -25,6 +25,8 @@ pub struct User {
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The tier was set by an admin (else it is computed by the tier policy).
+    pub tier_pinned: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -36,6 +38,7 @@ pub struct NewUser {
     pub role: String,
     pub team_id: Option<Uuid>,
     pub tier: Option<i32>,
+    pub tier_pinned: bool,
     pub active: bool,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
@@ -51,6 +54,7 @@ pub struct UserChanges {
     pub role: Option<String>,
     pub team_id: Option<Option<Uuid>>,
     pub tier: Option<Option<i32>>,
+    pub tier_pinned: Option<bool>,
     pub active: Option<bool>,
     pub on_leave_from: Option<Option<DateTime<Utc>>>,
     pub on_leave_until: Option<Option<DateTime<Utc>>>,
@@ -100,6 +104,9 @@ pub struct Pool {
     pub routing: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The current rule set as stored (fields left out take their defaults).
+    pub rules: serde_json::Value,
+    pub rules_version: i32,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -325,4 +332,62 @@ pub struct ImportReject {
     pub row_no: i32,
     pub raw_enc: Vec<u8>,
     pub reason: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pool_rule_versions, check_for_backend(diesel::pg::Pg))]
+pub struct RuleVersion {
+    pub pool_id: Uuid,
+    pub version: i32,
+    pub rules: serde_json::Value,
+    pub diff: serde_json::Value,
+    pub changed_by: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = claims, check_for_backend(diesel::pg::Pg))]
+pub struct Claim {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub pool_id: Option<Uuid>,
+    pub user_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub started_day: chrono::NaiveDate,
+    pub started_how: String,
+    pub started_by: Option<Uuid>,
+    pub quota_override: bool,
+    pub decision_id: Option<Uuid>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<String>,
+    pub ended_by: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = claim_decisions, check_for_backend(diesel::pg::Pg))]
+pub struct Decision {
+    pub id: Uuid,
+    pub kind: String,
+    pub pool_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub outcome: String,
+    pub chosen_user_id: Option<Uuid>,
+    pub code: Option<String>,
+    pub candidates: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = audit_log, check_for_backend(diesel::pg::Pg))]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
 }

@@ -216,6 +216,8 @@ diesel::table! {
         routing -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        rules -> Jsonb,
+        rules_version -> Int4,
     }
 }
 
@@ -256,9 +258,97 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        tier_pinned -> Bool,
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Uuid,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Nullable<Uuid>,
+        lead_id -> Nullable<Uuid>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claim_decisions (id) {
+        id -> Uuid,
+        kind -> Text,
+        pool_id -> Nullable<Uuid>,
+        lead_id -> Nullable<Uuid>,
+        actor_id -> Nullable<Uuid>,
+        outcome -> Text,
+        chosen_user_id -> Nullable<Uuid>,
+        code -> Nullable<Text>,
+        candidates -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claims (id) {
+        id -> Uuid,
+        lead_id -> Uuid,
+        pool_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        started_at -> Timestamptz,
+        started_day -> Date,
+        started_how -> Text,
+        started_by -> Nullable<Uuid>,
+        quota_override -> Bool,
+        decision_id -> Nullable<Uuid>,
+        ended_at -> Nullable<Timestamptz>,
+        end_reason -> Nullable<Text>,
+        ended_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    pool_rule_versions (pool_id, version) {
+        pool_id -> Uuid,
+        version -> Int4,
+        rules -> Jsonb,
+        diff -> Jsonb,
+        changed_by -> Nullable<Uuid>,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rotation_members (pool_id, user_id) {
+        pool_id -> Uuid,
+        user_id -> Uuid,
+        pass -> Int8,
+        was_eligible -> Bool,
+        served -> Int4,
+    }
+}
+
+diesel::table! {
+    rotation_pools (pool_id) {
+        pool_id -> Uuid,
+        vtime -> Int8,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Jsonb,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(claims -> claim_decisions (decision_id));
+diesel::joinable!(claims -> leads (lead_id));
+diesel::joinable!(claims -> pools (pool_id));
 diesel::joinable!(idempotency_keys -> intake_sources (source_id));
 diesel::joinable!(import_chunks -> imports (import_id));
 diesel::joinable!(import_rejects -> imports (import_id));
@@ -276,6 +366,9 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
+    claim_decisions,
+    claims,
     crypto_keys,
     idempotency_keys,
     import_chunks,
@@ -291,8 +384,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     pool_member_teams,
     pool_member_users,
+    pool_rule_versions,
     pools,
     refresh_tokens,
+    rotation_members,
+    rotation_pools,
+    settings,
     teams,
     users,
 );

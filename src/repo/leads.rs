@@ -176,6 +176,8 @@ pub enum LeadScope {
     OwnedBy(Uuid),
     /// Leads owned by this manager or by members of the teams they manage.
     ManagedBy(Uuid),
+    /// The pooled leads of this pool.
+    PooledIn(Uuid),
 }
 
 /// Fields `missing=` can ask about.
@@ -235,6 +237,11 @@ pub fn list(
     match scope {
         LeadScope::All => {}
         LeadScope::OwnedBy(user) => query = query.filter(leads::owner_id.eq(*user)),
+        LeadScope::PooledIn(pool) => {
+            query = query
+                .filter(leads::state.eq("pooled"))
+                .filter(leads::pool_id.eq(*pool))
+        }
         LeadScope::ManagedBy(manager) => {
             let managed_teams = teams::table
                 .filter(teams::manager_id.eq(*manager))

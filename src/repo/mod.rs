@@ -1,5 +1,6 @@
 //! SQL, one file per resource. Functions take a connection and return rows; no HTTP, no rules.
 
+pub mod claims;
 pub mod crypto_keys;
 pub mod imports;
 pub mod intake;
@@ -7,6 +8,7 @@ pub mod lead_fields;
 pub mod leads;
 pub mod pools;
 pub mod refresh_tokens;
+pub mod settings;
 pub mod teams;
 pub mod users;
 

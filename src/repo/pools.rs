@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::models::{Pool, PoolChanges};
-use crate::db::schema::{pool_member_teams, pool_member_users, pools, users};
+use crate::db::models::{Pool, PoolChanges, User};
+use crate::db::schema::{pool_member_teams, pool_member_users, pool_rule_versions, pools, users};
 
 pub fn insert(conn: &mut PgConnection, pool: &Pool) -> QueryResult<Pool> {
     diesel::insert_into(pools::table)
@@ -140,4 +140,106 @@ pub fn set_members(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// The pool's current rule set (as stored) and its version.
+pub fn rules(
+    conn: &mut PgConnection,
+    pool_id: Uuid,
+) -> QueryResult<Option<(serde_json::Value, i32)>> {
+    pools::table
+        .find(pool_id)
+        .select((pools::rules, pools::rules_version))
+        .first(conn)
+        .optional()
+}
+
+/// Stores a new rule set as the next version, returning the version number. The row update
+/// serialises concurrent changes of one pool: each gets its own version.
+pub fn set_rules(
+    conn: &mut PgConnection,
+    pool_id: Uuid,
+    rules: &serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<i32> {
+    diesel::update(pools::table.find(pool_id))
+        .set((
+            pools::rules.eq(rules),
+            pools::rules_version.eq(pools::rules_version + 1),
+            pools::updated_at.eq(now),
+        ))
+        .returning(pools::rules_version)
+        .get_result(conn)
+}
+
+/// Locks the pool row against rule changes and returns its rule set and version.
+pub fn rules_for_update(
+    conn: &mut PgConnection,
+    pool_id: Uuid,
+) -> QueryResult<Option<(serde_json::Value, i32)>> {
+    pools::table
+        .find(pool_id)
+        .select((pools::rules, pools::rules_version))
+        .for_no_key_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_rule_version(
+    conn: &mut PgConnection,
+    version: &crate::db::models::RuleVersion,
+) -> QueryResult<()> {
+    diesel::insert_into(pool_rule_versions::table)
+        .values(version)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn rule_version(
+    conn: &mut PgConnection,
+    pool_id: Uuid,
+    version: i32,
+) -> QueryResult<Option<crate::db::models::RuleVersion>> {
+    pool_rule_versions::table
+        .find((pool_id, version))
+        .select(crate::db::models::RuleVersion::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Rule versions of a pool, newest first, below `before`.
+pub fn rule_versions(
+    conn: &mut PgConnection,
+    pool_id: Uuid,
+    before: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<crate::db::models::RuleVersion>> {
+    let mut query = pool_rule_versions::table
+        .filter(pool_rule_versions::pool_id.eq(pool_id))
+        .select(crate::db::models::RuleVersion::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(pool_rule_versions::version.lt(before));
+    }
+    query
+        .order(pool_rule_versions::version.desc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Everyone who may take leads from the pool (directly or through their team), salespeople and
+/// managers, in a stable order (by id: the order people were created).
+pub fn member_users(conn: &mut PgConnection, pool_id: Uuid) -> QueryResult<Vec<User>> {
+    let direct = pool_member_users::table
+        .filter(pool_member_users::pool_id.eq(pool_id))
+        .select(pool_member_users::user_id);
+    let teams = pool_member_teams::table
+        .filter(pool_member_teams::pool_id.eq(pool_id))
+        .select(pool_member_teams::team_id.nullable());
+    users::table
+        .filter(users::id.eq_any(direct).or(users::team_id.eq_any(teams)))
+        .filter(users::role.eq_any(["sales", "manager"]))
+        .select(User::as_select())
+        .order(users::id)
+        .load(conn)
 }

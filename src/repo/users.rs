@@ -132,3 +132,25 @@ pub fn count_other_active_admins(conn: &mut PgConnection, except: Uuid) -> Query
         .count()
         .get_result(conn)
 }
+
+/// Reads a user and locks the row against other claims for them until the transaction ends:
+/// one person's claims are decided one at a time, so their quotas hold under concurrency.
+/// (`FOR NO KEY UPDATE` still lets other transactions insert rows that refer to the user.)
+pub fn lock_for_claims(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .for_no_key_update()
+        .first(conn)
+        .optional()
+}
+
+/// Locks several users in id order (the same order everywhere, so no deadlocks).
+pub fn lock_many_for_claims(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::id.eq_any(ids.to_vec()))
+        .select(User::as_select())
+        .order(users::id)
+        .for_no_key_update()
+        .load(conn)
+}

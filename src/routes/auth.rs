@@ -205,9 +205,36 @@ pub struct MeResponse {
     pub on_leave_until: Option<DateTime<Utc>>,
     /// Whether the caller is on leave right now.
     pub on_leave: bool,
+    /// For each pool the caller belongs to: the quotas that apply to them and what is left today.
+    pub pools: Vec<PoolQuotaResponse>,
 }
 
-/// The caller: who they are, their role, team and tier.
+/// A person's quotas in one pool and what they have left (today: the local calendar day in the
+/// organisation's time zone).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoolQuotaResponse {
+    pub pool_id: Uuid,
+    pub pool_name: String,
+    pub claim_mode: crate::domain::rules::ClaimMode,
+    /// The tier whose quotas apply (capability pools), else the person's tier.
+    pub tier: Option<i32>,
+    /// Lead grades the person may claim here (`null`: all).
+    pub grades: Option<Vec<crate::domain::lead::Grade>>,
+    /// Owned leads from this pool now.
+    pub owned: i64,
+    /// `null`: no limit.
+    pub max_owned: Option<i64>,
+    /// How many more leads the person may hold (`null`: no limit).
+    pub owned_left: Option<i64>,
+    /// Claims from this pool today.
+    pub claimed_today: i64,
+    pub max_claims_per_day: Option<i64>,
+    /// Claims left today (`null`: no limit).
+    pub claims_left_today: Option<i64>,
+}
+
+/// The caller: who they are, their role, team and tier, and in each of their pools the quotas
+/// that apply and what is left today.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
@@ -220,8 +247,11 @@ pub struct MeResponse {
 #[get("/me")]
 async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<MeResponse>, AppError> {
     let now = state.clock.now();
-    let (me, team) = db::transaction(&state.pool, move |conn| {
-        service::users::profile(conn, user.id)
+    let tz = state.config.timezone;
+    let (me, team, quotas) = db::transaction(&state.pool, move |conn| {
+        let (me, team) = service::users::profile(conn, user.id)?;
+        let quotas = service::claims::quotas_of(conn, &me, now, tz)?;
+        Ok((me, team, quotas))
     })
     .await?;
     let on_leave = on_leave(me.on_leave_from, me.on_leave_until, now);
@@ -239,5 +269,24 @@ async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<MeRe
         on_leave_from: me.on_leave_from,
         on_leave_until: me.on_leave_until,
         on_leave,
+        pools: quotas
+            .into_iter()
+            .map(|q| {
+                let left = |max: Option<i64>, used: i64| max.map(|m| (m - used).max(0));
+                PoolQuotaResponse {
+                    pool_id: q.pool_id,
+                    pool_name: q.pool_name,
+                    claim_mode: q.claim_mode,
+                    tier: q.quota.tier,
+                    grades: q.quota.grades.clone(),
+                    owned: q.owned,
+                    max_owned: q.quota.max_owned,
+                    owned_left: left(q.quota.max_owned, q.owned),
+                    claimed_today: q.claimed_today,
+                    max_claims_per_day: q.quota.max_claims_per_day,
+                    claims_left_today: left(q.quota.max_claims_per_day, q.claimed_today),
+                }
+            })
+            .collect(),
     }))
 }

@@ -69,7 +69,7 @@ pub struct LeadResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-fn decrypt(
+pub(crate) fn decrypt(
     vault: &Vault,
     purpose: &str,
     stored: Option<&Vec<u8>>,
@@ -80,7 +80,7 @@ fn decrypt(
         .map_err(|e| AppError::internal(format!("cannot decrypt a stored {purpose}: {e}")))
 }
 
-fn parse_stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, AppError> {
+pub(crate) fn parse_stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, AppError> {
     text.parse()
         .map_err(|_| AppError::internal(format!("unknown {what} {text:?} in the database")))
 }
@@ -369,8 +369,65 @@ fn missing_columns(text: &str) -> Result<Vec<LeadColumn>, AppError> {
         .collect()
 }
 
+/// The filters every lead listing shares (the lead list and the pool view).
+pub(crate) struct FilterInput<'a> {
+    pub source: Option<SourceChannel>,
+    pub industry: Option<&'a str>,
+    pub grade: Option<Grade>,
+    pub province: Option<&'a str>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+    pub q: Option<&'a str>,
+    pub missing: Option<&'a str>,
+}
+
+pub(crate) fn build_filter(vault: &Vault, input: FilterInput) -> Result<LeadFilter, AppError> {
+    let missing = input
+        .missing
+        .map(missing_columns)
+        .transpose()?
+        .unwrap_or_default();
+    let q = input.q.and_then(crate::domain::text::clean);
+    let q_phone = q
+        .as_deref()
+        .and_then(|t| crate::domain::phone::Phone::parse(t).ok());
+    let q_email = q
+        .as_deref()
+        .and_then(|t| crate::domain::email::Email::parse(t).ok());
+    Ok(LeadFilter {
+        state: None,
+        stage: None,
+        pool_id: None,
+        owner_id: None,
+        source_channel: input.source.map(|s| s.as_str().into()),
+        industry: input.industry.and_then(crate::domain::text::clean),
+        grade: input.grade.map(|g| g.as_str().into()),
+        province: input.province.and_then(crate::domain::text::clean),
+        created_from: input.created_from,
+        created_to: input.created_to,
+        updated_from: input.updated_from,
+        updated_to: input.updated_to,
+        // A phone number or email is looked up by its blind index only, never sent as text.
+        q_pattern: q
+            .as_deref()
+            .filter(|_| q_phone.is_none() && q_email.is_none())
+            .map(crate::repo::like_pattern),
+        q_phone: q_phone.map(|p| vault.blind_index(PHONE, p.as_str())),
+        q_email: q_email.map(|e| vault.blind_index(EMAIL, e.as_str())),
+        q_wechat: q
+            .as_deref()
+            .and_then(|t| crate::domain::lead::clean_wechat(t).ok().flatten())
+            .map(|w| vault.blind_index(WECHAT, &w)),
+        q_custom_keys: Vec::new(),
+        missing,
+        custom: Vec::new(),
+    })
+}
+
 /// Splits `custom.<key>=<value>` pairs off a query string.
-fn split_custom(query: &str) -> (String, Vec<(String, String)>) {
+pub(crate) fn split_custom(query: &str) -> (String, Vec<(String, String)>) {
     let mut rest = form_urlencoded::Serializer::new(String::new());
     let mut custom = Vec::new();
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -384,7 +441,7 @@ fn split_custom(query: &str) -> (String, Vec<(String, String)>) {
     (rest.finish(), custom)
 }
 
-fn active_keys(defs: &[(FieldDef, bool)]) -> HashSet<String> {
+pub(crate) fn active_keys(defs: &[(FieldDef, bool)]) -> HashSet<String> {
     defs.iter().map(|(d, _)| d.key.clone()).collect()
 }
 
@@ -412,59 +469,30 @@ async fn list_leads(
     let (rest, custom_pairs) = split_custom(req.query_string());
     let query: ListLeadsQuery = parse_query(&rest)?;
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
-    let missing = query
-        .missing
-        .as_deref()
-        .map(missing_columns)
-        .transpose()?
-        .unwrap_or_default();
-    let vault = state.vault.clone();
-    let q = query.q.as_deref().and_then(crate::domain::text::clean);
-    let q_phone = q
-        .as_deref()
-        .and_then(|t| crate::domain::phone::Phone::parse(t).ok());
-    let q_email = q
-        .as_deref()
-        .and_then(|t| crate::domain::email::Email::parse(t).ok());
-    let filter = LeadFilter {
-        state: query.state.map(|s| s.as_str().into()),
-        stage: query.stage.map(|s| s.as_str().into()),
-        pool_id: query.pool_id,
-        owner_id: query.owner_id,
-        source_channel: query.source.map(|s| s.as_str().into()),
-        industry: query
-            .industry
-            .as_deref()
-            .and_then(crate::domain::text::clean),
-        grade: query.grade.map(|g| g.as_str().into()),
-        province: query
-            .province
-            .as_deref()
-            .and_then(crate::domain::text::clean),
-        created_from: query.created_from,
-        created_to: query.created_to,
-        updated_from: query.updated_from,
-        updated_to: query.updated_to,
-        // A phone number or email is looked up by its blind index only, never sent as text.
-        q_pattern: q
-            .as_deref()
-            .filter(|_| q_phone.is_none() && q_email.is_none())
-            .map(crate::repo::like_pattern),
-        q_phone: q_phone.map(|p| vault.blind_index(PHONE, p.as_str())),
-        q_email: q_email.map(|e| vault.blind_index(EMAIL, e.as_str())),
-        q_wechat: q
-            .as_deref()
-            .and_then(|t| crate::domain::lead::clean_wechat(t).ok().flatten())
-            .map(|w| vault.blind_index(WECHAT, &w)),
-        q_custom_keys: Vec::new(),
-        missing,
-        custom: Vec::new(),
-    };
+    let mut filter = build_filter(
+        &state.vault,
+        FilterInput {
+            source: query.source,
+            industry: query.industry.as_deref(),
+            grade: query.grade,
+            province: query.province.as_deref(),
+            created_from: query.created_from,
+            created_to: query.created_to,
+            updated_from: query.updated_from,
+            updated_to: query.updated_to,
+            q: query.q.as_deref(),
+            missing: query.missing.as_deref(),
+        },
+    )?;
+    filter.state = query.state.map(|s| s.as_str().into());
+    filter.stage = query.stage.map(|s| s.as_str().into());
+    filter.pool_id = query.pool_id;
+    filter.owner_id = query.owner_id;
     let newest_first = query.order.unwrap_or_default() == ListOrder::Newest;
     let (rows, defs, next_cursor) = db::transaction(&state.pool, move |conn| {
         service::leads::list(
             conn,
-            &user,
+            service::leads::scope_of(&user),
             filter,
             custom_pairs,
             cursor,

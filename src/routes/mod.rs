@@ -3,6 +3,7 @@
 //! document come from the same place.
 
 pub mod auth;
+pub mod claims;
 pub mod extract;
 pub mod imports;
 pub mod intake;
@@ -10,6 +11,7 @@ pub mod lead_fields;
 pub mod leads;
 pub mod ops;
 pub mod pools;
+pub mod rules;
 pub mod teams;
 pub mod users;
 
@@ -27,6 +29,8 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     users::configure(cfg);
     teams::configure(cfg);
     pools::configure(cfg);
+    rules::configure(cfg);
+    claims::configure(cfg);
     lead_fields::configure(cfg);
     leads::configure(cfg);
     intake::configure(cfg);

@@ -203,8 +203,9 @@ async fn create_pool(
         member_user_ids: Some(req.member_user_ids),
     };
     let now = state.clock.now();
+    let actor = user.id;
     let pool = db::transaction(&state.pool, move |conn| {
-        service::pools::create(conn, name, input, now)
+        service::pools::create(conn, actor, name, input, now)
     })
     .await?;
     Ok(HttpResponse::Created()

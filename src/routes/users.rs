@@ -28,6 +28,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 super::page_type!(UserPage, UserResponse);
 
+/// Who decides a person's tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TierSource {
+    Manual,
+    Computed,
+}
+
 /// A person who signs in.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
@@ -39,6 +47,9 @@ pub struct UserResponse {
     pub team_id: Option<Uuid>,
     /// Capability tier (1 is the first tier).
     pub tier: Option<i32>,
+    /// `manual`: set by an admin and kept; `computed`: set by the tier policy from the person's
+    /// record (clear `tier` with `null` to go back to computed).
+    pub tier_source: TierSource,
     /// Deactivated users cannot sign in or refresh tokens.
     pub active: bool,
     pub on_leave_from: Option<DateTime<Utc>>,
@@ -59,6 +70,11 @@ impl UserResponse {
             email: user.email,
             team_id: user.team_id,
             tier: user.tier,
+            tier_source: if user.tier_pinned {
+                TierSource::Manual
+            } else {
+                TierSource::Computed
+            },
             active: user.active,
             on_leave_from: user.on_leave_from,
             on_leave_until: user.on_leave_until,

@@ -681,11 +681,11 @@ fn custom_filters(
     Ok(out)
 }
 
-/// A page of the leads `actor` may read, with the active custom field definitions.
+/// A page of the leads in `scope` (see [`scope_of`]), with the active custom field definitions.
 #[allow(clippy::type_complexity)]
 pub fn list(
     conn: &mut PgConnection,
-    actor: &AuthUser,
+    scope: LeadScope,
     mut filter: LeadFilter,
     custom_pairs: Vec<(String, String)>,
     cursor: Option<Cursor>,
@@ -703,7 +703,7 @@ pub fn list(
     }
     let mut rows = repo::leads::list(
         conn,
-        &scope_of(actor),
+        &scope,
         &filter,
         cursor.map(|c| c.0),
         newest_first,

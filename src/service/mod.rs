@@ -2,12 +2,14 @@
 //! parsed inputs and `now`, enforces the rules, and returns rows; services never know actix.
 
 pub mod auth;
+pub mod claims;
 pub mod imports;
 pub mod intake;
 pub mod keys;
 pub mod lead_fields;
 pub mod leads;
 pub mod pools;
+pub mod rules;
 pub mod teams;
 pub mod users;
 

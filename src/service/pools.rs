@@ -177,6 +177,7 @@ fn apply(
 
 pub fn create(
     conn: &mut PgConnection,
+    actor_id: Uuid,
     name: String,
     input: PoolInput,
     now: DateTime<Utc>,
@@ -190,8 +191,22 @@ pub fn create(
         routing: serde_json::json!([]),
         created_at: now,
         updated_at: now,
+        rules: serde_json::json!({}),
+        rules_version: 1,
     };
     let created = repo::pools::insert(conn, &pool).map_err(map_unique)?;
+    // Version 1 of the rules: the defaults.
+    repo::pools::insert_rule_version(
+        conn,
+        &crate::db::models::RuleVersion {
+            pool_id: created.id,
+            version: 1,
+            rules: crate::domain::rules::Rules::default().to_value(),
+            diff: serde_json::json!({}),
+            changed_by: Some(actor_id),
+            changed_at: now,
+        },
+    )?;
     apply(conn, created.id, input, now)
 }
 
@@ -259,4 +274,36 @@ pub fn route_lead(
     industry: Option<&str>,
 ) -> Result<Option<Uuid>, AppError> {
     Ok(route(&routing_table(conn)?, channel, province, industry))
+}
+
+/// A page of a pool's pooled leads, for admins and the pool's members (contact data is masked by
+/// the caller of this function).
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub fn pooled_leads(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    pool_id: Uuid,
+    filter: crate::repo::leads::LeadFilter,
+    custom_pairs: Vec<(String, String)>,
+    cursor: Option<Cursor>,
+    newest_first: bool,
+    limit: Limit,
+) -> Result<
+    (
+        Vec<crate::db::models::Lead>,
+        Vec<(crate::domain::custom_field::FieldDef, bool)>,
+        Option<String>,
+    ),
+    AppError,
+> {
+    get(conn, actor, pool_id)?;
+    super::leads::list(
+        conn,
+        crate::repo::leads::LeadScope::PooledIn(pool_id),
+        filter,
+        custom_pairs,
+        cursor,
+        newest_first,
+        limit,
+    )
 }

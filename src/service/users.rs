@@ -87,6 +87,7 @@ pub fn create(
         role: input.role.as_str().into(),
         team_id: input.team_id,
         tier: input.tier,
+        tier_pinned: input.tier.is_some(),
         active: true,
         password_hash: input.password_hash,
         created_at: now,
@@ -234,6 +235,8 @@ pub fn update(
         email: patch.email.map(Email::into_inner),
         role: patch.role.map(|r| r.as_str().to_string()),
         team_id: patch.team_id,
+        // A tier set by an admin stays until cleared; cleared, the tier policy computes it.
+        tier_pinned: patch.tier.map(|t| t.is_some()),
         tier: patch.tier,
         active: patch.active,
         on_leave_from: patch.on_leave_from,

@@ -497,6 +497,102 @@ impl TestApp {
             .join("\n")
     }
 
+    /// Creates `n` users of `role` straight in the database (no password hashing per user) with
+    /// access tokens minted by the app's keys: for tests that need many people.
+    pub fn quick_users(&self, n: usize, role: &str, team_id: Option<Uuid>) -> Vec<TestUser> {
+        let now = self.clock.now();
+        let hash = password_hash();
+        let team = team_id.map_or("NULL".to_string(), |t| format!("'{t}'"));
+        let mut users = Vec::with_capacity(n);
+        let mut values = Vec::with_capacity(n);
+        for _ in 0..n {
+            let id = Uuid::now_v7();
+            let email = format!("{role}-{}@example.com", id.simple());
+            values.push(format!(
+                "('{id}', 'Quick {role}', '{email}', '{role}', {team}, '{hash}', now(), now())"
+            ));
+            let token = self
+                .state
+                .tokens
+                .issue_access(id, role.parse().unwrap(), now)
+                .unwrap();
+            users.push(TestUser {
+                id,
+                email,
+                token,
+                refresh_token: String::new(),
+            });
+        }
+        self.sql(&format!(
+            "INSERT INTO users (id, name, email, role, team_id, password_hash, created_at, updated_at) VALUES {}",
+            values.join(", ")
+        ));
+        users
+    }
+
+    /// A new access token for `user` at the test clock's time (after moving the clock past the
+    /// tokens' lifetime).
+    pub fn fresh(&self, user: &TestUser) -> TestUser {
+        use diesel::prelude::*;
+        use leadpool::db::schema::users;
+        let role: String = users::table
+            .find(user.id)
+            .select(users::role)
+            .first(&mut self.pool.get().unwrap())
+            .unwrap();
+        TestUser {
+            token: self
+                .state
+                .tokens
+                .issue_access(user.id, role.parse().unwrap(), self.clock.now())
+                .unwrap(),
+            ..user.clone()
+        }
+    }
+
+    /// Moves the clock and renews the admin's token for the new time.
+    pub fn travel_to(&mut self, at: chrono::DateTime<chrono::Utc>) {
+        self.clock.set(at);
+        self.admin = self.fresh(&self.admin);
+    }
+
+    /// Enters a lead (as the admin) into `pool_id` and returns its id.
+    pub async fn lead(&self, pool_id: Uuid, fields: Value) -> Uuid {
+        let mut body = json!({"source_channel": "website", "pool_id": pool_id});
+        for (k, v) in fields.as_object().expect("an object") {
+            body[k] = v.clone();
+        }
+        let res = self.post("/api/v1/leads", &self.admin.token, &body).await;
+        res.ok(201)["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Gives a lead to a person with a claim record, as an assignment does, whatever the rules
+    /// (for tests of other features that need an owned lead).
+    pub fn give_lead(&self, lead_id: impl std::fmt::Display, user_id: Uuid) {
+        let now = self.clock.now();
+        self.sql(&format!(
+            "BEGIN;
+             UPDATE leads SET state = 'owned', stage = 'new', owner_id = '{user_id}' WHERE id = '{lead_id}';
+             INSERT INTO claims (id, lead_id, pool_id, user_id, started_at, started_day, started_how)
+                SELECT '{}', id, pool_id, '{user_id}', '{now}', '{}', 'manager_assign' FROM leads WHERE id = '{lead_id}';
+             COMMIT;",
+            Uuid::now_v7(),
+            now.date_naive()
+        ));
+    }
+
+    /// Ends `lead_id`'s open claim and puts it back in its pool, the way a release does (for
+    /// states the lifecycle endpoints make).
+    pub fn end_claim(&self, lead_id: Uuid, reason: &str) {
+        let now = self.clock.now();
+        self.sql(&format!(
+            "BEGIN;
+             UPDATE claims SET ended_at = '{now}', end_reason = '{reason}' WHERE lead_id = '{lead_id}' AND ended_at IS NULL;
+             UPDATE leads SET state = 'pooled', owner_id = NULL, stage = NULL WHERE id = '{lead_id}';
+             COMMIT;"
+        ));
+    }
+
     /// Creates a team (as the admin).
     pub async fn team(&self, name: &str, manager_id: Option<Uuid>) -> Uuid {
         let res = self

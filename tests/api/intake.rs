@@ -99,10 +99,7 @@ async fn a_lead_comes_in_and_a_later_submission_merges_into_it() {
         .ok(200);
     assert_eq!(lead["phone"], "+8618600001111");
     assert_eq!(lead["source_channel"], "website");
-    app.sql(&format!(
-        "UPDATE leads SET state='owned', stage='new', owner_id='{}' WHERE id='{lead_id}'",
-        sales.id
-    ));
+    app.give_lead(&lead_id, sales.id);
 
     // Same phone, written differently, with more details: merged, gaps filled, owner told.
     let res = push(

@@ -20,12 +20,9 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Gives a lead to a salesperson (claiming arrives with the pool engine).
+/// Gives a lead to a salesperson (with a claim record, as an assignment does).
 fn own(app: &TestApp, lead: &str, owner: &TestUser) {
-    app.sql(&format!(
-        "UPDATE leads SET state = 'owned', stage = 'new', owner_id = '{}' WHERE id = '{lead}'",
-        owner.id
-    ));
+    app.give_lead(lead, owner.id);
 }
 
 #[actix_web::test]

@@ -3,6 +3,7 @@
 mod common;
 
 mod auth;
+mod claims;
 mod errors;
 mod imports;
 mod intake;
@@ -11,6 +12,8 @@ mod leads;
 mod openapi;
 mod ops;
 mod pools;
+mod rotation;
+mod rules;
 mod startup;
 mod teams;
 mod users;

@@ -1,0 +1,15 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP INDEX leads_pooled_grade_idx;
+DROP TABLE rotation_members;
+DROP TABLE rotation_pools;
+DROP TRIGGER leads_owner_has_claim_insert ON leads;
+DROP TRIGGER leads_owner_has_claim_update ON leads;
+DROP FUNCTION leads_owner_has_claim();
+DROP TABLE claims;
+DROP FUNCTION claims_match_owner();
+DROP TABLE claim_decisions;
+DROP TABLE settings;
+ALTER TABLE users DROP COLUMN tier_pinned;
+DROP TABLE pool_rule_versions;
+ALTER TABLE pools DROP COLUMN rules, DROP COLUMN rules_version;

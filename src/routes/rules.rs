@@ -1,0 +1,332 @@
+//! Pool rule sets (`/pools/{id}/rules`) and the organisation's tier policy (`/tier-policy`).
+
+use actix_web::{get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::{JsonBody, QueryParams};
+use super::page_params;
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db::{self, models::RuleVersion};
+use crate::domain::page::Cursor;
+use crate::domain::rules::{Rules, TierPolicy};
+use crate::error::{AppError, Problem};
+use crate::service::{self, rules::CurrentRules};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_rules)
+        .service(put_rules)
+        .service(rule_versions)
+        .service(get_tier_policy)
+        .service(put_tier_policy)
+        .service(recompute_tiers);
+}
+
+super::page_type!(RuleVersionPage, RuleVersionResponse);
+
+/// A pool's current rule set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RulesResponse {
+    /// Starts at 1 (the defaults) and grows by one with every change.
+    pub version: i32,
+    pub rules: Rules,
+    /// Who made this version (`null` for rules that predate versioning).
+    pub changed_by: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl From<CurrentRules> for RulesResponse {
+    fn from(c: CurrentRules) -> Self {
+        Self {
+            version: c.version,
+            rules: c.rules,
+            changed_by: c.changed_by,
+            changed_at: c.changed_at,
+        }
+    }
+}
+
+/// The rules of a pool, with every field (defaults filled in). For members and admins.
+#[utoipa::path(
+    tag = "rules",
+    params(("id" = Uuid, Path, description = "Pool id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The current rule set", body = RulesResponse),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pool, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/pools/{id}/rules")]
+async fn get_rules(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<RulesResponse>, AppError> {
+    let id = id.into_inner();
+    let current = db::transaction(&state.pool, move |conn| {
+        service::rules::get(conn, &user, id)
+    })
+    .await?;
+    Ok(web::Json(current.into()))
+}
+
+/// Replaces a pool's rules (admin). Fields left out take their defaults; `null` turns an
+/// optional rule off. The change takes effect at once and makes a new version recording who,
+/// when and what changed (`GET .../rules/versions`); sending the current rules again changes
+/// nothing. Invalid rules are refused with field-level errors (422 `validation_failed`), e.g.
+/// `no_contact_days` below 1, a tier without `max_owned`, an unknown stage in `exempt_stages`,
+/// `capability` mode without tiers.
+#[utoipa::path(
+    tag = "rules",
+    params(("id" = Uuid, Path, description = "Pool id")),
+    request_body = Rules,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The rules now in force", body = RulesResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins change rules", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` with an error per field", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/pools/{id}/rules")]
+async fn put_rules(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<Rules>,
+) -> Result<web::Json<RulesResponse>, AppError> {
+    user.require_admin()?;
+    let id = id.into_inner();
+    let rules = body.into_inner();
+    let now = state.clock.now();
+    let current = db::transaction(&state.pool, move |conn| {
+        service::rules::put(conn, &user, id, rules, now)
+    })
+    .await?;
+    Ok(web::Json(current.into()))
+}
+
+/// One version of a pool's rules.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleVersionResponse {
+    pub version: i32,
+    pub rules: Rules,
+    /// What changed from the previous version: `{rule: {from, to}}`.
+    #[schema(value_type = Object)]
+    pub diff: Value,
+    pub changed_by: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl RuleVersionResponse {
+    fn build(v: RuleVersion) -> Result<Self, AppError> {
+        Ok(Self {
+            rules: Rules::from_stored(&v.rules)
+                .map_err(|e| AppError::internal(format!("stored rules: {e}")))?,
+            version: v.version,
+            diff: v.diff,
+            changed_by: v.changed_by,
+            changed_at: v.changed_at,
+        })
+    }
+}
+
+/// Paging of rule versions.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VersionsQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The history of a pool's rules, newest first: version, who, when, what changed (admin).
+#[utoipa::path(
+    tag = "rules",
+    params(("id" = Uuid, Path, description = "Pool id"), VersionsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of versions, newest first", body = RuleVersionPage),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins read the history", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad id, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/pools/{id}/rules/versions")]
+async fn rule_versions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: QueryParams<VersionsQuery>,
+) -> Result<web::Json<RuleVersionPage>, AppError> {
+    user.require_admin()?;
+    let id = id.into_inner();
+    let q = query.into_inner();
+    let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+    // The cursor carries the last version seen.
+    let before = match cursor {
+        Some(c) => Some(i32::try_from(c.0.as_u128()).map_err(|_| {
+            AppError::validation("cursor", "invalid_cursor", "is not a cursor of this list")
+        })?),
+        None => None,
+    };
+    let (rows, next) = db::transaction(&state.pool, move |conn| {
+        service::rules::versions(conn, &user, id, before, limit)
+    })
+    .await?;
+    Ok(web::Json(RuleVersionPage {
+        items: rows
+            .into_iter()
+            .map(RuleVersionResponse::build)
+            .collect::<Result<_, _>>()?,
+        next_cursor: next.map(|v| Cursor(Uuid::from_u128(v as u128)).encode()),
+    }))
+}
+
+/// The organisation's tier policy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierPolicyResponse {
+    pub policy: TierPolicy,
+    /// `null` while the defaults apply.
+    pub updated_by: Option<Uuid>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// How tiers are computed for people whose tier an admin has not set (`tier_source:
+/// computed`): levels tried in order over the claims of the last `window_days`. Admins only.
+#[utoipa::path(
+    tag = "rules",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The tier policy", body = TierPolicyResponse),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/tier-policy")]
+async fn get_tier_policy(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<web::Json<TierPolicyResponse>, AppError> {
+    user.require_admin()?;
+    let (policy, updated_by, updated_at) =
+        db::transaction(&state.pool, service::rules::tier_policy).await?;
+    Ok(web::Json(TierPolicyResponse {
+        policy,
+        updated_by,
+        updated_at,
+    }))
+}
+
+/// Replaces the tier policy (admin; audited). Tiers are recomputed on the next scheduled run,
+/// or at once with `POST /tier-policy/recompute`.
+#[utoipa::path(
+    tag = "rules",
+    request_body = TierPolicy,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The policy now in force", body = TierPolicyResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/tier-policy")]
+async fn put_tier_policy(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<TierPolicy>,
+) -> Result<web::Json<TierPolicyResponse>, AppError> {
+    user.require_admin()?;
+    let policy = body.into_inner();
+    let now = state.clock.now();
+    let (actor, stored) = (user.id, policy.clone());
+    db::transaction(&state.pool, move |conn| {
+        service::rules::put_tier_policy(conn, &user, &stored, now)
+    })
+    .await?;
+    Ok(web::Json(TierPolicyResponse {
+        policy,
+        updated_by: Some(actor),
+        updated_at: Some(now),
+    }))
+}
+
+/// One person whose computed tier changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierChangeResponse {
+    pub user_id: Uuid,
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    /// Claims started in the window.
+    pub claims: i64,
+    /// Of those, how many ended converted.
+    pub converted: i64,
+}
+
+/// The outcome of a recomputation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecomputeResponse {
+    pub changed: Vec<TierChangeResponse>,
+}
+
+/// Recomputes every computed tier now from the policy (admin). Also runs on a schedule
+/// (`LEADPOOL_TIER_RECOMPUTE_SECS`).
+#[utoipa::path(
+    tag = "rules",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Who changed tier", body = RecomputeResponse),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/tier-policy/recompute")]
+async fn recompute_tiers(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<web::Json<RecomputeResponse>, AppError> {
+    user.require_admin()?;
+    let now = state.clock.now();
+    let changes = db::transaction(&state.pool, move |conn| {
+        service::rules::recompute_tiers(conn, now)
+    })
+    .await?;
+    Ok(web::Json(RecomputeResponse {
+        changed: changes
+            .into_iter()
+            .map(|c| TierChangeResponse {
+                user_id: c.user_id,
+                from: c.from,
+                to: c.to,
+                claims: c.claims,
+                converted: c.converted,
+            })
+            .collect(),
+    }))
+}
