@@ -1,6 +1,7 @@
 DROP TABLE audit_log;
 DROP FUNCTION audit_log_append_only();
 DROP INDEX leads_pooled_grade_idx;
+DROP INDEX leads_pool_queue_idx;
 DROP TABLE rotation_members;
 DROP TABLE rotation_pools;
 DROP TRIGGER leads_owner_has_claim_insert ON leads;

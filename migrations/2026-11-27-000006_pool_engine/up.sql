@@ -149,7 +149,10 @@ CREATE TABLE rotation_members (
     PRIMARY KEY (pool_id, user_id)
 );
 
--- Lead listings in a pool, best grade first.
+-- The next lead to hand out: oldest first, or best grade first. The oldest-first queue orders by
+-- the id's bytes (the same order as the id), which only this index provides: the planner cannot
+-- pick the primary key instead and walk past every claimed lead at the head of the queue.
+CREATE INDEX leads_pool_queue_idx ON leads (pool_id, uuid_send(id)) WHERE state = 'pooled';
 CREATE INDEX leads_pooled_grade_idx ON leads (pool_id, grade, id) WHERE state = 'pooled';
 
 -- The audit trail: append-only, written in the same transaction as the change.

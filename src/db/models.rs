@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::{
-    audit_log, claim_decisions, claims, idempotency_keys, import_chunks, import_rejects, imports,
-    intake_quarantine, intake_sources, lead_events, lead_fields, lead_touches, leads,
-    notifications, pool_rule_versions, pools, refresh_tokens, teams, users,
+    approvals, audit_log, claim_decisions, claims, follow_ups, idempotency_keys, import_chunks,
+    import_rejects, imports, intake_quarantine, intake_sources, lead_events, lead_fields,
+    lead_touches, leads, notifications, pool_rule_versions, pools, refresh_tokens, teams, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -179,6 +179,24 @@ pub struct Lead {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub import_id: Option<Uuid>,
+    /// The current hold (owned leads): when it started and whether from a pool.
+    #[diesel(skip_insertion)]
+    pub claimed_at: Option<DateTime<Utc>>,
+    #[diesel(skip_insertion)]
+    pub claimed_from_pool: bool,
+    #[diesel(skip_insertion)]
+    pub last_follow_up_at: Option<DateTime<Utc>>,
+    #[diesel(skip_insertion)]
+    pub follow_ups_since_progress: i32,
+    #[diesel(skip_insertion)]
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    /// When the lead goes back to its pool unless something happens first, and why.
+    #[diesel(skip_insertion)]
+    pub recycle_at: Option<DateTime<Utc>>,
+    #[diesel(skip_insertion)]
+    pub recycle_reason: Option<String>,
+    #[diesel(skip_insertion)]
+    pub recycle_warned_at: Option<DateTime<Utc>>,
 }
 
 /// A change to a lead's data fields (never its ownership). `Some(None)` clears a field.
@@ -389,5 +407,42 @@ pub struct AuditEntry {
     pub lead_id: Option<Uuid>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = follow_ups, check_for_backend(diesel::pg::Pg))]
+pub struct FollowUp {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub claim_id: Option<Uuid>,
+    pub user_id: Uuid,
+    pub type_: String,
+    pub content: String,
+    pub feedback: Option<String>,
+    pub outcome: Option<String>,
+    pub stage_from: Option<String>,
+    pub stage_to: Option<String>,
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    pub corrects_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = approvals, check_for_backend(diesel::pg::Pg))]
+pub struct Approval {
+    pub id: Uuid,
+    pub kind: String,
+    pub lead_id: Uuid,
+    pub claim_id: Uuid,
+    pub requester_id: Uuid,
+    pub status: String,
+    pub reason_code: Option<String>,
+    pub note: Option<String>,
+    pub to_pool_id: Option<Uuid>,
+    pub to_user_id: Option<Uuid>,
+    pub decided_by: Option<Uuid>,
+    pub comment: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }

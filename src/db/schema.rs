@@ -177,6 +177,14 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         import_id -> Nullable<Uuid>,
+        claimed_at -> Nullable<Timestamptz>,
+        claimed_from_pool -> Bool,
+        last_follow_up_at -> Nullable<Timestamptz>,
+        follow_ups_since_progress -> Int4,
+        next_follow_up_at -> Nullable<Timestamptz>,
+        recycle_at -> Nullable<Timestamptz>,
+        recycle_reason -> Nullable<Text>,
+        recycle_warned_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -259,6 +267,44 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         tier_pinned -> Bool,
+    }
+}
+
+diesel::table! {
+    approvals (id) {
+        id -> Uuid,
+        kind -> Text,
+        lead_id -> Uuid,
+        claim_id -> Uuid,
+        requester_id -> Uuid,
+        status -> Text,
+        reason_code -> Nullable<Text>,
+        note -> Nullable<Text>,
+        to_pool_id -> Nullable<Uuid>,
+        to_user_id -> Nullable<Uuid>,
+        decided_by -> Nullable<Uuid>,
+        comment -> Nullable<Text>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Uuid,
+        lead_id -> Uuid,
+        claim_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        #[sql_name = "type"]
+        type_ -> Text,
+        content -> Text,
+        feedback -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        stage_from -> Nullable<Text>,
+        stage_to -> Nullable<Text>,
+        next_follow_up_at -> Nullable<Timestamptz>,
+        corrects_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -366,10 +412,12 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    approvals,
     audit_log,
     claim_decisions,
     claims,
     crypto_keys,
+    follow_ups,
     idempotency_keys,
     import_chunks,
     import_rejects,

@@ -71,10 +71,10 @@ pub struct Candidate {
     /// Why they were skipped (empty when eligible).
     pub reasons: Vec<SkipReason>,
     pub tier: Option<i32>,
-    /// Owned leads from this pool now.
+    /// Owned leads from this pool now (counted when a limit applies, else 0).
     pub owned: i64,
     pub max_owned: Option<i64>,
-    /// Claims from this pool today (local calendar day).
+    /// Claims from this pool today, local calendar day (counted when a limit applies, else 0).
     pub claimed_today: i64,
     pub max_claims_per_day: Option<i64>,
     /// When their cooldown on this lead ends (for `cooldown`).

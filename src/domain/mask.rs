@@ -1,21 +1,22 @@
 //! Masked contact data, for people who may see that a lead exists but not how to reach it.
 
-/// `+8613812345678` → `138****5678`; other numbers keep their country code and last four digits.
+/// `+8613812345678` → `138****5678` (a Chinese mobile keeps its first three digits); any other
+/// number keeps only its last four digits.
 pub fn phone(e164: &str) -> String {
-    let digits: String = e164.chars().filter(char::is_ascii_digit).collect();
-    if let Some(national) = digits.strip_prefix("86") {
-        if national.len() >= 7 {
-            let (head, tail) = (&national[..3], &national[national.len() - 4..]);
-            return format!("{head}****{tail}");
+    if let Some(national) = e164.strip_prefix("+86") {
+        if national.len() == 11 && national.starts_with('1') && national.is_ascii() {
+            return format!("{}****{}", &national[..3], &national[7..]);
         }
     }
-    let tail = &digits[digits.len().saturating_sub(4)..];
-    let country = if e164.starts_with('+') && digits.len() > 8 {
-        format!("+{}", &digits[..digits.len().min(2)])
-    } else {
-        String::new()
-    };
-    format!("{country}****{tail}")
+    let digits: Vec<char> = e164
+        .strip_prefix("+86")
+        .unwrap_or(e164)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let keep = digits.len().min(4);
+    let tail: String = digits[digits.len() - keep..].iter().collect();
+    format!("{}{tail}", "*".repeat(digits.len() - keep))
 }
 
 /// `zhang.wei@example.com` → `z***@example.com`.
@@ -46,8 +47,8 @@ mod tests {
     #[test]
     fn masks() {
         assert_eq!(phone("+8613812345678"), "138****5678");
-        assert_eq!(phone("+862161234567"), "216****4567");
-        assert_eq!(phone("+14155550123"), "+14****0123");
+        assert_eq!(phone("+861062345678"), "******5678");
+        assert_eq!(phone("+14155550123"), "*******0123");
         assert_eq!(email("zhang.wei@example.com"), "z***@example.com");
         assert_eq!(wechat("wxid_abc123"), "w***3");
         assert_eq!(wechat("ab"), "***");

@@ -10,6 +10,7 @@ pub mod mask;
 pub mod page;
 pub mod password;
 pub mod phone;
+pub mod recycle;
 pub mod role;
 pub mod rotation;
 pub mod routing;

@@ -45,25 +45,6 @@ impl Phone {
     pub fn into_inner(self) -> String {
         self.0
     }
-
-    /// `138****5678` for Chinese mobiles; otherwise all but the last four digits hidden.
-    pub fn masked(&self) -> String {
-        mask_phone(&self.0)
-    }
-}
-
-/// Masks a stored E.164 number for people who do not own the lead.
-pub fn mask_phone(e164: &str) -> String {
-    let national = e164.strip_prefix("+86").unwrap_or(e164);
-    let chars: Vec<char> = national.chars().collect();
-    if chars.len() == 11 && chars[0] == '1' {
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[7..].iter().collect();
-        return format!("{head}****{tail}");
-    }
-    let keep = chars.len().min(4);
-    let tail: String = chars[chars.len() - keep..].iter().collect();
-    format!("{}{tail}", "*".repeat(chars.len() - keep))
 }
 
 impl fmt::Display for Phone {
@@ -139,11 +120,5 @@ mod tests {
         ] {
             assert_eq!(Phone::parse(input), Err(InvalidPhone), "{input:?}");
         }
-    }
-
-    #[test]
-    fn masking() {
-        assert_eq!(mask_phone("+8613812345678"), "138****5678");
-        assert_eq!(mask_phone("+861062345678"), "******5678");
     }
 }

@@ -33,6 +33,14 @@ super::lead::text_enum! {
     }
 }
 
+super::lead::text_enum! {
+    /// Where a lead goes when its owner records it as `lost`: back to its pool, or closed.
+    LostLeads {
+        Pool = "pool",
+        Close = "close",
+    }
+}
+
 /// A capability tier: its own quotas and the lead grades its members may claim.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +113,8 @@ pub struct Rules {
     #[validate(length(min = 1, max = 50))]
     #[schema(min_items = 1, max_items = 50)]
     pub release_reasons: Vec<String>,
+    /// Where a lead recorded as `lost` goes: back to the pool (default) or closed.
+    pub lost_leads: LostLeads,
     /// How leads leave the pool (default `first_come`).
     pub claim_mode: ClaimMode,
     /// Owned (not converted or closed) leads from this pool one person may hold (default 50;
@@ -157,6 +167,7 @@ impl Default for Rules {
             release_reasons: ["no_need", "unreachable", "budget", "duplicate", "other"]
                 .map(String::from)
                 .to_vec(),
+            lost_leads: LostLeads::Pool,
             claim_mode: ClaimMode::FirstCome,
             max_owned_per_user: Some(50),
             max_claims_per_day: Some(10),

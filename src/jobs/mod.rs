@@ -1,6 +1,7 @@
 //! Periodic background work, safe with several instances running at once.
 
 pub mod imports;
+pub mod sweep;
 pub mod tiers;
 
 use crate::AppState;
@@ -8,5 +9,6 @@ use crate::AppState;
 /// Starts every background job on the current actix system.
 pub fn spawn_all(state: AppState) {
     actix_web::rt::spawn(imports::run(state.clone()));
+    actix_web::rt::spawn(sweep::run(state.clone()));
     actix_web::rt::spawn(tiers::run(state));
 }

@@ -185,13 +185,15 @@ pub fn list(
 }
 
 /// Takes a pooled lead of `pool_id` for `user_id`: one conditional update, so of many people
-/// taking the same lead at once exactly one gets it (the others get `None`).
+/// taking the same lead at once exactly one gets it (the others get `None`). The hold starts now,
+/// with its recycle time.
 pub fn take_pooled(
     conn: &mut PgConnection,
     lead_id: Uuid,
     pool_id: Uuid,
     user_id: Uuid,
     now: DateTime<Utc>,
+    recycle: Option<(DateTime<Utc>, &str)>,
 ) -> QueryResult<Option<Lead>> {
     diesel::update(
         leads::table
@@ -204,6 +206,14 @@ pub fn take_pooled(
         leads::owner_id.eq(user_id),
         leads::stage.eq("new"),
         leads::updated_at.eq(now),
+        leads::claimed_at.eq(now),
+        leads::claimed_from_pool.eq(true),
+        leads::last_follow_up_at.eq(None::<DateTime<Utc>>),
+        leads::follow_ups_since_progress.eq(0),
+        leads::next_follow_up_at.eq(None::<DateTime<Utc>>),
+        leads::recycle_at.eq(recycle.map(|r| r.0)),
+        leads::recycle_reason.eq(recycle.map(|r| r.1.to_string())),
+        leads::recycle_warned_at.eq(None::<DateTime<Utc>>),
     ))
     .returning(Lead::as_returning())
     .get_result(conn)
@@ -224,10 +234,12 @@ pub fn next_pooled(
         #[diesel(sql_type = diesel::sql_types::Uuid)]
         id: Uuid,
     }
+    // Each order has its own partial index (see the migration); `uuid_send(id)` is the id's
+    // bytes, so only the queue index can serve the oldest-first order.
     let order = if best_grade_first {
         "grade ASC NULLS LAST, id ASC"
     } else {
-        "id ASC"
+        "uuid_send(id) ASC"
     };
     let grade_filter = if grades.is_some() {
         "AND (grade = ANY($2) OR grade IS NULL)"

@@ -6,6 +6,7 @@ pub mod imports;
 pub mod intake;
 pub mod lead_fields;
 pub mod leads;
+pub mod lifecycle;
 pub mod pools;
 pub mod refresh_tokens;
 pub mod settings;

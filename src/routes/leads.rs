@@ -67,6 +67,17 @@ pub struct LeadResponse {
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// While owned: when the current hold started.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// While owned: the last follow-up of the current hold.
+    pub last_follow_up_at: Option<DateTime<Utc>>,
+    /// While owned: the planned next follow-up.
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    /// While owned: when the lead goes back to its pool unless something happens first
+    /// (`null`: no rule applies, e.g. an exempt stage).
+    pub recycle_at: Option<DateTime<Utc>>,
+    /// The rule behind `recycle_at`.
+    pub recycle_reason: Option<crate::domain::claim::ClaimEnd>,
 }
 
 pub(crate) fn decrypt(
@@ -133,6 +144,15 @@ impl LeadResponse {
             created_by: lead.created_by,
             created_at: lead.created_at,
             updated_at: lead.updated_at,
+            claimed_at: lead.claimed_at,
+            last_follow_up_at: lead.last_follow_up_at,
+            next_follow_up_at: lead.next_follow_up_at,
+            recycle_at: lead.recycle_at,
+            recycle_reason: lead
+                .recycle_reason
+                .as_deref()
+                .map(|r| parse_stored("recycle reason", r))
+                .transpose()?,
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod imports;
 pub mod intake;
 pub mod lead_fields;
 pub mod leads;
+pub mod lifecycle;
 pub mod ops;
 pub mod pools;
 pub mod rules;
@@ -33,6 +34,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     claims::configure(cfg);
     lead_fields::configure(cfg);
     leads::configure(cfg);
+    lifecycle::configure(cfg);
     intake::configure(cfg);
     imports::configure(cfg);
 }

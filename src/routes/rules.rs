@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_rules)
         .service(put_rules)
         .service(rule_versions)
+        .service(preview_rules)
         .service(get_tier_policy)
         .service(put_tier_policy)
         .service(recompute_tiers);
@@ -326,6 +327,125 @@ async fn recompute_tiers(
                 to: c.to,
                 claims: c.claims,
                 converted: c.converted,
+            })
+            .collect(),
+    }))
+}
+
+/// A lead a rule set would send back to the pool.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WouldRecycleResponse {
+    pub lead_id: Uuid,
+    pub owner_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub reason: crate::domain::claim::ClaimEnd,
+}
+
+/// What a rule set would recycle, soonest first (each window includes the earlier ones).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastResponse {
+    /// Due now: the next sweep would recycle these.
+    pub now: Vec<WouldRecycleResponse>,
+    pub within_24h: Vec<WouldRecycleResponse>,
+    pub within_7d: Vec<WouldRecycleResponse>,
+    pub count_now: usize,
+    pub count_within_24h: usize,
+    pub count_within_7d: usize,
+}
+
+/// A holder over a proposed quota.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotaExcessResponse {
+    pub user_id: Uuid,
+    pub tier: Option<i32>,
+    pub owned: i64,
+    pub max_owned: Option<i64>,
+    pub claimed_today: i64,
+    pub max_claims_per_day: Option<i64>,
+}
+
+/// The what-if of a proposed rule set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewResponse {
+    /// Under the rules in force.
+    pub current: ForecastResponse,
+    /// Under the proposed rules.
+    pub proposed: ForecastResponse,
+    /// Holders who would be over the proposed `max_owned`, or whose claims the proposed daily
+    /// limit would refuse for the rest of today.
+    pub over_quota: Vec<QuotaExcessResponse>,
+}
+
+fn forecast_response(f: service::lifecycle::RecycleForecast) -> ForecastResponse {
+    let list = |v: Vec<service::lifecycle::WouldRecycle>| -> Vec<WouldRecycleResponse> {
+        v.into_iter()
+            .map(|w| WouldRecycleResponse {
+                lead_id: w.lead_id,
+                owner_id: w.owner_id,
+                at: w.at,
+                reason: w.reason,
+            })
+            .collect()
+    };
+    ForecastResponse {
+        count_now: f.now.len(),
+        count_within_24h: f.within_24h.len(),
+        count_within_7d: f.within_7d.len(),
+        now: list(f.now),
+        within_24h: list(f.within_24h),
+        within_7d: list(f.within_7d),
+    }
+}
+
+/// What a proposed rule set would do now, compared with the rules in force, without changing
+/// anything (admin): which owned leads (and whose) would be recycled now, within 24 hours and
+/// within 7 days, and which holders would be over the proposed quotas.
+#[utoipa::path(
+    tag = "rules",
+    params(("id" = Uuid, Path, description = "Pool id")),
+    request_body = Rules,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The what-if", body = PreviewResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/pools/{id}/rules/preview")]
+async fn preview_rules(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<Rules>,
+) -> Result<web::Json<PreviewResponse>, AppError> {
+    user.require_admin()?;
+    let id = id.into_inner();
+    let proposed = body.into_inner();
+    let now = state.clock.now();
+    let tz = state.config.timezone;
+    let preview = db::transaction(&state.pool, move |conn| {
+        service::lifecycle::preview(conn, &user, id, &proposed, now, tz)
+    })
+    .await?;
+    Ok(web::Json(PreviewResponse {
+        current: forecast_response(preview.current),
+        proposed: forecast_response(preview.proposed),
+        over_quota: preview
+            .over_quota
+            .into_iter()
+            .map(|q| QuotaExcessResponse {
+                user_id: q.user_id,
+                tier: q.tier,
+                owned: q.owned,
+                max_owned: q.max_owned,
+                claimed_today: q.claimed_today,
+                max_claims_per_day: q.max_claims_per_day,
             })
             .collect(),
     }))

@@ -70,15 +70,25 @@ impl Context<'_> {
         lead_id: Option<Uuid>,
     ) -> Result<Vec<(Facts, Quota)>, AppError> {
         let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
-        let owned: HashMap<Uuid, i64> = repo::claims::owned_counts(conn, self.pool_id, &ids)?
-            .into_iter()
-            .collect();
-        let today: HashMap<Uuid, i64> =
+        // Counted only when some quota limits them (the figures are shown in explanations too,
+        // but an unlimited quota needs no count).
+        let quotas: Vec<Quota> = users.iter().map(|u| self.rules.quota_for(u.tier)).collect();
+        let owned: HashMap<Uuid, i64> = if quotas.iter().any(|q| q.max_owned.is_some()) {
+            repo::claims::owned_counts(conn, self.pool_id, &ids)?
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let today: HashMap<Uuid, i64> = if quotas.iter().any(|q| q.max_claims_per_day.is_some()) {
             repo::claims::claimed_on_day_counts(conn, self.pool_id, &ids, self.today)?
                 .into_iter()
-                .collect();
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let mut out = Vec::with_capacity(users.len());
-        for user in users {
+        for (user, quota) in users.iter().zip(quotas) {
             let cooldown_until = match lead_id {
                 Some(lead) if self.rules.reclaim_cooldown_days > 0 => {
                     repo::claims::last_hold_end(conn, lead, user.id)?
@@ -96,7 +106,7 @@ impl Context<'_> {
                     claimed_today: today.get(&user.id).copied().unwrap_or(0),
                     cooldown_until,
                 },
-                self.rules.quota_for(user.tier),
+                quota,
             ));
         }
         Ok(out)
@@ -200,17 +210,34 @@ fn describe(reason: SkipReason, c: &Candidate) -> String {
 #[allow(clippy::too_many_arguments)]
 fn start(
     conn: &mut PgConnection,
+    ctx: &Context,
     lead_id: Uuid,
-    pool_id: Uuid,
     user_id: Uuid,
     how: ClaimStart,
     by: Uuid,
     quota_override: bool,
     decision_id: Uuid,
-    now: DateTime<Utc>,
-    today: NaiveDate,
 ) -> Result<Option<(Lead, Claim)>, AppError> {
-    let Some(lead) = repo::claims::take_pooled(conn, lead_id, pool_id, user_id, now)? else {
+    let (pool_id, now, today) = (ctx.pool_id, ctx.now, ctx.today);
+    let recycle = crate::domain::recycle::due(
+        ctx.rules,
+        &crate::domain::recycle::Hold {
+            stage: crate::domain::lead::Stage::New,
+            claimed_at: now,
+            from_pool: true,
+            last_follow_up_at: None,
+            follow_ups_since_progress: 0,
+        },
+    );
+    let Some(lead) = repo::claims::take_pooled(
+        conn,
+        lead_id,
+        pool_id,
+        user_id,
+        now,
+        recycle.map(|d| (d.at, d.reason.as_str())),
+    )?
+    else {
         return Ok(None);
     };
     let claim = Claim {
@@ -327,7 +354,7 @@ pub fn claim(
         _ => ClaimStart::SelfClaim,
     };
     take_for(
-        conn, "claim", &lead, pool_id, actor.id, candidate, how, false, &ctx,
+        conn, "claim", lead.id, pool_id, actor.id, candidate, how, false, &ctx,
     )
 }
 
@@ -337,7 +364,7 @@ pub fn claim(
 fn take_for(
     conn: &mut PgConnection,
     kind: &'static str,
-    lead: &Lead,
+    lead_id: Uuid,
     pool_id: Uuid,
     actor_id: Uuid,
     mut candidate: Candidate,
@@ -351,7 +378,7 @@ fn take_for(
         let d = Draft {
             kind,
             pool_id: Some(pool_id),
-            lead_id: Some(lead.id),
+            lead_id: Some(lead_id),
             actor_id,
             candidates,
         };
@@ -359,15 +386,13 @@ fn take_for(
     };
     match start(
         conn,
-        lead.id,
-        pool_id,
+        ctx,
+        lead_id,
         user_id,
         how,
         actor_id,
         quota_override,
         decision_id_draft.id,
-        ctx.now,
-        ctx.today,
     )? {
         Some((lead, claim)) => Ok(Ok(Taken {
             lead,
@@ -384,7 +409,7 @@ fn take_for(
             let d = Draft {
                 kind,
                 pool_id: Some(pool_id),
-                lead_id: Some(lead.id),
+                lead_id: Some(lead_id),
                 actor_id,
                 candidates: &candidates,
             };
@@ -482,7 +507,7 @@ pub fn assign(
     take_for(
         conn,
         "assign",
-        &lead,
+        lead.id,
         pool_id,
         actor.id,
         candidate,
@@ -612,11 +637,10 @@ pub fn next_lead(
             }
             return refuse_one(conn, "next_lead", pool_id, None, actor.id, candidate, now);
         };
-        let lead = repo::leads::find(conn, lead_id)?.ok_or(AppError::NotFound)?;
         return take_for(
             conn,
             "next_lead",
-            &lead,
+            lead_id,
             pool_id,
             actor.id,
             candidate,
@@ -676,31 +700,30 @@ pub fn next_lead(
         save_rotation(conn, pool_id, &rotation, &after, &HashMap::new())?;
         return Ok(Err(error));
     };
-    let lead = repo::leads::find(conn, lead_id)?.ok_or(AppError::NotFound)?;
     let mut after = rotation.clone();
     after.serve(index);
     after.settle();
     let decision = {
+        // The lead went to the caller, whose turn it was: they are the one candidate for it (the
+        // whole rotation is kept with refusals, where it explains who is behind).
         let d = Draft {
             kind: "next_lead",
             pool_id: Some(pool_id),
-            lead_id: Some(lead.id),
+            lead_id: Some(lead_id),
             actor_id: actor.id,
-            candidates: &candidates,
+            candidates: std::slice::from_ref(&candidates[index]),
         };
         store_decision(conn, &d, Some(actor.id), None, now)?
     };
     let Some((lead, claim)) = start(
         conn,
-        lead.id,
-        pool_id,
+        &ctx,
+        lead_id,
         actor.id,
         ClaimStart::RoundRobin,
         actor.id,
         false,
         decision.id,
-        now,
-        ctx.today,
     )?
     else {
         return Err(AppError::Contention);
@@ -861,15 +884,13 @@ pub fn distribute(
         let decision = store_decision(conn, &d, Some(user_id), None, now)?;
         let Some((lead, claim)) = start(
             conn,
+            &ctx,
             lead_id,
-            pool_id,
             user_id,
             how,
             actor.id,
             false,
             decision.id,
-            now,
-            ctx.today,
         )?
         else {
             return Err(AppError::Contention);

@@ -551,6 +551,14 @@ pub fn process_chunk(
             created_at: now,
             updated_at: now,
             import_id: Some(import.id),
+            claimed_at: None,
+            claimed_from_pool: false,
+            last_follow_up_at: None,
+            follow_ups_since_progress: 0,
+            next_follow_up_at: None,
+            recycle_at: None,
+            recycle_reason: None,
+            recycle_warned_at: None,
         };
         let payload: Value = import
             .header

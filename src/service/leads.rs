@@ -200,6 +200,14 @@ pub fn submit(
         created_at: now,
         updated_at: now,
         import_id: sub.import_id,
+        claimed_at: None,
+        claimed_from_pool: false,
+        last_follow_up_at: None,
+        follow_ups_since_progress: 0,
+        next_follow_up_at: None,
+        recycle_at: None,
+        recycle_reason: None,
+        recycle_warned_at: None,
     };
 
     // Insert-or-find, a few times: the matching lead may be closed between our two statements.

@@ -8,6 +8,7 @@ pub mod intake;
 pub mod keys;
 pub mod lead_fields;
 pub mod leads;
+pub mod lifecycle;
 pub mod pools;
 pub mod rules;
 pub mod teams;

@@ -104,6 +104,8 @@ pub fn put(
             created_at: now,
         },
     )?;
+    // The recycle times of the pool's owned leads follow the new rules at once.
+    super::lifecycle::recompute_pool(conn, pool_id, &rules, now)?;
     Ok(CurrentRules {
         version: new_version,
         rules,

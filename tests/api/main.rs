@@ -9,6 +9,7 @@ mod imports;
 mod intake;
 mod lead_fields;
 mod leads;
+mod lifecycle;
 mod openapi;
 mod ops;
 mod pools;

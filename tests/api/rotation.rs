@@ -302,3 +302,26 @@ async fn a_manager_distributes_to_their_team_only() {
     }
     assert_eq!(result["assigned"].as_array().unwrap().len(), 6);
 }
+
+#[actix_web::test]
+async fn concurrent_distributions_take_turns_and_never_hand_out_a_lead_twice() {
+    let app = TestApp::spawn().await;
+    let people = app.quick_users(4, "sales", None);
+    let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
+    let pool = round_robin_pool(&app, &ids, json!({})).await;
+    leads(&app, pool, 40, None).await;
+    let results = futures_util::future::join_all((0..4).map(|_| distribute(&app, pool, 8))).await;
+    let mut handed: Vec<String> = Vec::new();
+    let mut all = Vec::new();
+    for result in &results {
+        for a in result["assigned"].as_array().unwrap() {
+            handed.push(a["lead_id"].as_str().unwrap().to_string());
+        }
+        all.extend(receivers(result, &people));
+    }
+    let unique: std::collections::HashSet<_> = handed.iter().collect();
+    assert_eq!((handed.len(), unique.len()), (32, 32));
+    // One after another, the four runs dealt 32 leads round the rotation: 8 each.
+    assert_eq!(tally(&all, 4), vec![8, 8, 8, 8]);
+    assert_owners_match_claims(&app);
+}

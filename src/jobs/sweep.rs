@@ -1,0 +1,50 @@
+//! The recycle sweep: returns due leads to their pools in batches and warns owners of leads due
+//! soon. Every instance runs it; due leads are taken with `FOR UPDATE SKIP LOCKED`, so each is
+//! recycled exactly once and a sweep never waits for (or blocks) claims of other leads.
+
+use actix_web::web;
+
+use crate::AppState;
+use crate::db::transaction_blocking;
+use crate::error::AppError;
+use crate::service::lifecycle::{SweepReport, sweep_batch, warn};
+
+/// Leads recycled per transaction.
+const BATCH: i64 = 500;
+
+pub async fn run(state: AppState) {
+    loop {
+        actix_web::rt::time::sleep(state.config.sweep_interval).await;
+        match sweep_all(&state).await {
+            Ok(report) if !report.recycled.is_empty() || report.warned > 0 => log::info!(
+                "sweep: {} recycled, {} warned",
+                report.recycled.len(),
+                report.warned
+            ),
+            Ok(_) => {}
+            Err(AppError::Unavailable) => log::warn!("sweep: database unavailable"),
+            Err(e) => log::error!("sweep: {e}"),
+        }
+    }
+}
+
+/// Sweeps until nothing is due, then sends the warnings.
+pub async fn sweep_all(state: &AppState) -> Result<SweepReport, AppError> {
+    let worker = state.clone();
+    web::block(move || {
+        let mut report = SweepReport::default();
+        loop {
+            let now = worker.clock.now();
+            let batch = transaction_blocking(&worker.pool, |conn| sweep_batch(conn, now, BATCH))?;
+            let done = (batch.recycled.len() as i64) < BATCH;
+            report.recycled.extend(batch.recycled);
+            if done {
+                break;
+            }
+        }
+        let now = worker.clock.now();
+        report.warned = transaction_blocking(&worker.pool, |conn| warn(conn, now))?;
+        Ok(report)
+    })
+    .await?
+}

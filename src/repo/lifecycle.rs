@@ -1,0 +1,390 @@
+//! SQL of the lead lifecycle: holds and their recycle state, follow-ups, approvals, notifications.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::models::{Approval, FollowUp, Lead, Notification};
+use crate::db::schema::{approvals, follow_ups, leads, notifications, teams, users};
+
+/// Changes to the hold of an owned lead.
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = leads)]
+pub struct HoldChanges {
+    pub stage: Option<Option<String>>,
+    pub last_follow_up_at: Option<Option<DateTime<Utc>>>,
+    pub follow_ups_since_progress: Option<i32>,
+    pub next_follow_up_at: Option<Option<DateTime<Utc>>>,
+    pub recycle_at: Option<Option<DateTime<Utc>>>,
+    pub recycle_reason: Option<Option<String>>,
+    pub recycle_warned_at: Option<Option<DateTime<Utc>>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+pub fn update_hold(conn: &mut PgConnection, id: Uuid, changes: &HoldChanges) -> QueryResult<Lead> {
+    diesel::update(leads::table.find(id))
+        .set(changes)
+        .returning(Lead::as_returning())
+        .get_result(conn)
+}
+
+/// Ends ownership in the lead row: back to `pool_id` as a pooled lead, or to a final state
+/// (`converted`, `closed`) with its last stage.
+pub fn release_row(
+    conn: &mut PgConnection,
+    id: Uuid,
+    state: &str,
+    pool_id: Option<Uuid>,
+    stage: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<Lead> {
+    let none: Option<DateTime<Utc>> = None;
+    diesel::update(leads::table.find(id))
+        .set((
+            leads::state.eq(state),
+            leads::owner_id.eq(None::<Uuid>),
+            leads::pool_id.eq(pool_id),
+            leads::stage.eq(stage),
+            leads::claimed_at.eq(none),
+            leads::claimed_from_pool.eq(false),
+            leads::last_follow_up_at.eq(none),
+            leads::follow_ups_since_progress.eq(0),
+            leads::next_follow_up_at.eq(none),
+            leads::recycle_at.eq(none),
+            leads::recycle_reason.eq(None::<String>),
+            leads::recycle_warned_at.eq(none),
+            leads::updated_at.eq(now),
+        ))
+        .returning(Lead::as_returning())
+        .get_result(conn)
+}
+
+/// Hands an owned lead to another person (a transfer): the hold starts again.
+pub fn hand_over(
+    conn: &mut PgConnection,
+    id: Uuid,
+    to: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Lead> {
+    let none: Option<DateTime<Utc>> = None;
+    diesel::update(leads::table.find(id))
+        .set((
+            leads::owner_id.eq(to),
+            leads::claimed_at.eq(now),
+            leads::claimed_from_pool.eq(false),
+            leads::last_follow_up_at.eq(none),
+            leads::follow_ups_since_progress.eq(0),
+            leads::next_follow_up_at.eq(none),
+            leads::recycle_warned_at.eq(none),
+            leads::updated_at.eq(now),
+        ))
+        .returning(Lead::as_returning())
+        .get_result(conn)
+}
+
+/// Owned leads due back at `now`, oldest due first, locked; leads other sweepers hold are skipped.
+pub fn due_for_update(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Lead>> {
+    leads::table
+        .filter(leads::state.eq("owned"))
+        .filter(leads::recycle_at.le(now))
+        .order(leads::recycle_at.asc())
+        .limit(limit)
+        .select(Lead::as_select())
+        .for_update()
+        .skip_locked()
+        .load(conn)
+}
+
+/// Marks as warned the owned leads of `pool_id` due back before `horizon` whose owners were not
+/// warned yet; returns them.
+pub fn mark_warned(
+    conn: &mut PgConnection,
+    pool_id: Uuid,
+    horizon: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Lead>> {
+    diesel::update(
+        leads::table
+            .filter(leads::pool_id.eq(pool_id))
+            .filter(leads::state.eq("owned"))
+            .filter(leads::recycle_at.le(horizon))
+            .filter(leads::recycle_warned_at.is_null()),
+    )
+    .set(leads::recycle_warned_at.eq(now))
+    .returning(Lead::as_returning())
+    .get_results(conn)
+}
+
+/// Owned leads of `pool_id` (for recomputing after a rule change).
+pub fn owned_in_pool(conn: &mut PgConnection, pool_id: Uuid) -> QueryResult<Vec<Lead>> {
+    leads::table
+        .filter(leads::pool_id.eq(pool_id))
+        .filter(leads::state.eq("owned"))
+        .select(Lead::as_select())
+        .load(conn)
+}
+
+/// A person's owned leads with a next follow-up or a recycle time before `horizon`.
+pub fn agenda(
+    conn: &mut PgConnection,
+    owner: Uuid,
+    horizon: DateTime<Utc>,
+) -> QueryResult<Vec<Lead>> {
+    leads::table
+        .filter(leads::owner_id.eq(owner))
+        .filter(leads::state.eq("owned"))
+        .filter(
+            leads::next_follow_up_at
+                .le(horizon)
+                .or(leads::recycle_at.le(horizon)),
+        )
+        .select(Lead::as_select())
+        .load(conn)
+}
+
+pub fn insert_follow_up(conn: &mut PgConnection, f: &FollowUp) -> QueryResult<()> {
+    diesel::insert_into(follow_ups::table)
+        .values(f)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_follow_up(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<FollowUp>> {
+    follow_ups::table
+        .find(id)
+        .select(FollowUp::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A lead's follow-ups, oldest first.
+pub fn follow_ups_of_lead(
+    conn: &mut PgConnection,
+    lead_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<FollowUp>> {
+    let mut query = follow_ups::table
+        .filter(follow_ups::lead_id.eq(lead_id))
+        .select(FollowUp::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(follow_ups::id.gt(after));
+    }
+    query.order(follow_ups::id.asc()).limit(limit).load(conn)
+}
+
+/// Filters of the follow-up list across leads.
+#[derive(Debug, Clone, Default)]
+pub struct FollowUpFilter {
+    pub user_id: Option<Uuid>,
+    pub type_: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Follow-ups newest first: all (`None`), one person's, or a manager's teams'.
+pub fn follow_ups(
+    conn: &mut PgConnection,
+    only_user: Option<Uuid>,
+    managed_by: Option<Uuid>,
+    filter: &FollowUpFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<FollowUp>> {
+    let mut query = follow_ups::table.select(FollowUp::as_select()).into_boxed();
+    if let Some(user) = only_user {
+        query = query.filter(follow_ups::user_id.eq(user));
+    }
+    if let Some(manager) = managed_by {
+        let managed_teams = teams::table
+            .filter(teams::manager_id.eq(manager))
+            .select(teams::id.nullable());
+        let members = users::table
+            .filter(users::team_id.eq_any(managed_teams))
+            .select(users::id);
+        query = query.filter(
+            follow_ups::user_id
+                .eq_any(members)
+                .or(follow_ups::user_id.eq(manager)),
+        );
+    }
+    if let Some(v) = filter.user_id {
+        query = query.filter(follow_ups::user_id.eq(v));
+    }
+    if let Some(v) = &filter.type_ {
+        query = query.filter(follow_ups::type_.eq(v.clone()));
+    }
+    if let Some(v) = filter.from {
+        query = query.filter(follow_ups::created_at.ge(v));
+    }
+    if let Some(v) = filter.to {
+        query = query.filter(follow_ups::created_at.lt(v));
+    }
+    if let Some(after) = after {
+        query = query.filter(follow_ups::id.lt(after));
+    }
+    query.order(follow_ups::id.desc()).limit(limit).load(conn)
+}
+
+pub fn insert_approval(conn: &mut PgConnection, a: &Approval) -> QueryResult<Approval> {
+    diesel::insert_into(approvals::table)
+        .values(a)
+        .returning(Approval::as_returning())
+        .get_result(conn)
+}
+
+pub fn find_approval(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Approval>> {
+    approvals::table
+        .find(id)
+        .select(Approval::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_approval_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> QueryResult<Option<Approval>> {
+    approvals::table
+        .find(id)
+        .select(Approval::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// Sets the outcome of a pending approval; `None` when it was no longer pending.
+pub fn decide_approval(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: &str,
+    by: Option<Uuid>,
+    comment: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Approval>> {
+    diesel::update(
+        approvals::table
+            .filter(approvals::id.eq(id))
+            .filter(approvals::status.eq("pending")),
+    )
+    .set((
+        approvals::status.eq(status),
+        approvals::decided_by.eq(by),
+        approvals::comment.eq(comment),
+        approvals::decided_at.eq(now),
+    ))
+    .returning(Approval::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+/// Closes the pending approvals of a lead as obsolete (its hold ended); returns them.
+pub fn obsolete_pending(
+    conn: &mut PgConnection,
+    lead_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Approval>> {
+    diesel::update(
+        approvals::table
+            .filter(approvals::lead_id.eq(lead_id))
+            .filter(approvals::status.eq("pending")),
+    )
+    .set((
+        approvals::status.eq("obsolete"),
+        approvals::decided_at.eq(now),
+    ))
+    .returning(Approval::as_returning())
+    .get_results(conn)
+}
+
+/// Whose approvals a listing shows.
+#[derive(Debug, Clone)]
+pub enum ApprovalScope {
+    All,
+    RequestedBy(Uuid),
+    /// Requests by members of the teams this manager manages (not their own).
+    ApprovableBy(Uuid),
+}
+
+pub fn list_approvals(
+    conn: &mut PgConnection,
+    scope: &ApprovalScope,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<Approval>> {
+    let mut query = approvals::table.select(Approval::as_select()).into_boxed();
+    match scope {
+        ApprovalScope::All => {}
+        ApprovalScope::RequestedBy(user) => query = query.filter(approvals::requester_id.eq(*user)),
+        ApprovalScope::ApprovableBy(manager) => {
+            let managed_teams = teams::table
+                .filter(teams::manager_id.eq(*manager))
+                .select(teams::id.nullable());
+            let members = users::table
+                .filter(users::team_id.eq_any(managed_teams))
+                .filter(users::id.ne(*manager))
+                .select(users::id);
+            query = query.filter(approvals::requester_id.eq_any(members));
+        }
+    }
+    if let Some(status) = status {
+        query = query.filter(approvals::status.eq(status.to_string()));
+    }
+    if let Some(after) = after {
+        query = query.filter(approvals::id.lt(after));
+    }
+    query.order(approvals::id.desc()).limit(limit).load(conn)
+}
+
+pub fn notifications_of(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    unread_only: bool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<Notification>> {
+    let mut query = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .select(Notification::as_select())
+        .into_boxed();
+    if unread_only {
+        query = query.filter(notifications::read_at.is_null());
+    }
+    if let Some(after) = after {
+        query = query.filter(notifications::id.lt(after));
+    }
+    query
+        .order(notifications::id.desc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Marks a notification of `user_id` read (once); `None` when it is not theirs.
+pub fn mark_read(
+    conn: &mut PgConnection,
+    id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Notification>> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::user_id.eq(user_id)),
+    )
+    .set(
+        notifications::read_at.eq(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        >("coalesce(read_at, ")
+        .bind::<diesel::sql_types::Timestamptz, _>(now)
+        .sql(")")),
+    )
+    .returning(Notification::as_returning())
+    .get_result(conn)
+    .optional()
+}
