@@ -128,6 +128,7 @@ fn prepare_database(config: &Config, vault: &Vault, clock: &dyn Clock) -> Result
         db::connect_or_create(config.database_url.expose()).map_err(|e| e.to_string())?;
     let admin = config.admin.clone();
     let now = clock.now();
+    warn_without_autovacuum(&mut conn);
     db::migrate_and_then(&mut conn, |conn| {
         match service::keys::check_and_register(conn, vault, now) {
             Ok(Ok(())) => {}
@@ -157,4 +158,22 @@ fn prepare_database(config: &Config, vault: &Vault, clock: &dyn Clock) -> Result
         Ok(())
     })
     .map_err(|e| e.to_string())
+}
+
+/// Claimed leads leave dead rows at the head of each pool's queue; without autovacuum they pile
+/// up and every claim slows down. Say so at start-up.
+fn warn_without_autovacuum(conn: &mut diesel::PgConnection) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        autovacuum: String,
+    }
+    if let Ok(s) = diesel::sql_query("SHOW autovacuum").get_result::<Setting>(conn) {
+        if s.autovacuum != "on" {
+            log::warn!(
+                "PostgreSQL runs with autovacuum off: claims and the recycle sweep slow down as dead rows accumulate; turn it on, or VACUUM the leads table regularly"
+            );
+        }
+    }
 }

@@ -390,9 +390,14 @@ pub fn follow_up(
             } else {
                 (ClaimEnd::Released, After::Pool(pool))
             };
+            // A closed lead keeps its last stage: lost.
+            let lost = Lead {
+                stage: Some(Stage::Lost.as_str().into()),
+                ..lead.clone()
+            };
             let (lead, _) = end_hold(
                 conn,
-                &lead,
+                &lost,
                 reason,
                 Some(actor.id),
                 after,

@@ -867,3 +867,110 @@ async fn the_what_if_shows_what_a_proposal_would_recycle_and_who_would_be_over_q
     assert_eq!(rules["version"], 1);
     assert_eq!(rules["rules"]["first_follow_up_hours"], 24);
 }
+
+#[actix_web::test]
+async fn lost_leads_go_back_or_are_closed_as_the_rules_say_and_the_timeline_tells_it_all() {
+    let w = world(json!({"release_requires_approval": false})).await;
+    let (lead, _) = w.claimed_lead(&w.sales).await;
+    let lost = w
+        .follow_up(
+            lead,
+            &w.sales,
+            json!({"type": "call", "content": "客户选了别家", "stage": "lost"}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(lost["lead"]["state"], "pooled");
+    let claims = w
+        .app
+        .get(
+            &format!("/api/v1/claims?lead_id={lead}"),
+            &w.app.admin.token,
+        )
+        .await
+        .ok(200);
+    assert_eq!(claims["items"][0]["end_reason"], "released");
+    // The previous owner waits out the cooldown; another takes it.
+    w.app
+        .post(
+            &format!("/api/v1/leads/{lead}/claim"),
+            &w.sales.token,
+            &json!({}),
+        )
+        .await
+        .problem(422, "reclaim_cooldown");
+    w.app
+        .post(
+            &format!("/api/v1/leads/{lead}/claim"),
+            &w.other.token,
+            &json!({}),
+        )
+        .await
+        .ok(200);
+
+    w.app
+        .json(
+            "PUT",
+            &format!("/api/v1/pools/{}/rules", w.pool),
+            Some(&w.app.admin.token),
+            &json!({"release_requires_approval": false, "lost_leads": "close"}),
+        )
+        .await
+        .ok(200);
+    // A touch, an edit, a follow-up, a release request, its rejection, then lost for good.
+    let now = w.app.clock.now();
+    w.app
+        .patch(
+            &format!("/api/v1/leads/{lead}"),
+            &w.other.token,
+            &json!({"city": "苏州"}),
+        )
+        .await
+        .ok(200);
+    w.follow_up(
+        lead,
+        &w.other,
+        json!({"type": "visit", "content": "上门", "next_follow_up_at": now + Duration::days(1)}),
+    )
+    .await
+    .ok(201);
+    let closed = w
+        .follow_up(
+            lead,
+            &w.other,
+            json!({"type": "call", "content": "彻底没戏", "stage": "lost"}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(closed["lead"]["state"], "closed");
+    assert_eq!(closed["lead"]["stage"], "lost");
+    let timeline = w
+        .app
+        .get(
+            &format!("/api/v1/leads/{lead}/timeline"),
+            &w.app.admin.token,
+        )
+        .await
+        .ok(200);
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "claimed",
+            "follow_up",
+            "claim_ended",
+            "claimed",
+            "updated",
+            "follow_up",
+            "follow_up",
+            "claim_ended"
+        ]
+    );
+    assert_owners_match_claims(&w.app);
+}
