@@ -388,3 +388,96 @@ pub fn mark_read(
     .get_result(conn)
     .optional()
 }
+
+/// A claim the sweep ended.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct EndedClaim {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub claim_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub lead_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub user_id: Uuid,
+}
+
+/// Ends the open claims of `lead_ids`, each with its lead's recycle reason (one statement).
+pub fn end_recycled_claims(
+    conn: &mut PgConnection,
+    lead_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<EndedClaim>> {
+    diesel::sql_query(
+        "UPDATE claims c SET ended_at = $2, end_reason = l.recycle_reason
+           FROM leads l
+          WHERE l.id = c.lead_id AND c.lead_id = ANY($1) AND c.ended_at IS NULL
+      RETURNING c.id AS claim_id, c.lead_id, c.user_id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(lead_ids)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .load(conn)
+}
+
+/// Puts owned leads back in their pools (one statement).
+pub fn return_many(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let none: Option<DateTime<Utc>> = None;
+    diesel::update(leads::table.filter(leads::id.eq_any(ids)))
+        .set((
+            leads::state.eq("pooled"),
+            leads::owner_id.eq(None::<Uuid>),
+            leads::stage.eq(None::<String>),
+            leads::claimed_at.eq(none),
+            leads::claimed_from_pool.eq(false),
+            leads::last_follow_up_at.eq(none),
+            leads::follow_ups_since_progress.eq(0),
+            leads::next_follow_up_at.eq(none),
+            leads::recycle_at.eq(none),
+            leads::recycle_reason.eq(None::<String>),
+            leads::recycle_warned_at.eq(none),
+            leads::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Closes the pending approvals of several leads as obsolete; returns them.
+pub fn obsolete_pending_many(
+    conn: &mut PgConnection,
+    lead_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Approval>> {
+    diesel::update(
+        approvals::table
+            .filter(approvals::lead_id.eq_any(lead_ids))
+            .filter(approvals::status.eq("pending")),
+    )
+    .set((
+        approvals::status.eq("obsolete"),
+        approvals::decided_at.eq(now),
+    ))
+    .returning(Approval::as_returning())
+    .get_results(conn)
+}
+
+pub fn insert_notifications(conn: &mut PgConnection, rows: &[Notification]) -> QueryResult<()> {
+    for batch in rows.chunks(5000) {
+        diesel::insert_into(notifications::table)
+            .values(batch)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn insert_audits(
+    conn: &mut PgConnection,
+    rows: &[crate::db::models::AuditEntry],
+) -> QueryResult<()> {
+    for batch in rows.chunks(5000) {
+        diesel::insert_into(crate::db::schema::audit_log::table)
+            .values(batch)
+            .execute(conn)?;
+    }
+    Ok(())
+}

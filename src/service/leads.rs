@@ -108,7 +108,8 @@ fn custom_errors(errors: Vec<(String, &'static str, String)>) -> AppError {
     )
 }
 
-fn event(
+/// A timeline entry of a lead.
+pub(crate) fn event(
     lead_id: Uuid,
     kind: &str,
     actor_id: Option<Uuid>,

@@ -1,8 +1,9 @@
 //! The lead lifecycle: follow-ups and stages, the stored recycle state, the recycle sweep and its
 //! warnings, release and transfer (with approvals), closing, and the agenda.
 //!
-//! Every end of a hold goes through [`end_hold`] and every transfer through [`hand_over`], which
-//! write the claim record, the timeline and the audit trail in the same transaction.
+//! Every end of a hold goes through [`end_hold`] (the sweep through [`sweep_batch`], its set-wise
+//! twin) and every transfer through [`hand_over`], which write the claim record, the timeline and
+//! the audit trail in the same transaction.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::models::{Approval, AuditEntry, Claim, FollowUp, Lead, LeadEvent, Notification};
+use crate::db::models::{Approval, AuditEntry, Claim, FollowUp, Lead, Notification};
 use crate::domain::claim::{ClaimEnd, ClaimStart};
 use crate::domain::lead::Stage;
 use crate::domain::leave::on_leave;
@@ -21,6 +22,7 @@ use crate::error::AppError;
 use crate::repo;
 use crate::repo::lifecycle::HoldChanges;
 use crate::service::claims::{local_day, pool_rules};
+use crate::service::leads::event;
 
 fn stage_of(lead: &Lead) -> Result<Option<Stage>, AppError> {
     lead.stage
@@ -30,23 +32,6 @@ fn stage_of(lead: &Lead) -> Result<Option<Stage>, AppError> {
                 .map_err(|_| AppError::internal(format!("unknown stage {s:?}")))
         })
         .transpose()
-}
-
-fn event(
-    lead_id: Uuid,
-    kind: &str,
-    actor: Option<Uuid>,
-    details: Value,
-    now: DateTime<Utc>,
-) -> LeadEvent {
-    LeadEvent {
-        id: Uuid::now_v7(),
-        lead_id,
-        kind: kind.into(),
-        actor_id: actor,
-        details,
-        created_at: now,
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -443,6 +428,42 @@ pub enum Requested {
     Pending(Approval),
 }
 
+/// What a request is for.
+#[derive(Debug, Clone, Copy)]
+enum ApprovalKind {
+    Release,
+    Transfer,
+}
+
+/// A new pending request about the hold `claim`.
+fn pending(kind: ApprovalKind, claim: &Claim, requester: Uuid, now: DateTime<Utc>) -> Approval {
+    Approval {
+        id: Uuid::now_v7(),
+        kind: match kind {
+            ApprovalKind::Release => "release",
+            ApprovalKind::Transfer => "transfer",
+        }
+        .into(),
+        lead_id: claim.lead_id,
+        claim_id: claim.id,
+        requester_id: requester,
+        status: "pending".into(),
+        reason_code: None,
+        note: None,
+        to_pool_id: None,
+        to_user_id: None,
+        decided_by: None,
+        comment: None,
+        decided_at: None,
+        created_at: now,
+    }
+}
+
+/// Stores a pending request; a second pending one for the same lead is 409 `approval_pending`.
+fn request_approval(conn: &mut PgConnection, approval: Approval) -> Result<Approval, AppError> {
+    repo::lifecycle::insert_approval(conn, &approval).map_err(pending_conflict)
+}
+
 fn pending_conflict(err: diesel::result::Error) -> AppError {
     match &err {
         diesel::result::Error::DatabaseError(
@@ -504,26 +525,15 @@ pub fn release(
     let claim = repo::claims::open_for_lead(conn, lead.id)?
         .ok_or_else(|| AppError::internal("an owned lead without an open claim"))?;
     if rules.release_requires_approval {
-        let approval = repo::lifecycle::insert_approval(
+        let approval = request_approval(
             conn,
-            &Approval {
-                id: Uuid::now_v7(),
-                kind: "release".into(),
-                lead_id: lead.id,
-                claim_id: claim.id,
-                requester_id: actor.id,
-                status: "pending".into(),
+            Approval {
                 reason_code: Some(reason_code.clone()),
                 note: note.clone(),
                 to_pool_id: Some(target),
-                to_user_id: None,
-                decided_by: None,
-                comment: None,
-                decided_at: None,
-                created_at: now,
+                ..pending(ApprovalKind::Release, &claim, actor.id, now)
             },
-        )
-        .map_err(pending_conflict)?;
+        )?;
         repo::leads::insert_event(
             conn,
             &event(
@@ -699,26 +709,14 @@ pub fn transfer(
     }
     let claim = repo::claims::open_for_lead(conn, lead.id)?
         .ok_or_else(|| AppError::internal("an owned lead without an open claim"))?;
-    let approval = repo::lifecycle::insert_approval(
+    let approval = request_approval(
         conn,
-        &Approval {
-            id: Uuid::now_v7(),
-            kind: "transfer".into(),
-            lead_id: lead.id,
-            claim_id: claim.id,
-            requester_id: actor.id,
-            status: "pending".into(),
-            reason_code: None,
+        Approval {
             note: reason,
-            to_pool_id: None,
             to_user_id: Some(to_user_id),
-            decided_by: None,
-            comment: None,
-            decided_at: None,
-            created_at: now,
+            ..pending(ApprovalKind::Transfer, &claim, actor.id, now)
         },
-    )
-    .map_err(pending_conflict)?;
+    )?;
     repo::leads::insert_event(
         conn,
         &event(
@@ -987,39 +985,84 @@ pub fn sweep_batch(
     batch: i64,
 ) -> Result<SweepReport, AppError> {
     let mut report = SweepReport::default();
-    for lead in repo::lifecycle::due_for_update(conn, now, batch)? {
-        let (Some(reason), Some(pool)) = (lead.recycle_reason.as_deref(), lead.pool_id) else {
-            continue;
-        };
-        let reason: ClaimEnd = reason
-            .parse()
-            .map_err(|_| AppError::internal(format!("unknown recycle reason {reason:?}")))?;
-        let owner = lead.owner_id;
-        let (back, _) = end_hold(
-            conn,
-            &lead,
-            reason,
+    let due: Vec<Lead> = repo::lifecycle::due_for_update(conn, now, batch)?
+        .into_iter()
+        .filter(|l| l.recycle_reason.is_some() && l.pool_id.is_some())
+        .collect();
+    if due.is_empty() {
+        return Ok(report);
+    }
+    // Set-wise: one statement ends the claims, one returns the leads, one closes pending requests;
+    // the timeline, audit trail and notifications are inserted in bulk.
+    let ids: Vec<Uuid> = due.iter().map(|l| l.id).collect();
+    let ended: std::collections::HashMap<Uuid, repo::lifecycle::EndedClaim> =
+        repo::lifecycle::end_recycled_claims(conn, &ids, now)?
+            .into_iter()
+            .map(|c| (c.lead_id, c))
+            .collect();
+    repo::lifecycle::return_many(conn, &ids, now)?;
+    let mut events = Vec::with_capacity(due.len() * 2);
+    for approval in repo::lifecycle::obsolete_pending_many(conn, &ids, now)? {
+        events.push(event(
+            approval.lead_id,
+            "approval_obsolete",
             None,
-            After::Pool(pool),
-            json!({"recycle_at": lead.recycle_at}),
+            json!({"approval_id": approval.id, "kind": approval.kind}),
             now,
-        )?;
-        if let Some(owner) = owner {
-            notify(
-                conn,
-                owner,
-                "recycled",
-                &back,
-                format!(
+        ));
+    }
+    let mut audits = Vec::with_capacity(due.len());
+    let mut notes = Vec::with_capacity(due.len());
+    for lead in &due {
+        let reason: ClaimEnd = lead
+            .recycle_reason
+            .as_deref()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| AppError::internal("unknown recycle reason"))?;
+        let claim = ended.get(&lead.id);
+        events.push(event(
+            lead.id,
+            "claim_ended",
+            None,
+            json!({"reason": reason.as_str(), "claim_id": claim.map(|c| c.claim_id),
+                   "user_id": lead.owner_id, "to_state": "pooled", "to_pool_id": lead.pool_id,
+                   "recycle_at": lead.recycle_at}),
+            now,
+        ));
+        audits.push(AuditEntry {
+            id: Uuid::now_v7(),
+            actor_id: None,
+            action: format!("lead.{}", reason.as_str()),
+            object_type: "claim".into(),
+            object_id: Some(claim.map_or(lead.id, |c| c.claim_id)),
+            lead_id: Some(lead.id),
+            before: Some(
+                json!({"state": "owned", "owner_id": lead.owner_id, "pool_id": lead.pool_id}),
+            ),
+            after: Some(json!({"state": "pooled", "owner_id": null, "pool_id": lead.pool_id})),
+            created_at: now,
+        });
+        if let Some(owner) = lead.owner_id {
+            notes.push(Notification {
+                id: Uuid::now_v7(),
+                user_id: owner,
+                kind: "recycled".into(),
+                lead_id: Some(lead.id),
+                message: format!(
                     "The lead {} went back to its pool ({})",
-                    lead_label(&back),
+                    lead_label(lead),
                     reason.as_str()
                 ),
-                now,
-            )?;
+                read_at: None,
+                created_at: now,
+            });
         }
-        report.recycled.push((lead.id, owner, reason));
+        report.recycled.push((lead.id, lead.owner_id, reason));
     }
+    repo::leads::insert_events(conn, &events)?;
+    repo::lifecycle::insert_audits(conn, &audits)?;
+    repo::lifecycle::insert_notifications(conn, &notes)?;
     Ok(report)
 }
 

@@ -86,6 +86,20 @@ impl World {
         self.other = self.app.fresh(&self.other);
     }
 
+    /// Asks to release `lead` (the pool requires approval) and returns the request's id.
+    async fn request_release(&self, lead: Uuid, who: &TestUser) -> String {
+        let res = self
+            .app
+            .post(
+                &format!("/api/v1/leads/{lead}/release"),
+                &who.token,
+                &json!({"reason_code": "no_need"}),
+            )
+            .await;
+        assert_eq!(res.status, 202, "{}", String::from_utf8_lossy(&res.body));
+        res.json()["approval"]["id"].as_str().unwrap().to_string()
+    }
+
     async fn lead(&self, lead: Uuid) -> Value {
         self.app
             .get(&format!("/api/v1/leads/{lead}"), &self.app.admin.token)
@@ -581,15 +595,7 @@ async fn releases_with_and_without_approval_and_every_decision_path() {
 
     // Rejected: the lead stays. Cancelled by the requester while pending.
     let (lead, _) = w.claimed_lead(&w.sales).await;
-    let path = format!("/api/v1/leads/{lead}/release");
-    let id = w
-        .app
-        .post(&path, &w.sales.token, &json!({"reason_code": "no_need"}))
-        .await
-        .json()["approval"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = w.request_release(lead, &w.sales).await;
     let rejected = w
         .app
         .post(
@@ -601,14 +607,7 @@ async fn releases_with_and_without_approval_and_every_decision_path() {
         .ok(200);
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(w.lead(lead).await["owner_id"], w.sales.id.to_string());
-    let id = w
-        .app
-        .post(&path, &w.sales.token, &json!({"reason_code": "no_need"}))
-        .await
-        .json()["approval"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = w.request_release(lead, &w.sales).await;
     w.app
         .post(
             &format!("/api/v1/approvals/{id}/cancel"),
@@ -637,14 +636,7 @@ async fn releases_with_and_without_approval_and_every_decision_path() {
         .problem(409, "approval_already_decided");
 
     // Obsolete: the lead is recycled while the request waits.
-    let id = w
-        .app
-        .post(&path, &w.sales.token, &json!({"reason_code": "no_need"}))
-        .await
-        .json()["approval"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = w.request_release(lead, &w.sales).await;
     w.app.travel_to(w.app.clock.now() + Duration::days(30));
     let admin = w.app.admin.clone();
     w.sweep().await;
