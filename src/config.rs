@@ -71,6 +71,9 @@ pub struct Config {
     pub job_interval: std::time::Duration,
     /// How often the recycle sweep runs (`LEADPOOL_SWEEP_INTERVAL_SECS`).
     pub sweep_interval: std::time::Duration,
+    /// Pause between full sweep batches, as a multiple of the batch's time
+    /// (`LEADPOOL_SWEEP_PAUSE_PERCENT` / 100).
+    pub sweep_pause_factor: f64,
     /// How often computed tiers are recomputed from the tier policy (`LEADPOOL_TIER_RECOMPUTE_SECS`).
     pub tier_recompute_interval: std::time::Duration,
     /// Encrypts contact data. `from_env` always sets it (from a development key file if need be).
@@ -255,6 +258,7 @@ impl Config {
             integer(&get, "LEADPOOL_IMPORT_CHUNK_ROWS", 2000, 1..=50_000)? as usize;
         let job_interval_ms = integer(&get, "LEADPOOL_JOB_INTERVAL_MS", 1000, 10..=3_600_000)?;
         let sweep_secs = integer(&get, "LEADPOOL_SWEEP_INTERVAL_SECS", 60, 1..=86_400)?;
+        let sweep_pause_percent = integer(&get, "LEADPOOL_SWEEP_PAUSE_PERCENT", 200, 0..=10_000)?;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
         let hex_key = |setting: &'static str, text: &str| {
@@ -296,6 +300,7 @@ impl Config {
             import_chunk_rows,
             job_interval: std::time::Duration::from_millis(job_interval_ms as u64),
             sweep_interval: std::time::Duration::from_secs(sweep_secs as u64),
+            sweep_pause_factor: sweep_pause_percent as f64 / 100.0,
             tier_recompute_interval: std::time::Duration::from_secs(tier_recompute_secs as u64),
             data_key,
             data_old_keys,

@@ -28,12 +28,15 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// Sweeps until nothing is due, then sends the warnings.
+/// Sweeps until nothing is due, then sends the warnings. Between full batches it pauses for
+/// `LEADPOOL_SWEEP_PAUSE_PERCENT` percent of the time the batch took, so that a large backlog drains
+/// without starving the claims and follow-ups running beside it.
 pub async fn sweep_all(state: &AppState) -> Result<SweepReport, AppError> {
     let worker = state.clone();
     web::block(move || {
         let mut report = SweepReport::default();
         loop {
+            let started = std::time::Instant::now();
             let now = worker.clock.now();
             let batch = transaction_blocking(&worker.pool, |conn| sweep_batch(conn, now, BATCH))?;
             let done = (batch.recycled.len() as i64) < BATCH;
@@ -41,6 +44,7 @@ pub async fn sweep_all(state: &AppState) -> Result<SweepReport, AppError> {
             if done {
                 break;
             }
+            std::thread::sleep(started.elapsed().mul_f64(worker.config.sweep_pause_factor));
         }
         let now = worker.clock.now();
         report.warned = transaction_blocking(&worker.pool, |conn| warn(conn, now))?;
