@@ -258,7 +258,7 @@ impl Config {
             integer(&get, "LEADPOOL_IMPORT_CHUNK_ROWS", 2000, 1..=50_000)? as usize;
         let job_interval_ms = integer(&get, "LEADPOOL_JOB_INTERVAL_MS", 1000, 10..=3_600_000)?;
         let sweep_secs = integer(&get, "LEADPOOL_SWEEP_INTERVAL_SECS", 60, 1..=86_400)?;
-        let sweep_pause_percent = integer(&get, "LEADPOOL_SWEEP_PAUSE_PERCENT", 200, 0..=10_000)?;
+        let sweep_pause_percent = integer(&get, "LEADPOOL_SWEEP_PAUSE_PERCENT", 0, 0..=10_000)?;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
         let hex_key = |setting: &'static str, text: &str| {

@@ -57,7 +57,7 @@ pub struct Record {
 }
 
 /// Claims started since `since` and how many of them ended converted, for every active
-/// salesperson and manager whose tier is not pinned by an admin. Locks those users' rows.
+/// salesperson and manager whose tier is not pinned by an admin.
 pub fn records_since(conn: &mut PgConnection, since: DateTime<Utc>) -> QueryResult<Vec<Record>> {
     diesel::sql_query(
         "SELECT u.id AS user_id, u.tier,

@@ -985,6 +985,13 @@ pub fn sweep_batch(
     batch: i64,
 ) -> Result<SweepReport, AppError> {
     let mut report = SweepReport::default();
+    // The sweep's work is recomputed from stored state: should the server crash before this
+    // commit reaches the disk, the same leads are simply due again. So it need not wait for the
+    // flush, and leaves the disk to the claims and follow-ups that must.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("SET LOCAL synchronous_commit = off"),
+        conn,
+    )?;
     let due: Vec<Lead> = repo::lifecycle::due_for_update(conn, now, batch)?
         .into_iter()
         .filter(|l| l.recycle_reason.is_some() && l.pool_id.is_some())
