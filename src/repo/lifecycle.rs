@@ -289,17 +289,7 @@ pub fn obsolete_pending(
     lead_id: Uuid,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Approval>> {
-    diesel::update(
-        approvals::table
-            .filter(approvals::lead_id.eq(lead_id))
-            .filter(approvals::status.eq("pending")),
-    )
-    .set((
-        approvals::status.eq("obsolete"),
-        approvals::decided_at.eq(now),
-    ))
-    .returning(Approval::as_returning())
-    .get_results(conn)
+    obsolete_pending_many(conn, &[lead_id], now)
 }
 
 /// Whose approvals a listing shows.
