@@ -40,6 +40,11 @@ pub async fn sweep_all(state: &AppState) -> Result<SweepReport, AppError> {
             let now = worker.clock.now();
             let batch = transaction_blocking(&worker.pool, |conn| sweep_batch(conn, now, BATCH))?;
             let done = (batch.recycled.len() as i64) < BATCH;
+            log::debug!(
+                "sweep batch: {} recycled in {} ms",
+                batch.recycled.len(),
+                started.elapsed().as_millis()
+            );
             report.recycled.extend(batch.recycled);
             if done {
                 break;
@@ -47,7 +52,13 @@ pub async fn sweep_all(state: &AppState) -> Result<SweepReport, AppError> {
             std::thread::sleep(started.elapsed().mul_f64(worker.config.sweep_pause_factor));
         }
         let now = worker.clock.now();
+        let started = std::time::Instant::now();
         report.warned = transaction_blocking(&worker.pool, |conn| warn(conn, now))?;
+        log::debug!(
+            "sweep warnings: {} sent in {} ms",
+            report.warned,
+            started.elapsed().as_millis()
+        );
         Ok(report)
     })
     .await?
