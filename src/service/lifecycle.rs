@@ -1073,40 +1073,44 @@ pub fn sweep_batch(
     Ok(report)
 }
 
-/// Warns owners of leads due back within their pool's warning window (once per recycle time).
+/// Warns owners of leads due back within their pool's warning window (once per recycle time):
+/// one statement marks a pool's leads, and the notifications and timeline entries are inserted in
+/// bulk (with the default rules every fresh claim is inside the window, so this is busy).
 pub fn warn(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
     let mut warned = 0;
     for pool in repo::pools::all(conn)? {
         let (rules, _) = pool_rules(conn, pool.id)?;
         let horizon = now + Duration::hours(rules.warn_before_recycle_hours);
+        let mut notes = Vec::new();
+        let mut events = Vec::new();
         for lead in repo::lifecycle::mark_warned(conn, pool.id, horizon, now)? {
             let (Some(owner), Some(at)) = (lead.owner_id, lead.recycle_at) else {
                 continue;
             };
-            notify(
-                conn,
-                owner,
-                "recycle_warning",
-                &lead,
-                format!(
+            notes.push(Notification {
+                id: Uuid::now_v7(),
+                user_id: owner,
+                kind: "recycle_warning".into(),
+                lead_id: Some(lead.id),
+                message: format!(
                     "The lead {} goes back to the pool at {at} ({}) unless you follow up",
                     lead_label(&lead),
                     lead.recycle_reason.as_deref().unwrap_or("")
                 ),
+                read_at: None,
+                created_at: now,
+            });
+            events.push(event(
+                lead.id,
+                "recycle_warning",
+                None,
+                json!({"recycle_at": at, "reason": lead.recycle_reason}),
                 now,
-            )?;
-            repo::leads::insert_event(
-                conn,
-                &event(
-                    lead.id,
-                    "recycle_warning",
-                    None,
-                    json!({"recycle_at": at, "reason": lead.recycle_reason}),
-                    now,
-                ),
-            )?;
-            warned += 1;
+            ));
         }
+        warned += notes.len();
+        repo::lifecycle::insert_notifications(conn, &notes)?;
+        repo::leads::insert_events(conn, &events)?;
     }
     Ok(warned)
 }
