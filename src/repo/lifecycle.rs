@@ -7,11 +7,16 @@ use uuid::Uuid;
 use crate::db::models::{Approval, FollowUp, Lead, Notification};
 use crate::db::schema::{approvals, follow_ups, leads, notifications, teams, users};
 
-/// Changes to the hold of an owned lead.
+/// Changes to who holds a lead and to the clocks of the hold; `None` leaves a column alone.
 #[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = leads)]
 pub struct HoldChanges {
+    pub state: Option<String>,
+    pub owner_id: Option<Option<Uuid>>,
+    pub pool_id: Option<Option<Uuid>>,
     pub stage: Option<Option<String>>,
+    pub claimed_at: Option<Option<DateTime<Utc>>>,
+    pub claimed_from_pool: Option<bool>,
     pub last_follow_up_at: Option<Option<DateTime<Utc>>>,
     pub follow_ups_since_progress: Option<i32>,
     pub next_follow_up_at: Option<Option<DateTime<Utc>>>,
@@ -19,6 +24,50 @@ pub struct HoldChanges {
     pub recycle_reason: Option<Option<String>>,
     pub recycle_warned_at: Option<Option<DateTime<Utc>>>,
     pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl HoldChanges {
+    /// A hold of `owner` starting now: every clock of the hold starts again.
+    pub fn started(
+        owner: Uuid,
+        from_pool: bool,
+        recycle: Option<(DateTime<Utc>, String)>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            state: Some("owned".into()),
+            owner_id: Some(Some(owner)),
+            claimed_at: Some(Some(now)),
+            claimed_from_pool: Some(from_pool),
+            last_follow_up_at: Some(None),
+            follow_ups_since_progress: Some(0),
+            next_follow_up_at: Some(None),
+            recycle_at: Some(recycle.as_ref().map(|r| r.0)),
+            recycle_reason: Some(recycle.map(|r| r.1)),
+            recycle_warned_at: Some(None),
+            updated_at: Some(now),
+            ..Self::default()
+        }
+    }
+
+    /// The end of a hold: the lead has no owner and no hold any more, and is `state` with `stage`.
+    pub fn ended(state: &str, stage: Option<&str>, now: DateTime<Utc>) -> Self {
+        Self {
+            state: Some(state.into()),
+            owner_id: Some(None),
+            stage: Some(stage.map(str::to_string)),
+            claimed_at: Some(None),
+            claimed_from_pool: Some(false),
+            last_follow_up_at: Some(None),
+            follow_ups_since_progress: Some(0),
+            next_follow_up_at: Some(None),
+            recycle_at: Some(None),
+            recycle_reason: Some(None),
+            recycle_warned_at: Some(None),
+            updated_at: Some(now),
+            ..Self::default()
+        }
+    }
 }
 
 pub fn update_hold(conn: &mut PgConnection, id: Uuid, changes: &HoldChanges) -> QueryResult<Lead> {
@@ -38,48 +87,27 @@ pub fn release_row(
     stage: Option<&str>,
     now: DateTime<Utc>,
 ) -> QueryResult<Lead> {
-    let none: Option<DateTime<Utc>> = None;
-    diesel::update(leads::table.find(id))
-        .set((
-            leads::state.eq(state),
-            leads::owner_id.eq(None::<Uuid>),
-            leads::pool_id.eq(pool_id),
-            leads::stage.eq(stage),
-            leads::claimed_at.eq(none),
-            leads::claimed_from_pool.eq(false),
-            leads::last_follow_up_at.eq(none),
-            leads::follow_ups_since_progress.eq(0),
-            leads::next_follow_up_at.eq(none),
-            leads::recycle_at.eq(none),
-            leads::recycle_reason.eq(None::<String>),
-            leads::recycle_warned_at.eq(none),
-            leads::updated_at.eq(now),
-        ))
-        .returning(Lead::as_returning())
-        .get_result(conn)
+    let changes = HoldChanges {
+        pool_id: Some(pool_id),
+        ..HoldChanges::ended(state, stage, now)
+    };
+    update_hold(conn, id, &changes)
 }
 
-/// Hands an owned lead to another person (a transfer): the hold starts again.
+/// Hands an owned lead to another person (a transfer): the hold starts again; its recycle time
+/// is computed by the caller.
 pub fn hand_over(
     conn: &mut PgConnection,
     id: Uuid,
     to: Uuid,
     now: DateTime<Utc>,
 ) -> QueryResult<Lead> {
-    let none: Option<DateTime<Utc>> = None;
-    diesel::update(leads::table.find(id))
-        .set((
-            leads::owner_id.eq(to),
-            leads::claimed_at.eq(now),
-            leads::claimed_from_pool.eq(false),
-            leads::last_follow_up_at.eq(none),
-            leads::follow_ups_since_progress.eq(0),
-            leads::next_follow_up_at.eq(none),
-            leads::recycle_warned_at.eq(none),
-            leads::updated_at.eq(now),
-        ))
-        .returning(Lead::as_returning())
-        .get_result(conn)
+    let changes = HoldChanges {
+        recycle_at: None,
+        recycle_reason: None,
+        ..HoldChanges::started(to, false, None, now)
+    };
+    update_hold(conn, id, &changes)
 }
 
 /// Owned leads due back at `now`, oldest due first, locked; leads other sweepers hold are skipped.
@@ -413,22 +441,8 @@ pub fn return_many(
     ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let none: Option<DateTime<Utc>> = None;
     diesel::update(leads::table.filter(leads::id.eq_any(ids)))
-        .set((
-            leads::state.eq("pooled"),
-            leads::owner_id.eq(None::<Uuid>),
-            leads::stage.eq(None::<String>),
-            leads::claimed_at.eq(none),
-            leads::claimed_from_pool.eq(false),
-            leads::last_follow_up_at.eq(none),
-            leads::follow_ups_since_progress.eq(0),
-            leads::next_follow_up_at.eq(none),
-            leads::recycle_at.eq(none),
-            leads::recycle_reason.eq(None::<String>),
-            leads::recycle_warned_at.eq(none),
-            leads::updated_at.eq(now),
-        ))
+        .set(&HoldChanges::ended("pooled", None, now))
         .execute(conn)
 }
 

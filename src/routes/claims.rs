@@ -12,8 +12,8 @@ use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams, parse_query};
 use super::leads::{
-    FilterInput, LeadResponse, ListOrder, active_keys, build_filter, decrypt, parse_stored,
-    split_custom,
+    FilterInput, LeadResponse, ListOrder, active_keys, build_filter, decrypt, lead_response,
+    parse_stored, split_custom,
 };
 use super::page_params;
 use crate::AppState;
@@ -275,9 +275,8 @@ pub struct TakenResponse {
 }
 
 async fn taken_response(state: &AppState, taken: Taken) -> Result<TakenResponse, AppError> {
-    let defs = db::transaction(&state.pool, service::lead_fields::active_defs).await?;
     Ok(TakenResponse {
-        lead: LeadResponse::build(&state.vault, taken.lead, &active_keys(&defs))?,
+        lead: lead_response(state, taken.lead).await?,
         claim: ClaimResponse::build(taken.claim)?,
         decision_id: taken.decision.id,
     })

@@ -80,6 +80,12 @@ pub struct LeadResponse {
     pub recycle_reason: Option<crate::domain::claim::ClaimEnd>,
 }
 
+/// A lead as an answer, with the custom fields active now (read in a transaction of its own).
+pub(crate) async fn lead_response(state: &AppState, lead: Lead) -> Result<LeadResponse, AppError> {
+    let defs = db::transaction(&state.pool, service::lead_fields::active_defs).await?;
+    LeadResponse::build(&state.vault, lead, &active_keys(&defs))
+}
+
 pub(crate) fn decrypt(
     vault: &Vault,
     purpose: &str,

@@ -10,13 +10,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams};
-use super::leads::{LeadResponse, active_keys, parse_stored};
+use super::leads::{LeadResponse, lead_response, parse_stored};
 use super::page_params;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::{
     self,
-    models::{Approval, FollowUp, Lead, Notification},
+    models::{Approval, FollowUp, Notification},
 };
 use crate::domain::claim::ClaimEnd;
 use crate::domain::lead::Stage;
@@ -136,11 +136,6 @@ pub struct FollowUpRequest {
 pub struct FollowUpResult {
     pub follow_up: FollowUpResponse,
     pub lead: LeadResponse,
-}
-
-async fn lead_response(state: &AppState, lead: Lead) -> Result<LeadResponse, AppError> {
-    let defs = db::transaction(&state.pool, service::lead_fields::active_defs).await?;
-    LeadResponse::build(&state.vault, lead, &active_keys(&defs))
 }
 
 /// Records a follow-up on an owned lead (the owner; their manager or an admin too). The lead's

@@ -338,16 +338,10 @@ pub fn claim(
         candidate.eligible = false;
     }
     if let Some(reason) = leading_reason(&candidate.reasons) {
-        let detail = describe(reason, &candidate);
-        let candidates = [candidate];
-        let d = Draft {
-            kind: "claim",
-            pool_id: Some(pool_id),
-            lead_id: Some(lead.id),
-            actor_id: actor.id,
-            candidates: &candidates,
-        };
-        return Ok(Err(refuse(conn, &d, reason, detail, now)?));
+        let at = (pool_id, Some(lead.id));
+        return Ok(Err(refuse_candidate(
+            conn, "claim", at, actor.id, candidate, reason, now,
+        )?));
     }
     let how = match rules.claim_mode {
         ClaimMode::Capability => ClaimStart::Capability,
@@ -404,20 +398,13 @@ fn take_for(
             repo::claims::delete_decision(conn, decision_id_draft.id)?;
             candidate.reasons.insert(0, SkipReason::AlreadyClaimed);
             candidate.eligible = false;
-            let detail = describe(SkipReason::AlreadyClaimed, &candidate);
-            let candidates = [candidate];
-            let d = Draft {
-                kind,
-                pool_id: Some(pool_id),
-                lead_id: Some(lead_id),
-                actor_id,
-                candidates: &candidates,
-            };
-            Ok(Err(refuse(
+            Ok(Err(refuse_candidate(
                 conn,
-                &d,
+                kind,
+                (pool_id, Some(lead_id)),
+                actor_id,
+                candidate,
                 SkipReason::AlreadyClaimed,
-                detail,
                 ctx.now,
             )?))
         }
@@ -492,16 +479,10 @@ pub fn assign(
         .filter(|r| !(quota_override && r.is_quota()))
         .collect();
     if let Some(reason) = leading_reason(&blocking) {
-        let detail = describe(reason, &candidate);
-        let candidates = [candidate];
-        let d = Draft {
-            kind: "assign",
-            pool_id: Some(pool_id),
-            lead_id: Some(lead.id),
-            actor_id: actor.id,
-            candidates: &candidates,
-        };
-        return Ok(Err(refuse(conn, &d, reason, detail, now)?));
+        let at = (pool_id, Some(lead.id));
+        return Ok(Err(refuse_candidate(
+            conn, "assign", at, actor.id, candidate, reason, now,
+        )?));
     }
     let overridden = quota_override && !candidate.reasons.is_empty();
     take_for(
@@ -635,7 +616,16 @@ pub fn next_lead(
                 candidate.reasons.push(SkipReason::NoEligibleLead);
                 candidate.eligible = false;
             }
-            return refuse_one(conn, "next_lead", pool_id, None, actor.id, candidate, now);
+            let reason = leading_reason(&candidate.reasons).unwrap_or(SkipReason::NoEligibleLead);
+            return Ok(Err(refuse_candidate(
+                conn,
+                "next_lead",
+                (pool_id, None),
+                actor.id,
+                candidate,
+                reason,
+                now,
+            )?));
         };
         return take_for(
             conn,
@@ -742,16 +732,17 @@ pub fn next_lead(
     }))
 }
 
-fn refuse_one(
+/// Stores the refusal of one candidate for `reason` (about `pool_id` and, when known, a lead)
+/// and returns the error to answer.
+fn refuse_candidate(
     conn: &mut PgConnection,
     kind: &'static str,
-    pool_id: Uuid,
-    lead_id: Option<Uuid>,
+    (pool_id, lead_id): (Uuid, Option<Uuid>),
     actor_id: Uuid,
     candidate: Candidate,
+    reason: SkipReason,
     now: DateTime<Utc>,
-) -> Result<Result<Taken, AppError>, AppError> {
-    let reason = leading_reason(&candidate.reasons).unwrap_or(SkipReason::NoEligibleLead);
+) -> Result<AppError, AppError> {
     let detail = describe(reason, &candidate);
     let candidates = [candidate];
     let d = Draft {
@@ -761,7 +752,7 @@ fn refuse_one(
         actor_id,
         candidates: &candidates,
     };
-    Ok(Err(refuse(conn, &d, reason, detail, now)?))
+    refuse(conn, &d, reason, detail, now)
 }
 
 /// Why a distribution stopped.
@@ -906,13 +897,13 @@ pub fn distribute(
             decision,
         });
     }
-    if taken.len() == count && last_candidates.is_empty() {
-        last_candidates = assess_all(&facts);
-    }
     // Whoever was not eligible at the end is remembered as such.
     let final_candidates = assess_all(&facts);
     for (c, s) in final_candidates.iter().zip(rotation.slots.iter_mut()) {
         s.eligible = c.eligible;
+    }
+    if stop == Stop::Done {
+        last_candidates = final_candidates;
     }
     rotation.settle();
     save_rotation(conn, pool_id, &rotation_before, &rotation, &served)?;
