@@ -52,6 +52,25 @@ where
     .await?
 }
 
+/// Runs `work` in one read-only transaction that sees a single snapshot (repeatable read), off
+/// the async workers: reports made of several queries add up.
+pub async fn read_only<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut pooled = pool.get()?;
+        let conn: &mut PgConnection = &mut pooled;
+        conn.build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(work)
+    })
+    .await?
+}
+
 /// Runs `work` in one transaction, on the current (blocking) thread: for background jobs that are
 /// already off the async workers.
 pub fn transaction_blocking<T>(

@@ -9,6 +9,7 @@ pub mod leave;
 pub mod mask;
 pub mod page;
 pub mod password;
+pub mod period;
 pub mod phone;
 pub mod recycle;
 pub mod role;

@@ -11,6 +11,9 @@ pub const MAX_LIMIT: i64 = 200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit(i64);
 
+/// The page size streamed exports read with (not a size clients choose).
+pub const EXPORT_PAGE: Limit = Limit(1000);
+
 impl Default for Limit {
     fn default() -> Self {
         Self(DEFAULT_LIMIT)

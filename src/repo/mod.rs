@@ -9,6 +9,7 @@ pub mod leads;
 pub mod lifecycle;
 pub mod pools;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod settings;
 pub mod teams;
 pub mod users;

@@ -36,6 +36,15 @@ pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<Pool>> {
         .load(conn)
 }
 
+/// Every pool's name by id.
+pub fn names(conn: &mut PgConnection) -> QueryResult<std::collections::HashMap<Uuid, String>> {
+    Ok(pools::table
+        .select((pools::id, pools::name))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Clears the default flag of every pool but `except`.
 pub fn clear_default(conn: &mut PgConnection, except: Uuid) -> QueryResult<usize> {
     diesel::update(

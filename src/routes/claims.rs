@@ -1,7 +1,7 @@
 //! The pool engine over HTTP: the masked pool view, claims, assignments, `next-lead`,
 //! distribution, claim records and stored decisions.
 
-use actix_web::{HttpRequest, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -553,7 +553,8 @@ pub struct ListClaimsQuery {
     params(ListClaimsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of claim records", body = ClaimPage),
+        (status = 200, description = "A page of claim records; with `Accept: text/csv`, every matching record (no paging: `limit` and `cursor` are ignored), streamed as CSV with the same fields",
+            content((ClaimPage = "application/json"), (String = "text/csv"))),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -563,8 +564,9 @@ pub struct ListClaimsQuery {
 async fn list_claims(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     query: QueryParams<ListClaimsQuery>,
-) -> Result<web::Json<ClaimPage>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
     let scope = match user.role {
@@ -584,6 +586,34 @@ async fn list_claims(
         ended_from: q.ended_from,
         ended_to: q.ended_to,
     };
+    if super::csv::wanted(&req) {
+        return Ok(super::csv::stream(
+            &state,
+            "claims.csv",
+            move |conn, send| {
+                let page = crate::domain::page::EXPORT_PAGE.get();
+                let mut after = None;
+                let mut out = super::csv::writer();
+                loop {
+                    let rows = crate::repo::claims::list(conn, &scope, &filter, after, page)?;
+                    if after.is_none() && rows.is_empty() {
+                        out.write_record(CLAIM_CSV_HEADER)
+                            .map_err(super::csv::csv_error)?;
+                    }
+                    after = rows.last().map(|c| c.id);
+                    let full = rows.len() as i64 == page;
+                    for claim in rows {
+                        out.serialize(ClaimResponse::build(claim)?)
+                            .map_err(super::csv::csv_error)?;
+                    }
+                    if !send(super::csv::finish(out)?) || !full {
+                        return Ok(());
+                    }
+                    out = super::csv::continuation();
+                }
+            },
+        ));
+    }
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
         let mut rows =
             crate::repo::claims::list(conn, &scope, &filter, cursor.map(|c| c.0), limit.get() + 1)?;
@@ -591,7 +621,7 @@ async fn list_claims(
         Ok((rows, next))
     })
     .await?;
-    Ok(web::Json(ClaimPage {
+    Ok(HttpResponse::Ok().json(ClaimPage {
         items: rows
             .into_iter()
             .map(ClaimResponse::build)
@@ -599,6 +629,22 @@ async fn list_claims(
         next_cursor,
     }))
 }
+
+const CLAIM_CSV_HEADER: &[&str] = &[
+    "id",
+    "lead_id",
+    "pool_id",
+    "user_id",
+    "started_at",
+    "started_how",
+    "started_by",
+    "quota_override",
+    "decision_id",
+    "active",
+    "ended_at",
+    "end_reason",
+    "ended_by",
+];
 
 /// A stored decision: who asked, what was decided, every candidate considered and why each was
 /// skipped.

@@ -478,7 +478,8 @@ pub(crate) fn active_keys(defs: &[(FieldDef, bool)]) -> HashSet<String> {
     params(ListLeadsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of leads", body = LeadPage),
+        (status = 200, description = "A page of leads; with `Accept: text/csv`, every matching lead (no paging: `limit` and `cursor` are ignored), streamed as CSV with one row per lead (`tags` joined by `; `, `custom` as JSON)",
+            content((LeadPage = "application/json"), (String = "text/csv"))),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, `limit` (over 200) or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -489,7 +490,7 @@ async fn list_leads(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-) -> Result<web::Json<LeadPage>, AppError> {
+) -> Result<HttpResponse, AppError> {
     // `custom.<key>` pairs are split off before `parse_query` sees the rest.
     super::extract::refuse_nul_in_query(req.query_string())?;
     let (rest, custom_pairs) = split_custom(req.query_string());
@@ -515,6 +516,43 @@ async fn list_leads(
     filter.pool_id = query.pool_id;
     filter.owner_id = query.owner_id;
     let newest_first = query.order.unwrap_or_default() == ListOrder::Newest;
+    if super::csv::wanted(&req) {
+        let vault = state.vault.clone();
+        let scope = service::leads::scope_of(&user);
+        return Ok(super::csv::stream(
+            &state,
+            "leads.csv",
+            move |conn, send| {
+                let mut first = true;
+                service::leads::export(
+                    conn,
+                    scope,
+                    filter,
+                    custom_pairs,
+                    newest_first,
+                    |rows, defs| {
+                        let keys = active_keys(defs);
+                        let mut out = if first {
+                            super::csv::writer()
+                        } else {
+                            super::csv::continuation()
+                        };
+                        if first && rows.is_empty() {
+                            out.write_record(LEAD_CSV_HEADER)
+                                .map_err(super::csv::csv_error)?;
+                        }
+                        first = false;
+                        for lead in rows {
+                            let lead = LeadResponse::build(&vault, lead, &keys)?;
+                            out.serialize(LeadRecord::from(lead))
+                                .map_err(super::csv::csv_error)?;
+                        }
+                        Ok(send(super::csv::finish(out)?))
+                    },
+                )
+            },
+        ));
+    }
     let (rows, defs, next_cursor) = db::transaction(&state.pool, move |conn| {
         service::leads::list(
             conn,
@@ -532,7 +570,106 @@ async fn list_leads(
         .into_iter()
         .map(|lead| LeadResponse::build(&state.vault, lead, &keys))
         .collect::<Result<_, _>>()?;
-    Ok(web::Json(LeadPage { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(LeadPage { items, next_cursor }))
+}
+
+const LEAD_CSV_HEADER: &[&str] = &[
+    "id",
+    "pool_id",
+    "state",
+    "stage",
+    "owner_id",
+    "name",
+    "company",
+    "phone",
+    "email",
+    "wechat",
+    "province",
+    "city",
+    "industry",
+    "company_size",
+    "needs",
+    "grade",
+    "source_channel",
+    "source_detail",
+    "tags",
+    "custom",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "claimed_at",
+    "last_follow_up_at",
+    "next_follow_up_at",
+    "recycle_at",
+    "recycle_reason",
+];
+
+/// A lead as a CSV row: the answer's fields, with `tags` joined by `; ` and `custom` as JSON.
+#[derive(Serialize)]
+struct LeadRecord {
+    id: Uuid,
+    pool_id: Option<Uuid>,
+    state: LeadState,
+    stage: Option<Stage>,
+    owner_id: Option<Uuid>,
+    name: Option<String>,
+    company: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    wechat: Option<String>,
+    province: Option<String>,
+    city: Option<String>,
+    industry: Option<String>,
+    company_size: Option<String>,
+    needs: Option<String>,
+    grade: Option<Grade>,
+    source_channel: SourceChannel,
+    source_detail: Option<String>,
+    tags: String,
+    custom: String,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    claimed_at: Option<DateTime<Utc>>,
+    last_follow_up_at: Option<DateTime<Utc>>,
+    next_follow_up_at: Option<DateTime<Utc>>,
+    recycle_at: Option<DateTime<Utc>>,
+    recycle_reason: Option<crate::domain::claim::ClaimEnd>,
+}
+
+impl From<LeadResponse> for LeadRecord {
+    fn from(l: LeadResponse) -> Self {
+        Self {
+            tags: l.tags.join("; "),
+            custom: Value::Object(l.custom).to_string(),
+            id: l.id,
+            pool_id: l.pool_id,
+            state: l.state,
+            stage: l.stage,
+            owner_id: l.owner_id,
+            name: l.name,
+            company: l.company,
+            phone: l.phone,
+            email: l.email,
+            wechat: l.wechat,
+            province: l.province,
+            city: l.city,
+            industry: l.industry,
+            company_size: l.company_size,
+            needs: l.needs,
+            grade: l.grade,
+            source_channel: l.source_channel,
+            source_detail: l.source_detail,
+            created_by: l.created_by,
+            created_at: l.created_at,
+            updated_at: l.updated_at,
+            claimed_at: l.claimed_at,
+            last_follow_up_at: l.last_follow_up_at,
+            next_follow_up_at: l.next_follow_up_at,
+            recycle_at: l.recycle_at,
+            recycle_reason: l.recycle_reason,
+        }
+    }
 }
 
 /// Enters a lead by hand. It goes to `pool_id`, or where routing sends it, as a pooled lead.

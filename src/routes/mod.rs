@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod claims;
+pub mod csv;
 pub mod extract;
 pub mod imports;
 pub mod intake;
@@ -12,6 +13,7 @@ pub mod leads;
 pub mod lifecycle;
 pub mod ops;
 pub mod pools;
+pub mod reports;
 pub mod rules;
 pub mod teams;
 pub mod users;
@@ -37,6 +39,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     lifecycle::configure(cfg);
     intake::configure(cfg);
     imports::configure(cfg);
+    reports::configure(cfg);
 }
 
 /// Declares a named page type of a keyset-paginated list (named, so that the OpenAPI document

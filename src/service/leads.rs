@@ -722,6 +722,37 @@ pub fn list(
     Ok((rows, defs, next))
 }
 
+/// Every lead of a listing, page by page (keyset, in one transaction): `each` gets a page and
+/// the active custom fields, and says whether to go on (a client that went away stops it).
+pub fn export(
+    conn: &mut PgConnection,
+    scope: LeadScope,
+    filter: LeadFilter,
+    custom_pairs: Vec<(String, String)>,
+    newest_first: bool,
+    mut each: impl FnMut(Vec<Lead>, &[(FieldDef, bool)]) -> Result<bool, AppError>,
+) -> Result<(), AppError> {
+    let mut cursor = None;
+    loop {
+        let (rows, defs, next) = list(
+            conn,
+            scope.clone(),
+            filter.clone(),
+            custom_pairs.clone(),
+            cursor,
+            newest_first,
+            crate::domain::page::EXPORT_PAGE,
+        )?;
+        if !each(rows, &defs)? {
+            return Ok(());
+        }
+        match next {
+            Some(next) => cursor = Some(Cursor::decode(&next).map_err(AppError::internal)?),
+            None => return Ok(()),
+        }
+    }
+}
+
 /// A page of the timeline of a lead `actor` may read, oldest first.
 pub fn timeline(
     conn: &mut PgConnection,

@@ -10,6 +10,7 @@ pub mod lead_fields;
 pub mod leads;
 pub mod lifecycle;
 pub mod pools;
+pub mod reports;
 pub mod rules;
 pub mod teams;
 pub mod users;

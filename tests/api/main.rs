@@ -13,6 +13,7 @@ mod lifecycle;
 mod openapi;
 mod ops;
 mod pools;
+mod reports;
 mod rotation;
 mod rules;
 mod startup;

@@ -1,0 +1,286 @@
+//! The report queries: aggregates over the recorded facts (leads, claims, follow-ups). Each query
+//! lives in its own `.sql` file next to this one, so it can be read and `EXPLAIN`ed as it is.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{
+    Array, BigInt, Double, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use uuid::Uuid;
+
+/// What the conversion report groups by: a column of `leads`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversionKey {
+    Source,
+    Industry,
+    CompanySize,
+    Pool,
+    Grade,
+}
+
+impl ConversionKey {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Source => "l.source_channel",
+            Self::Industry => "l.industry",
+            Self::CompanySize => "l.company_size",
+            Self::Pool => "l.pool_id",
+            Self::Grade => "l.grade",
+        }
+    }
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ConversionRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub key: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub created: i64,
+    #[diesel(sql_type = BigInt)]
+    pub claimed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub converted: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median_days_to_convert: Option<f64>,
+}
+
+/// Conversion of the leads created in `[start, end)`; with `people`, only the leads they held,
+/// converted when one of them converted it.
+pub fn conversion(
+    conn: &mut PgConnection,
+    key: ConversionKey,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    people: Option<&[Uuid]>,
+) -> QueryResult<Vec<ConversionRow>> {
+    match people {
+        None => diesel::sql_query(
+            include_str!("reports/conversion_all.sql").replace("{key}", key.column()),
+        )
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .load(conn),
+        Some(people) => diesel::sql_query(
+            include_str!("reports/conversion_scoped.sql").replace("{key}", key.column()),
+        )
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .bind::<Array<SqlUuid>, _>(people)
+        .load(conn),
+    }
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SalespersonRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub user_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub team_id: Option<Uuid>,
+    #[diesel(sql_type = BigInt)]
+    pub claims: i64,
+    #[diesel(sql_type = BigInt)]
+    pub self_claim: i64,
+    #[diesel(sql_type = BigInt)]
+    pub capability: i64,
+    #[diesel(sql_type = BigInt)]
+    pub round_robin: i64,
+    #[diesel(sql_type = BigInt)]
+    pub manager_assign: i64,
+    #[diesel(sql_type = BigInt)]
+    pub transfer: i64,
+    #[diesel(sql_type = BigInt)]
+    pub intake_route: i64,
+    #[diesel(sql_type = BigInt)]
+    pub followed_up: i64,
+    #[diesel(sql_type = BigInt)]
+    pub claims_converted: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median_first_follow_up_hours: Option<f64>,
+    #[diesel(sql_type = BigInt)]
+    pub recycled_no_first_follow_up: i64,
+    #[diesel(sql_type = BigInt)]
+    pub recycled_no_contact: i64,
+    #[diesel(sql_type = BigInt)]
+    pub recycled_no_progress: i64,
+    #[diesel(sql_type = BigInt)]
+    pub recycled_no_deal: i64,
+    #[diesel(sql_type = BigInt)]
+    pub released: i64,
+    #[diesel(sql_type = BigInt)]
+    pub transferred: i64,
+    #[diesel(sql_type = BigInt)]
+    pub conversions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub closed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub follow_ups: i64,
+    #[diesel(sql_type = BigInt)]
+    pub call: i64,
+    #[diesel(sql_type = BigInt)]
+    pub visit: i64,
+    #[diesel(sql_type = BigInt)]
+    pub wechat: i64,
+    #[diesel(sql_type = BigInt)]
+    pub email: i64,
+    #[diesel(sql_type = BigInt)]
+    pub sms: i64,
+    #[diesel(sql_type = BigInt)]
+    pub meeting: i64,
+    #[diesel(sql_type = BigInt)]
+    pub other: i64,
+    #[diesel(sql_type = BigInt)]
+    pub held_now: i64,
+}
+
+/// Per person of `people` (every non-admin when `None`), optionally of one team.
+pub fn salespeople(
+    conn: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    people: Option<&[Uuid]>,
+    team_id: Option<Uuid>,
+) -> QueryResult<Vec<SalespersonRow>> {
+    diesel::sql_query(include_str!("reports/salespeople.sql"))
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .bind::<Nullable<Array<SqlUuid>>, _>(people)
+        .bind::<Nullable<SqlUuid>, _>(team_id)
+        .load(conn)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PoolHealthRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub pool_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = BigInt)]
+    pub intake: i64,
+    #[diesel(sql_type = BigInt)]
+    pub import: i64,
+    #[diesel(sql_type = BigInt)]
+    pub manual: i64,
+    #[diesel(sql_type = BigInt)]
+    pub releases: i64,
+    #[diesel(sql_type = BigInt)]
+    pub recycles: i64,
+    #[diesel(sql_type = BigInt)]
+    pub claims: i64,
+    #[diesel(sql_type = BigInt)]
+    pub assignments: i64,
+    #[diesel(sql_type = BigInt)]
+    pub distributed: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median_hours_in_pool: Option<f64>,
+    #[diesel(sql_type = BigInt)]
+    pub backlog: i64,
+    #[diesel(sql_type = BigInt)]
+    pub never_claimed_over_30_days: i64,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ChurnRow {
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub pool_id: Option<Uuid>,
+    #[diesel(sql_type = SqlUuid)]
+    pub user_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = BigInt)]
+    pub claims: i64,
+    #[diesel(sql_type = BigInt)]
+    pub recycled: i64,
+}
+
+/// Flows, backlog and recycle churn of the pools `pools` (all when `None`).
+pub fn pool_health(
+    conn: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    pools: Option<&[Uuid]>,
+    now: DateTime<Utc>,
+) -> QueryResult<(Vec<PoolHealthRow>, Vec<ChurnRow>)> {
+    let health = diesel::sql_query(include_str!("reports/pool_health.sql"))
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .bind::<Nullable<Array<SqlUuid>>, _>(pools)
+        .bind::<Timestamptz, _>(now)
+        .load(conn)?;
+    let churn = diesel::sql_query(include_str!("reports/pool_churn.sql"))
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .bind::<Nullable<Array<SqlUuid>>, _>(pools)
+        .load(conn)?;
+    Ok((health, churn))
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TimingRow {
+    #[diesel(sql_type = Int4)]
+    pub weekday: i32,
+    #[diesel(sql_type = Int4)]
+    pub hour: i32,
+    #[diesel(sql_type = BigInt)]
+    pub follow_ups: i64,
+    #[diesel(sql_type = BigInt)]
+    pub advanced: i64,
+    #[diesel(sql_type = BigInt)]
+    pub converted_within_7_days: i64,
+    #[diesel(sql_type = BigInt)]
+    pub effective: i64,
+}
+
+/// Follow-ups by local weekday (1 = Monday) and hour in `tz`.
+pub fn follow_up_timing(
+    conn: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    people: Option<&[Uuid]>,
+    tz: &str,
+) -> QueryResult<Vec<TimingRow>> {
+    diesel::sql_query(include_str!("reports/follow_up_timing.sql"))
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .bind::<Nullable<Array<SqlUuid>>, _>(people)
+        .bind::<Text, _>(tz)
+        .load(conn)
+}
+
+/// The people a manager answers for: themselves and the members of the teams they manage.
+pub fn managed_people(conn: &mut PgConnection, manager: Uuid) -> QueryResult<Vec<Uuid>> {
+    use crate::db::schema::{teams, users};
+    let mut people: Vec<Uuid> = users::table
+        .inner_join(teams::table.on(users::team_id.eq(teams::id.nullable())))
+        .filter(teams::manager_id.eq(manager))
+        .select(users::id)
+        .load(conn)?;
+    if !people.contains(&manager) {
+        people.push(manager);
+    }
+    Ok(people)
+}
+
+/// The pools any of `people` (directly or through their team) is a member of.
+pub fn pools_of(conn: &mut PgConnection, people: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    use crate::db::schema::{pool_member_teams, pool_member_users, users};
+    let mut pools: Vec<Uuid> = pool_member_users::table
+        .filter(pool_member_users::user_id.eq_any(people))
+        .select(pool_member_users::pool_id)
+        .load(conn)?;
+    let teams = users::table
+        .filter(users::id.eq_any(people))
+        .filter(users::team_id.is_not_null())
+        .select(users::team_id.assume_not_null());
+    pools.extend(
+        pool_member_teams::table
+            .filter(pool_member_teams::team_id.eq_any(teams))
+            .select(pool_member_teams::pool_id)
+            .load::<Uuid>(conn)?,
+    );
+    pools.sort();
+    pools.dedup();
+    Ok(pools)
+}

@@ -1,0 +1,158 @@
+//! CSV answers: chosen by `Accept: text/csv`, UTF-8 with a byte-order mark so spreadsheet programs
+//! (Excel in particular) read Chinese text correctly; large lists are streamed page by page.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::error::AppError;
+
+/// The UTF-8 byte-order mark every CSV answer starts with.
+pub const BOM: &str = "\u{feff}";
+pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
+
+/// Whether the client asked for CSV: `text/csv` in `Accept` with a quality above 0, and ranked
+/// above any JSON it also accepts.
+pub fn wanted(req: &HttpRequest) -> bool {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let quality = |wanted: &str| -> f32 {
+        accept
+            .split(',')
+            .filter_map(|part| {
+                let mut bits = part.split(';');
+                let kind = bits.next()?.trim().to_ascii_lowercase();
+                if kind != wanted {
+                    return None;
+                }
+                let q = bits
+                    .filter_map(|p| p.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some(q)
+            })
+            .fold(0.0, f32::max)
+    };
+    let csv = quality("text/csv");
+    csv > 0.0 && csv >= quality("application/json")
+}
+
+/// A CSV writer into memory that starts with the byte-order mark.
+pub fn writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(BOM.as_bytes().to_vec())
+}
+
+/// Rows without the header and the byte-order mark: the continuation of a streamed answer.
+pub fn continuation() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new())
+}
+
+/// The finished bytes of a writer.
+pub fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
+    writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("writing CSV: {e}")))
+}
+
+/// A whole CSV answer from rows that serialise to records (the header comes from the first
+/// record's field names, or from `header` when there are no rows).
+pub fn answer<R: serde::Serialize>(
+    header: &[&str],
+    rows: impl IntoIterator<Item = R>,
+    file_name: &str,
+) -> Result<HttpResponse, AppError> {
+    let mut out = writer();
+    let mut any = false;
+    for row in rows {
+        any = true;
+        out.serialize(row).map_err(csv_error)?;
+    }
+    if !any {
+        out.write_record(header).map_err(csv_error)?;
+    }
+    Ok(response(file_name).body(finish(out)?))
+}
+
+/// The head of a CSV answer: type and a download file name.
+pub fn response(file_name: &str) -> actix_web::HttpResponseBuilder {
+    let mut builder = HttpResponse::Ok();
+    builder
+        .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ));
+    builder
+}
+
+pub fn csv_error(e: csv::Error) -> AppError {
+    AppError::Internal(format!("writing CSV: {e}"))
+}
+
+/// A chunk of a streamed answer.
+pub type Chunk = Result<Bytes, std::io::Error>;
+
+/// Streams a CSV answer that `work` writes page by page on a blocking thread, inside one
+/// read-only transaction (one snapshot): `work` calls `send` with each page's bytes, and `send`
+/// says whether the client is still there. At most a few pages are in memory at once. A failure
+/// after the first bytes ends the stream early (the status line is already out) and is logged.
+pub fn stream<F>(state: &crate::AppState, file_name: &str, work: F) -> HttpResponse
+where
+    F: FnOnce(&mut diesel::PgConnection, &mut dyn FnMut(Vec<u8>) -> bool) -> Result<(), AppError>
+        + Send
+        + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let pool = state.pool.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut send = |bytes: Vec<u8>| tx.blocking_send(Ok(Bytes::from(bytes))).is_ok();
+        let outcome = pool.get().map_err(AppError::from).and_then(|mut pooled| {
+            let conn: &mut diesel::PgConnection = &mut pooled;
+            conn.build_transaction()
+                .read_only()
+                .repeatable_read()
+                .run(|conn| work(conn, &mut send))
+        });
+        if let Err(e) = outcome {
+            log::error!("CSV export stopped: {e}");
+            let _ = tx.blocking_send(Err(std::io::Error::other("the export stopped")));
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    response(file_name).streaming(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn asks(accept: &str) -> bool {
+        wanted(
+            &TestRequest::default()
+                .insert_header((header::ACCEPT, accept))
+                .to_http_request(),
+        )
+    }
+
+    #[test]
+    fn accept_header_chooses_csv() {
+        assert!(asks("text/csv"));
+        assert!(asks("text/csv, application/json;q=0.5"));
+        assert!(asks("application/json;q=0.2, TEXT/CSV"));
+        assert!(!asks("application/json"));
+        assert!(!asks("*/*"));
+        assert!(!asks("text/csv;q=0"));
+        assert!(!asks("text/csv;q=0.5, application/json"));
+        assert!(!wanted(&TestRequest::default().to_http_request()));
+    }
+}

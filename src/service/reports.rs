@@ -1,0 +1,141 @@
+//! Reports: who may see which figures, and the figures themselves, computed from the recorded
+//! facts in one read-only transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::repo;
+use crate::repo::reports::{
+    ChurnRow, ConversionKey, ConversionRow, PoolHealthRow, SalespersonRow, TimingRow,
+};
+
+/// Whose figures a caller sees: everyone's (`None`) or those of the listed people.
+fn people_of(conn: &mut PgConnection, actor: &AuthUser) -> Result<Option<Vec<Uuid>>, AppError> {
+    Ok(match actor.role {
+        Role::Admin => None,
+        Role::Manager => Some(repo::reports::managed_people(conn, actor.id)?),
+        Role::Sales => Some(vec![actor.id]),
+    })
+}
+
+/// Conversion by `key` of the leads created in the period (for managers and salespeople: the
+/// leads they, or their teams, held). Pool keys come with the pool's name.
+pub fn conversion(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    key: ConversionKey,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<(ConversionRow, Option<String>)>, AppError> {
+    let people = people_of(conn, actor)?;
+    let rows = repo::reports::conversion(conn, key, start, end, people.as_deref())?;
+    let names = if key == ConversionKey::Pool {
+        repo::pools::names(conn)?
+    } else {
+        Default::default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let label = match key {
+                ConversionKey::Pool => row
+                    .key
+                    .as_deref()
+                    .and_then(|k| k.parse::<Uuid>().ok())
+                    .and_then(|id| names.get(&id).cloned()),
+                _ => row.key.clone(),
+            };
+            (row, label)
+        })
+        .collect())
+}
+
+/// Per person: salespeople see themselves; managers the people of their teams (optionally one of
+/// their teams); admins everyone (optionally one team).
+pub fn salespeople(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    team_id: Option<Uuid>,
+) -> Result<Vec<SalespersonRow>, AppError> {
+    if let Some(team) = team_id {
+        let allowed = match actor.role {
+            Role::Admin => true,
+            Role::Manager => {
+                repo::teams::find(conn, team)?.is_some_and(|t| t.manager_id == Some(actor.id))
+            }
+            Role::Sales => false,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let people = people_of(conn, actor)?;
+    Ok(repo::reports::salespeople(
+        conn,
+        start,
+        end,
+        people.as_deref(),
+        team_id,
+    )?)
+}
+
+/// Pool flows: managers see the pools their teams' people belong to; admins all. Salespeople
+/// do not read pool health.
+pub fn pool_health(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    pool_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<PoolHealthRow>, Vec<ChurnRow>), AppError> {
+    let pools = match (people_of(conn, actor)?, actor.role) {
+        (_, Role::Sales) => return Err(AppError::Forbidden),
+        (None, _) => pool_id.map(|p| vec![p]),
+        (Some(people), _) => {
+            let mine = repo::reports::pools_of(conn, &people)?;
+            match pool_id {
+                Some(p) if mine.contains(&p) => Some(vec![p]),
+                Some(_) => return Err(AppError::Forbidden),
+                None => Some(mine),
+            }
+        }
+    };
+    if let Some(p) = pool_id {
+        if repo::pools::find(conn, p)?.is_none() {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(repo::reports::pool_health(
+        conn,
+        start,
+        end,
+        pools.as_deref(),
+        now,
+    )?)
+}
+
+/// Follow-ups by local weekday and hour: salespeople their own, managers their teams', admins
+/// everyone's.
+pub fn follow_up_timing(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    tz: &str,
+) -> Result<Vec<TimingRow>, AppError> {
+    let people = people_of(conn, actor)?;
+    Ok(repo::reports::follow_up_timing(
+        conn,
+        start,
+        end,
+        people.as_deref(),
+        tz,
+    )?)
+}
