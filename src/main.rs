@@ -127,6 +127,7 @@ fn prepare_database(config: &Config, vault: &Vault, clock: &dyn Clock) -> Result
     let mut conn =
         db::connect_or_create(config.database_url.expose()).map_err(|e| e.to_string())?;
     let admin = config.admin.clone();
+    let time_zone = config.timezone.name();
     let now = clock.now();
     warn_without_autovacuum(&mut conn);
     db::migrate_and_then(&mut conn, |conn| {
@@ -136,6 +137,15 @@ fn prepare_database(config: &Config, vault: &Vault, clock: &dyn Clock) -> Result
             Err(e) => {
                 return Err(db::PrepareError::Migrate(format!(
                     "cannot check the keys: {e}"
+                )));
+            }
+        }
+        match leadpool::repo::reports::align_time_zone(conn, time_zone) {
+            Ok(true) => log::warn!("report rollups rebuilt for the time zone {time_zone}"),
+            Ok(false) => {}
+            Err(e) => {
+                return Err(db::PrepareError::Migrate(format!(
+                    "cannot align the report rollups with {time_zone}: {e}"
                 )));
             }
         }

@@ -5,9 +5,11 @@ use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{
-    Array, BigInt, Double, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+    Array, BigInt, Date, Double, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 use uuid::Uuid;
+
+use crate::domain::period::Period;
 
 /// What the conversion report groups by: a column of `leads`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,16 +140,17 @@ pub struct SalespersonRow {
 /// Per person of `people` (every non-admin when `None`), optionally of one team.
 pub fn salespeople(
     conn: &mut PgConnection,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    period: &Period,
     people: Option<&[Uuid]>,
     team_id: Option<Uuid>,
 ) -> QueryResult<Vec<SalespersonRow>> {
     diesel::sql_query(include_str!("reports/salespeople.sql"))
-        .bind::<Timestamptz, _>(start)
-        .bind::<Timestamptz, _>(end)
+        .bind::<Timestamptz, _>(period.start)
+        .bind::<Timestamptz, _>(period.end)
         .bind::<Nullable<Array<SqlUuid>>, _>(people)
         .bind::<Nullable<SqlUuid>, _>(team_id)
+        .bind::<Date, _>(period.from)
+        .bind::<Date, _>(period.to)
         .load(conn)
 }
 
@@ -198,20 +201,21 @@ pub struct ChurnRow {
 /// Flows, backlog and recycle churn of the pools `pools` (all when `None`).
 pub fn pool_health(
     conn: &mut PgConnection,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    period: &Period,
     pools: Option<&[Uuid]>,
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<PoolHealthRow>, Vec<ChurnRow>)> {
     let health = diesel::sql_query(include_str!("reports/pool_health.sql"))
-        .bind::<Timestamptz, _>(start)
-        .bind::<Timestamptz, _>(end)
+        .bind::<Timestamptz, _>(period.start)
+        .bind::<Timestamptz, _>(period.end)
         .bind::<Nullable<Array<SqlUuid>>, _>(pools)
         .bind::<Timestamptz, _>(now)
+        .bind::<Date, _>(period.from)
+        .bind::<Date, _>(period.to)
         .load(conn)?;
     let churn = diesel::sql_query(include_str!("reports/pool_churn.sql"))
-        .bind::<Timestamptz, _>(start)
-        .bind::<Timestamptz, _>(end)
+        .bind::<Date, _>(period.from)
+        .bind::<Date, _>(period.to)
         .bind::<Nullable<Array<SqlUuid>>, _>(pools)
         .load(conn)?;
     Ok((health, churn))
@@ -227,26 +231,70 @@ pub struct TimingRow {
     pub follow_ups: i64,
     #[diesel(sql_type = BigInt)]
     pub advanced: i64,
-    #[diesel(sql_type = BigInt)]
-    pub converted_within_7_days: i64,
-    #[diesel(sql_type = BigInt)]
-    pub effective: i64,
 }
 
-/// Follow-ups by local weekday (1 = Monday) and hour in `tz`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TimingConversionRow {
+    #[diesel(sql_type = Int4)]
+    pub weekday: i32,
+    #[diesel(sql_type = Int4)]
+    pub hour: i32,
+    #[diesel(sql_type = BigInt)]
+    pub converted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub converted_not_advanced: i64,
+}
+
+/// Follow-ups by local weekday (1 = Monday) and hour in `tz`, and those after which the lead
+/// converted within 7 days.
 pub fn follow_up_timing(
     conn: &mut PgConnection,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    period: &Period,
     people: Option<&[Uuid]>,
     tz: &str,
-) -> QueryResult<Vec<TimingRow>> {
-    diesel::sql_query(include_str!("reports/follow_up_timing.sql"))
-        .bind::<Timestamptz, _>(start)
-        .bind::<Timestamptz, _>(end)
+) -> QueryResult<(Vec<TimingRow>, Vec<TimingConversionRow>)> {
+    let made = match people {
+        None => diesel::sql_query(include_str!("reports/follow_up_timing_all.sql"))
+            .bind::<Date, _>(period.from)
+            .bind::<Date, _>(period.to)
+            .load(conn)?,
+        Some(people) => diesel::sql_query(include_str!("reports/follow_up_timing_scoped.sql"))
+            .bind::<Timestamptz, _>(period.start)
+            .bind::<Timestamptz, _>(period.end)
+            .bind::<Array<SqlUuid>, _>(people)
+            .bind::<Text, _>(tz)
+            .load(conn)?,
+    };
+    let converted = diesel::sql_query(include_str!("reports/follow_up_conversions.sql"))
+        .bind::<Timestamptz, _>(period.start)
+        .bind::<Timestamptz, _>(period.end)
         .bind::<Nullable<Array<SqlUuid>>, _>(people)
         .bind::<Text, _>(tz)
-        .load(conn)
+        .load(conn)?;
+    Ok((made, converted))
+}
+
+/// Whether the rollups are kept in `tz`; when they are not, records `tz` and rebuilds them from
+/// the facts (start-up calls this, so a changed `LEADPOOL_TIMEZONE` takes effect). Returns
+/// whether it rebuilt.
+pub fn align_time_zone(conn: &mut PgConnection, tz: &str) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Zone {
+        #[diesel(sql_type = Text)]
+        zone: String,
+    }
+    let current: Zone = diesel::sql_query("SELECT report_time_zone() AS zone").get_result(conn)?;
+    if current.zone == tz {
+        return Ok(false);
+    }
+    diesel::sql_query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('report_time_zone', to_jsonb($1::text), now())
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at",
+    )
+    .bind::<Text, _>(tz)
+    .execute(conn)?;
+    diesel::sql_query("SELECT report_rebuild()").execute(conn)?;
+    Ok(true)
 }
 
 /// The people a manager answers for: themselves and the members of the teams they manage.

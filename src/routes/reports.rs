@@ -393,7 +393,7 @@ async fn salespeople_report(
     let q = query.into_inner();
     let (p, shown) = period(&state, q.from, q.to)?;
     let rows = db::read_only(&state.pool, move |conn| {
-        service::reports::salespeople(conn, &user, p.start, p.end, q.team_id)
+        service::reports::salespeople(conn, &user, &p, q.team_id)
     })
     .await?;
     let people: Vec<SalespersonFigures> = rows.into_iter().map(Into::into).collect();
@@ -427,7 +427,7 @@ pub struct PoolHealthQuery {
 pub struct ChurnFigures {
     pub user_id: Uuid,
     pub name: String,
-    /// Holds the person took from the pool (claims, round robin, assignments) in the period.
+    /// Holds of the person from the pool that started in the period (any way).
     pub claims: i64,
     /// Of them, how many were recycled by now.
     pub recycled: i64,
@@ -541,7 +541,7 @@ async fn pool_health_report(
     let (p, shown) = period(&state, q.from, q.to)?;
     let now = state.clock.now();
     let (rows, churn) = db::read_only(&state.pool, move |conn| {
-        service::reports::pool_health(conn, &user, p.start, p.end, q.pool_id, now)
+        service::reports::pool_health(conn, &user, &p, q.pool_id, now)
     })
     .await?;
     let pools: Vec<PoolHealthFigures> = rows
@@ -665,22 +665,22 @@ async fn follow_up_timing_report(
     let q = query.into_inner();
     let (p, shown) = period(&state, q.from, q.to)?;
     let tz = state.config.timezone.name().to_string();
-    let rows = db::read_only(&state.pool, move |conn| {
-        service::reports::follow_up_timing(conn, &user, p.start, p.end, &tz)
+    let (made, converted) = db::read_only(&state.pool, move |conn| {
+        service::reports::follow_up_timing(conn, &user, &p, &tz)
     })
     .await?;
     let mut cells = Vec::with_capacity(168);
     for weekday in 1..=7 {
         for hour in 0..24 {
-            let row = rows.iter().find(|r| r.weekday == weekday && r.hour == hour);
-            let (n, advanced, converted, effective) = row.map_or((0, 0, 0, 0), |r| {
-                (
-                    r.follow_ups,
-                    r.advanced,
-                    r.converted_within_7_days,
-                    r.effective,
-                )
-            });
+            let (n, advanced) = made
+                .iter()
+                .find(|r| r.weekday == weekday && r.hour == hour)
+                .map_or((0, 0), |r| (r.follow_ups, r.advanced));
+            let (converted, not_advanced) = converted
+                .iter()
+                .find(|r| r.weekday == weekday && r.hour == hour)
+                .map_or((0, 0), |r| (r.converted, r.converted_not_advanced));
+            let effective = advanced + not_advanced;
             cells.push(TimingCell {
                 weekday,
                 hour,

@@ -6,11 +6,13 @@ use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::domain::period::Period;
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::repo;
 use crate::repo::reports::{
-    ChurnRow, ConversionKey, ConversionRow, PoolHealthRow, SalespersonRow, TimingRow,
+    ChurnRow, ConversionKey, ConversionRow, PoolHealthRow, SalespersonRow, TimingConversionRow,
+    TimingRow,
 };
 
 /// Whose figures a caller sees: everyone's (`None`) or those of the listed people.
@@ -59,8 +61,7 @@ pub fn conversion(
 pub fn salespeople(
     conn: &mut PgConnection,
     actor: &AuthUser,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    period: &Period,
     team_id: Option<Uuid>,
 ) -> Result<Vec<SalespersonRow>, AppError> {
     if let Some(team) = team_id {
@@ -78,8 +79,7 @@ pub fn salespeople(
     let people = people_of(conn, actor)?;
     Ok(repo::reports::salespeople(
         conn,
-        start,
-        end,
+        period,
         people.as_deref(),
         team_id,
     )?)
@@ -90,8 +90,7 @@ pub fn salespeople(
 pub fn pool_health(
     conn: &mut PgConnection,
     actor: &AuthUser,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    period: &Period,
     pool_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(Vec<PoolHealthRow>, Vec<ChurnRow>), AppError> {
@@ -114,8 +113,7 @@ pub fn pool_health(
     }
     Ok(repo::reports::pool_health(
         conn,
-        start,
-        end,
+        period,
         pools.as_deref(),
         now,
     )?)
@@ -126,15 +124,13 @@ pub fn pool_health(
 pub fn follow_up_timing(
     conn: &mut PgConnection,
     actor: &AuthUser,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    period: &Period,
     tz: &str,
-) -> Result<Vec<TimingRow>, AppError> {
+) -> Result<(Vec<TimingRow>, Vec<TimingConversionRow>), AppError> {
     let people = people_of(conn, actor)?;
     Ok(repo::reports::follow_up_timing(
         conn,
-        start,
-        end,
+        period,
         people.as_deref(),
         tz,
     )?)

@@ -766,3 +766,42 @@ async fn lead_and_claim_lists_stream_as_csv_past_one_page() {
     let res = h.app.get("/api/v1/claims", &h.a.token).await;
     assert_eq!(res.header("content-type"), Some("application/json"));
 }
+
+/// The rollups the triggers keep, sorted.
+fn rollups(app: &TestApp) -> Vec<String> {
+    let mut rows: Vec<String> = app
+        .dump_as_text(&[
+            "report_hold_days",
+            "report_follow_up_days",
+            "report_follow_up_hours",
+        ])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[actix_web::test]
+async fn rollups_kept_by_triggers_equal_a_rebuild_from_facts_in_any_time_zone() {
+    let h = history().await;
+    let kept = rollups(&h.app);
+    assert!(kept.len() > 10, "{kept:?}");
+    h.app.sql("SELECT report_rebuild()");
+    assert_eq!(rollups(&h.app), kept, "incremental = rebuilt from facts");
+
+    // A new time zone at start-up rebuilds the local days and hours; the same one does nothing.
+    let mut conn = h.app.pool.get().unwrap();
+    assert!(leadpool::repo::reports::align_time_zone(&mut conn, "UTC").unwrap());
+    assert!(!leadpool::repo::reports::align_time_zone(&mut conn, "UTC").unwrap());
+    let utc = rollups(&h.app);
+    assert_ne!(utc, kept);
+    // A's first call was at 13:00 in Shanghai, 05:00 UTC.
+    assert!(
+        utc.iter()
+            .any(|r| r.contains("\"day\":\"2026-03-02\",\"hour\":5,")),
+        "{utc:?}"
+    );
+    assert!(leadpool::repo::reports::align_time_zone(&mut conn, "Asia/Shanghai").unwrap());
+    assert_eq!(rollups(&h.app), kept);
+}

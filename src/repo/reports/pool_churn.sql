@@ -1,14 +1,13 @@
--- Who let leads of the pools of $3 (all when NULL) go back by recycling, over [$1, $2): per pool
--- and person, holds taken from the pool that started in the period and how many of them were
+-- Who let leads of the pools of $3 (all when NULL) go back by recycling: per pool and person,
+-- holds from the pool that started on the local days $1 to $2 and how many of them were
 -- recycled (by now). Claim-and-neglect shows as a high share.
-SELECT c.pool_id, c.user_id, u.name,
-       count(*) AS claims,
-       count(*) FILTER (WHERE c.end_reason LIKE 'recycled%') AS recycled
-  FROM claims c
-  JOIN users u ON u.id = c.user_id
- WHERE c.started_at >= $1 AND c.started_at < $2
-   AND ($3::uuid[] IS NULL OR c.pool_id = ANY($3))
-   AND c.started_how IN ('self_claim', 'capability', 'round_robin', 'manager_assign')
- GROUP BY c.pool_id, c.user_id, u.name
-HAVING count(*) FILTER (WHERE c.end_reason LIKE 'recycled%') > 0
- ORDER BY c.pool_id, recycled DESC, u.name
+SELECT h.pool_id, h.user_id, u.name,
+       sum(h.started_self_claim + h.started_capability + h.started_round_robin + h.started_manager_assign
+           + h.started_transfer + h.started_intake_route)::int8 AS claims,
+       sum(h.started_recycled)::int8 AS recycled
+  FROM report_hold_days h
+  JOIN users u ON u.id = h.user_id
+ WHERE h.day BETWEEN $1 AND $2 AND ($3::uuid[] IS NULL OR h.pool_id = ANY($3))
+ GROUP BY h.pool_id, h.user_id, u.name
+HAVING sum(h.started_recycled) > 0
+ ORDER BY h.pool_id, recycled DESC, u.name

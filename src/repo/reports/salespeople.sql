@@ -1,52 +1,48 @@
--- Per person of $3 (all non-admins when NULL), optionally of team $4, over [$1, $2).
+-- Per person of $3 (all non-admins when NULL), optionally of team $4, over the local days $5 to
+-- $6 (the instants [$1, $2)). Counts come from the daily rollups; the median latency from the
+-- claim records of the period.
 WITH people AS (
     SELECT u.id, u.name, u.team_id
       FROM users u
      WHERE u.role <> 'admin'
        AND ($3::uuid[] IS NULL OR u.id = ANY($3))
        AND ($4::uuid IS NULL OR u.team_id = $4)
-), started AS (
+), holds AS (
+    SELECT h.user_id,
+           sum(h.started_self_claim) AS self_claim,
+           sum(h.started_capability) AS capability,
+           sum(h.started_round_robin) AS round_robin,
+           sum(h.started_manager_assign) AS manager_assign,
+           sum(h.started_transfer) AS transfer,
+           sum(h.started_intake_route) AS intake_route,
+           sum(h.started_followed_up) AS followed_up,
+           sum(h.started_converted) AS claims_converted,
+           sum(h.ended_recycled_no_first_follow_up) AS recycled_no_first_follow_up,
+           sum(h.ended_recycled_no_contact) AS recycled_no_contact,
+           sum(h.ended_recycled_no_progress) AS recycled_no_progress,
+           sum(h.ended_recycled_no_deal) AS recycled_no_deal,
+           sum(h.ended_released) AS released,
+           sum(h.ended_transferred) AS transferred,
+           sum(h.ended_converted) AS conversions,
+           sum(h.ended_closed) AS closed
+      FROM report_hold_days h
+     WHERE h.day BETWEEN $5 AND $6 AND h.user_id IN (SELECT id FROM people)
+     GROUP BY h.user_id
+), latency AS (
     SELECT c.user_id,
-           count(*) AS claims,
-           count(*) FILTER (WHERE c.started_how = 'self_claim') AS self_claim,
-           count(*) FILTER (WHERE c.started_how = 'capability') AS capability,
-           count(*) FILTER (WHERE c.started_how = 'round_robin') AS round_robin,
-           count(*) FILTER (WHERE c.started_how = 'manager_assign') AS manager_assign,
-           count(*) FILTER (WHERE c.started_how = 'transfer') AS transfer,
-           count(*) FILTER (WHERE c.started_how = 'intake_route') AS intake_route,
-           count(c.first_follow_up_at) AS followed_up,
-           count(*) FILTER (WHERE c.end_reason = 'converted') AS claims_converted,
            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.first_follow_up_at - c.started_at) / 3600.0))::numeric, 2)::float8
                AS median_first_follow_up_hours
       FROM claims c
-     WHERE c.started_at >= $1 AND c.started_at < $2 AND c.user_id IN (SELECT id FROM people)
-     GROUP BY c.user_id
-), ended AS (
-    SELECT c.user_id,
-           count(*) FILTER (WHERE c.end_reason = 'recycled_no_first_follow_up') AS recycled_no_first_follow_up,
-           count(*) FILTER (WHERE c.end_reason = 'recycled_no_contact') AS recycled_no_contact,
-           count(*) FILTER (WHERE c.end_reason = 'recycled_no_progress') AS recycled_no_progress,
-           count(*) FILTER (WHERE c.end_reason = 'recycled_no_deal') AS recycled_no_deal,
-           count(*) FILTER (WHERE c.end_reason = 'released') AS released,
-           count(*) FILTER (WHERE c.end_reason = 'transferred') AS transferred,
-           count(*) FILTER (WHERE c.end_reason = 'converted') AS conversions,
-           count(*) FILTER (WHERE c.end_reason = 'closed') AS closed
-      FROM claims c
-     WHERE c.ended_at >= $1 AND c.ended_at < $2 AND c.user_id IN (SELECT id FROM people)
+     WHERE c.started_at >= $1 AND c.started_at < $2 AND c.first_follow_up_at IS NOT NULL
+       AND c.user_id IN (SELECT id FROM people)
      GROUP BY c.user_id
 ), done AS (
-    SELECT f.user_id,
-           count(*) AS follow_ups,
-           count(*) FILTER (WHERE f.type = 'call') AS call,
-           count(*) FILTER (WHERE f.type = 'visit') AS visit,
-           count(*) FILTER (WHERE f.type = 'wechat') AS wechat,
-           count(*) FILTER (WHERE f.type = 'email') AS email,
-           count(*) FILTER (WHERE f.type = 'sms') AS sms,
-           count(*) FILTER (WHERE f.type = 'meeting') AS meeting,
-           count(*) FILTER (WHERE f.type = 'other') AS other
-      FROM follow_ups f
-     WHERE f.created_at >= $1 AND f.created_at < $2 AND f.user_id IN (SELECT id FROM people)
-     GROUP BY f.user_id
+    SELECT d.user_id, sum(d.follow_ups) AS follow_ups, sum(d.call) AS call, sum(d.visit) AS visit,
+           sum(d.wechat) AS wechat, sum(d.email) AS email, sum(d.sms) AS sms, sum(d.meeting) AS meeting,
+           sum(d.other) AS other
+      FROM report_follow_up_days d
+     WHERE d.day BETWEEN $5 AND $6 AND d.user_id IN (SELECT id FROM people)
+     GROUP BY d.user_id
 ), held AS (
     SELECT l.owner_id, count(*) AS held_now
       FROM leads l
@@ -54,24 +50,26 @@ WITH people AS (
      GROUP BY l.owner_id
 )
 SELECT p.id AS user_id, p.name, p.team_id,
-       coalesce(s.claims, 0) AS claims, coalesce(s.self_claim, 0) AS self_claim,
-       coalesce(s.capability, 0) AS capability, coalesce(s.round_robin, 0) AS round_robin,
-       coalesce(s.manager_assign, 0) AS manager_assign, coalesce(s.transfer, 0) AS transfer,
-       coalesce(s.intake_route, 0) AS intake_route, coalesce(s.followed_up, 0) AS followed_up,
-       coalesce(s.claims_converted, 0) AS claims_converted, s.median_first_follow_up_hours,
-       coalesce(e.recycled_no_first_follow_up, 0) AS recycled_no_first_follow_up,
-       coalesce(e.recycled_no_contact, 0) AS recycled_no_contact,
-       coalesce(e.recycled_no_progress, 0) AS recycled_no_progress,
-       coalesce(e.recycled_no_deal, 0) AS recycled_no_deal,
-       coalesce(e.released, 0) AS released, coalesce(e.transferred, 0) AS transferred,
-       coalesce(e.conversions, 0) AS conversions, coalesce(e.closed, 0) AS closed,
-       coalesce(d.follow_ups, 0) AS follow_ups, coalesce(d.call, 0) AS call, coalesce(d.visit, 0) AS visit,
-       coalesce(d.wechat, 0) AS wechat, coalesce(d.email, 0) AS email, coalesce(d.sms, 0) AS sms,
-       coalesce(d.meeting, 0) AS meeting, coalesce(d.other, 0) AS other,
-       coalesce(h.held_now, 0) AS held_now
+       coalesce(h.self_claim + h.capability + h.round_robin + h.manager_assign + h.transfer + h.intake_route, 0)::int8 AS claims,
+       coalesce(h.self_claim, 0)::int8 AS self_claim, coalesce(h.capability, 0)::int8 AS capability,
+       coalesce(h.round_robin, 0)::int8 AS round_robin, coalesce(h.manager_assign, 0)::int8 AS manager_assign,
+       coalesce(h.transfer, 0)::int8 AS transfer, coalesce(h.intake_route, 0)::int8 AS intake_route,
+       coalesce(h.followed_up, 0)::int8 AS followed_up, coalesce(h.claims_converted, 0)::int8 AS claims_converted,
+       l.median_first_follow_up_hours,
+       coalesce(h.recycled_no_first_follow_up, 0)::int8 AS recycled_no_first_follow_up,
+       coalesce(h.recycled_no_contact, 0)::int8 AS recycled_no_contact,
+       coalesce(h.recycled_no_progress, 0)::int8 AS recycled_no_progress,
+       coalesce(h.recycled_no_deal, 0)::int8 AS recycled_no_deal,
+       coalesce(h.released, 0)::int8 AS released, coalesce(h.transferred, 0)::int8 AS transferred,
+       coalesce(h.conversions, 0)::int8 AS conversions, coalesce(h.closed, 0)::int8 AS closed,
+       coalesce(d.follow_ups, 0)::int8 AS follow_ups, coalesce(d.call, 0)::int8 AS call,
+       coalesce(d.visit, 0)::int8 AS visit, coalesce(d.wechat, 0)::int8 AS wechat,
+       coalesce(d.email, 0)::int8 AS email, coalesce(d.sms, 0)::int8 AS sms,
+       coalesce(d.meeting, 0)::int8 AS meeting, coalesce(d.other, 0)::int8 AS other,
+       coalesce(hn.held_now, 0)::int8 AS held_now
   FROM people p
-  LEFT JOIN started s ON s.user_id = p.id
-  LEFT JOIN ended e ON e.user_id = p.id
+  LEFT JOIN holds h ON h.user_id = p.id
+  LEFT JOIN latency l ON l.user_id = p.id
   LEFT JOIN done d ON d.user_id = p.id
-  LEFT JOIN held h ON h.owner_id = p.id
+  LEFT JOIN held hn ON hn.owner_id = p.id
  ORDER BY p.name, p.id

@@ -1,0 +1,11 @@
+DROP TRIGGER report_follow_ups_inserted ON follow_ups;
+DROP TRIGGER report_claims_updated ON claims;
+DROP TRIGGER report_claims_inserted ON claims;
+DROP FUNCTION report_rebuild();
+DROP FUNCTION report_follow_ups_inserted();
+DROP FUNCTION report_claims_updated();
+DROP FUNCTION report_claims_inserted();
+DROP TABLE report_follow_up_hours;
+DROP TABLE report_follow_up_days;
+DROP TABLE report_hold_days;
+DROP FUNCTION report_time_zone();
