@@ -28,6 +28,8 @@ pub const INTAKE_TOKEN: &str = "intake_token";
         (name = "leads", description = "Leads: manual entry, search, data edits and the timeline."),
         (name = "intake", description = "Web-form intake for integrators, intake sources and the quarantine."),
         (name = "imports", description = "CSV imports with dry runs, progress and rejected rows."),
+        (name = "reports", description = "Conversion, salespeople, pool health and follow-up timing, as JSON or CSV."),
+        (name = "audit", description = "The append-only audit trail of changes (admins)."),
         (name = "ops", description = "Liveness and readiness for load balancers and orchestrators."),
     )
 )]

@@ -2,6 +2,7 @@
 //! response DTO. Handlers are registered through utoipa-actix-web, so routing and the OpenAPI
 //! document come from the same place.
 
+pub mod audit;
 pub mod auth;
 pub mod claims;
 pub mod csv;
@@ -40,6 +41,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     intake::configure(cfg);
     imports::configure(cfg);
     reports::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// Declares a named page type of a keyset-paginated list (named, so that the OpenAPI document
