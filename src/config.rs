@@ -76,6 +76,14 @@ pub struct Config {
     pub sweep_pause_factor: f64,
     /// How often computed tiers are recomputed from the tier policy (`LEADPOOL_TIER_RECOMPUTE_SECS`).
     pub tier_recompute_interval: std::time::Duration,
+    /// Failed sign-ins of one account within `login_block` before its sign-ins are refused for
+    /// `login_block` (`LEADPOOL_LOGIN_MAX_FAILURES`).
+    pub login_max_failures: i32,
+    /// The same for one client address (`LEADPOOL_LOGIN_MAX_FAILURES_PER_ADDRESS`); higher, as an
+    /// office shares one address.
+    pub login_max_failures_per_address: i32,
+    /// The window failures are counted in, and how long a block lasts (`LEADPOOL_LOGIN_BLOCK_SECS`).
+    pub login_block_secs: i32,
     /// Encrypts contact data. `from_env` always sets it (from a development key file if need be).
     pub data_key: Option<Key>,
     /// Earlier data keys, for reading values encrypted before a rotation (newest first).
@@ -261,6 +269,10 @@ impl Config {
         let sweep_pause_percent = integer(&get, "LEADPOOL_SWEEP_PAUSE_PERCENT", 0, 0..=10_000)?;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
+        let login_max_failures = integer(&get, "LEADPOOL_LOGIN_MAX_FAILURES", 5, 1..=1000)? as i32;
+        let login_max_failures_per_address =
+            integer(&get, "LEADPOOL_LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1..=100_000)? as i32;
+        let login_block_secs = integer(&get, "LEADPOOL_LOGIN_BLOCK_SECS", 900, 1..=86_400)? as i32;
         let hex_key = |setting: &'static str, text: &str| {
             Key::from_hex(text).map_err(|problem| bad(setting, problem))
         };
@@ -302,6 +314,9 @@ impl Config {
             sweep_interval: std::time::Duration::from_secs(sweep_secs as u64),
             sweep_pause_factor: sweep_pause_percent as f64 / 100.0,
             tier_recompute_interval: std::time::Duration::from_secs(tier_recompute_secs as u64),
+            login_max_failures,
+            login_max_failures_per_address,
+            login_block_secs,
             data_key,
             data_old_keys,
             index_key,

@@ -8,6 +8,7 @@ pub mod intake;
 pub mod lead_fields;
 pub mod leads;
 pub mod lifecycle;
+pub mod login_failures;
 pub mod pools;
 pub mod refresh_tokens;
 pub mod reports;

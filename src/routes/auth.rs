@@ -1,6 +1,6 @@
 //! `/auth/*` and `/me`.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -77,7 +77,11 @@ pub struct RefreshRequest {
 /// Signs in: answers an access token and a refresh token.
 ///
 /// A wrong email and a wrong password give the same answer (401 `invalid_credentials`); a
-/// deactivated account answers 401 `account_disabled`.
+/// deactivated account answers 401 `account_disabled`. Guessing is slowed: after
+/// `LEADPOOL_LOGIN_MAX_FAILURES` failures for one account (or
+/// `LEADPOOL_LOGIN_MAX_FAILURES_PER_ADDRESS` from one address) within
+/// `LEADPOOL_LOGIN_BLOCK_SECS`, sign-ins for it answer 429 (even with the right password) until
+/// the block ends; a successful sign-in clears the account's count.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -89,22 +93,48 @@ pub struct RefreshRequest {
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The body has the wrong shape (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed sign-ins for this account or from this address (`rate_limited`); retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until sign-ins are accepted again"))),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
 async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, AppError> {
     let LoginRequest { email, password } = body.into_inner();
+    // The peer's address, not X-Forwarded-For: a client could write anything there.
+    let address = req.peer_addr().map(|a| a.ip().to_string());
+    let keys = service::auth::throttle_keys(&email, address.as_deref());
+    let now = state.clock.now();
+    let checked = keys.clone();
     let account = db::transaction(&state.pool, move |conn| {
+        service::auth::refuse_if_blocked(conn, &checked, now)?;
         service::auth::find_account(conn, &email)
     })
     .await?;
-    let user_id =
-        web::block(move || service::auth::check_password(account.as_ref(), &password)).await??;
-    let now = state.clock.now();
+    let user_id = match web::block(move || {
+        service::auth::check_password(account.as_ref(), &password)
+    })
+    .await?
+    {
+        Ok(id) => id,
+        Err(refusal) => {
+            // Counted in a transaction of its own: the refusal must not roll it back.
+            let limits = service::auth::LoginLimits {
+                per_account: state.config.login_max_failures,
+                per_address: state.config.login_max_failures_per_address,
+                block_secs: state.config.login_block_secs,
+            };
+            db::transaction(&state.pool, move |conn| {
+                service::auth::record_failure(conn, &keys, limits, now)
+            })
+            .await?;
+            return Err(refusal);
+        }
+    };
     let tokens = state.tokens.clone();
     let pair = db::transaction(&state.pool, move |conn| {
         service::auth::start_session(conn, &tokens, user_id, now)

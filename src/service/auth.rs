@@ -34,6 +34,66 @@ fn account_disabled() -> AppError {
     }
 }
 
+/// What a client's failed sign-ins are counted under: the account (by its email, normalised)
+/// and the client's address.
+pub fn throttle_keys(email: &str, address: Option<&str>) -> Vec<String> {
+    let account = match Email::parse(email) {
+        Ok(email) => email.as_str().to_string(),
+        Err(_) => email.trim().to_lowercase().chars().take(300).collect(),
+    };
+    let mut keys = vec![format!("account:{account}")];
+    if let Some(address) = address {
+        keys.push(format!("address:{address}"));
+    }
+    keys
+}
+
+/// How many failures block a key, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_account: i32,
+    pub per_address: i32,
+    pub block_secs: i32,
+}
+
+/// 429 while the account or the address is blocked after too many failed sign-ins.
+pub fn refuse_if_blocked(
+    conn: &mut PgConnection,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    match repo::login_failures::blocked_for(conn, keys, now)? {
+        Some(secs) => Err(AppError::TooManyRequests {
+            detail: "too many failed sign-ins; try again later".into(),
+            retry_after_secs: secs,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Counts a failed sign-in against the account and the address (`keys` as [`throttle_keys`]
+/// makes them).
+pub fn record_failure(
+    conn: &mut PgConnection,
+    keys: &[String],
+    limits: LoginLimits,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for key in keys {
+        let max = if key.starts_with("address:") {
+            limits.per_address
+        } else {
+            limits.per_account
+        };
+        repo::login_failures::record(conn, key, max, limits.block_secs, now)?;
+    }
+    repo::login_failures::prune(
+        conn,
+        now - chrono::Duration::seconds(i64::from(limits.block_secs)),
+    )?;
+    Ok(())
+}
+
 /// The account an email address belongs to, for the password check. The check itself runs
 /// outside any transaction (argon2 is slow on purpose; no connection is held meanwhile).
 pub fn find_account(conn: &mut PgConnection, email: &str) -> Result<Option<User>, AppError> {
@@ -71,6 +131,7 @@ pub fn start_session(
     if !user.active {
         return Err(account_disabled());
     }
+    repo::login_failures::clear(conn, &format!("account:{}", user.email))?;
     issue_pair(conn, keys, &user, Uuid::now_v7(), now)
 }
 

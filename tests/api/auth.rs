@@ -4,6 +4,8 @@ use chrono::{Duration, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::json;
 
+use leadpool::clock::Clock;
+
 use crate::common::{ADMIN_EMAIL, JWT_SECRET, PASSWORD, TestApp};
 
 #[actix_web::test]
@@ -369,4 +371,59 @@ async fn a_role_change_takes_effect_at_the_next_refresh() {
     app.get("/api/v1/users", renewed["access_token"].as_str().unwrap())
         .await
         .ok(200);
+}
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> crate::common::Response {
+    app.json(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": email, "password": password}),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn password_guessing_is_blocked_per_account_and_per_address() {
+    let mut app = TestApp::spawn_without_jobs().await;
+    let target = app.user("sales", None).await;
+    let other = app.user("sales", None).await;
+    // Five failures (the default limit) block the account, even for the right password.
+    for _ in 0..5 {
+        sign_in(&app, &target.email, "guess guess guess")
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    let res = sign_in(&app, &target.email.to_uppercase(), PASSWORD).await;
+    res.problem(429, "rate_limited");
+    let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
+    assert!((890..=900).contains(&wait), "{wait}");
+    // Other accounts from the same address are not affected (5 of 50 failures).
+    sign_in(&app, &other.email, PASSWORD).await.ok(200);
+
+    // The block ends with the window; a success clears the account's count.
+    let later = app.clock.now() + Duration::seconds(901);
+    app.travel_to(later);
+    sign_in(&app, &target.email, PASSWORD).await.ok(200);
+    for _ in 0..4 {
+        sign_in(&app, &target.email, "guess guess guess")
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    sign_in(&app, &target.email, PASSWORD).await.ok(200);
+
+    // Fifty failures from one address (each on a made-up account) block the address.
+    let later = app.clock.now() + Duration::seconds(901);
+    app.travel_to(later);
+    for i in 0..50 {
+        sign_in(&app, &format!("nobody{i}@example.com"), "guess guess guess")
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    sign_in(&app, &other.email, PASSWORD)
+        .await
+        .problem(429, "rate_limited");
+    // Failures counted in the database, where every instance sees them.
+    let rows = app.dump_as_text(&["login_failures"]);
+    assert!(rows.contains("\"key\":\"address:127.0.0.1\""), "{rows}");
 }
