@@ -270,8 +270,12 @@ impl Config {
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
         let login_max_failures = integer(&get, "LEADPOOL_LOGIN_MAX_FAILURES", 5, 1..=1000)? as i32;
-        let login_max_failures_per_address =
-            integer(&get, "LEADPOOL_LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1..=100_000)? as i32;
+        let login_max_failures_per_address = integer(
+            &get,
+            "LEADPOOL_LOGIN_MAX_FAILURES_PER_ADDRESS",
+            50,
+            1..=100_000,
+        )? as i32;
         let login_block_secs = integer(&get, "LEADPOOL_LOGIN_BLOCK_SECS", 900, 1..=86_400)? as i32;
         let hex_key = |setting: &'static str, text: &str| {
             Key::from_hex(text).map_err(|problem| bad(setting, problem))

@@ -176,3 +176,36 @@ mod tests {
         );
     }
 }
+
+/// The median of `values` as SQL's `percentile_cont(0.5)` takes it (the mean of the two middle
+/// values when their number is even), rounded to 0.01; `None` without values.
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let mid = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    Some((mid * 100.0).round() / 100.0)
+}
+
+#[cfg(test)]
+mod median_tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_even_and_no_values() {
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [4.0]), Some(4.0));
+        assert_eq!(median(&mut [9.0, 1.0, 5.0]), Some(5.0));
+        assert_eq!(median(&mut [3.0, 1.0, 2.0, 10.0]), Some(2.5));
+        // Rounded to 0.01, half away from zero.
+        assert_eq!(median(&mut [1.0 / 3.0]), Some(0.33));
+        assert_eq!(median(&mut [0.125, 0.125]), Some(0.13));
+        assert_eq!(median(&mut [2.0000004, 1.9999996]), Some(2.0));
+    }
+}

@@ -99,8 +99,6 @@ pub struct SalespersonRow {
     pub followed_up: i64,
     #[diesel(sql_type = BigInt)]
     pub claims_converted: i64,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub median_first_follow_up_hours: Option<f64>,
     #[diesel(sql_type = BigInt)]
     pub recycled_no_first_follow_up: i64,
     #[diesel(sql_type = BigInt)]
@@ -176,8 +174,6 @@ pub struct PoolHealthRow {
     pub assignments: i64,
     #[diesel(sql_type = BigInt)]
     pub distributed: i64,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub median_hours_in_pool: Option<f64>,
     #[diesel(sql_type = BigInt)]
     pub backlog: i64,
     #[diesel(sql_type = BigInt)]
@@ -231,47 +227,81 @@ pub struct TimingRow {
     pub follow_ups: i64,
     #[diesel(sql_type = BigInt)]
     pub advanced: i64,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct TimingConversionRow {
-    #[diesel(sql_type = Int4)]
-    pub weekday: i32,
-    #[diesel(sql_type = Int4)]
-    pub hour: i32,
     #[diesel(sql_type = BigInt)]
     pub converted: i64,
     #[diesel(sql_type = BigInt)]
     pub converted_not_advanced: i64,
 }
 
-/// Follow-ups by local weekday (1 = Monday) and hour in `tz`, and those after which the lead
+/// Follow-ups by local weekday (1 = Monday) and hour, with those after which the lead
 /// converted within 7 days.
 pub fn follow_up_timing(
     conn: &mut PgConnection,
     period: &Period,
     people: Option<&[Uuid]>,
-    tz: &str,
-) -> QueryResult<(Vec<TimingRow>, Vec<TimingConversionRow>)> {
-    let made = match people {
+) -> QueryResult<Vec<TimingRow>> {
+    match people {
         None => diesel::sql_query(include_str!("reports/follow_up_timing_all.sql"))
             .bind::<Date, _>(period.from)
             .bind::<Date, _>(period.to)
-            .load(conn)?,
+            .load(conn),
         Some(people) => diesel::sql_query(include_str!("reports/follow_up_timing_scoped.sql"))
-            .bind::<Timestamptz, _>(period.start)
-            .bind::<Timestamptz, _>(period.end)
+            .bind::<Date, _>(period.from)
+            .bind::<Date, _>(period.to)
             .bind::<Array<SqlUuid>, _>(people)
-            .bind::<Text, _>(tz)
+            .load(conn),
+    }
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct Values {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Array<Double>)]
+    hours: Vec<f64>,
+}
+
+fn medians(rows: Vec<Values>) -> std::collections::HashMap<Uuid, f64> {
+    let mut by_id: std::collections::HashMap<Uuid, Vec<f64>> = std::collections::HashMap::new();
+    for row in rows {
+        by_id.entry(row.id).or_default().extend(row.hours);
+    }
+    by_id
+        .into_iter()
+        .filter_map(|(id, mut values)| crate::domain::period::median(&mut values).map(|m| (id, m)))
+        .collect()
+}
+
+/// Per person, the median hours from the start of a hold to its first follow-up, over the holds
+/// started in the period (exact: taken over every stored latency).
+pub fn first_follow_up_medians(
+    conn: &mut PgConnection,
+    period: &Period,
+    people: Option<&[Uuid]>,
+) -> QueryResult<std::collections::HashMap<Uuid, f64>> {
+    Ok(medians(
+        diesel::sql_query(include_str!("reports/latencies.sql"))
+            .bind::<Date, _>(period.from)
+            .bind::<Date, _>(period.to)
+            .bind::<Nullable<Array<SqlUuid>>, _>(people)
             .load(conn)?,
-    };
-    let converted = diesel::sql_query(include_str!("reports/follow_up_conversions.sql"))
-        .bind::<Timestamptz, _>(period.start)
-        .bind::<Timestamptz, _>(period.end)
-        .bind::<Nullable<Array<SqlUuid>>, _>(people)
-        .bind::<Text, _>(tz)
-        .load(conn)?;
-    Ok((made, converted))
+    ))
+}
+
+/// Per pool, the median hours a lead had waited in it when taken, over the holds started in
+/// the period.
+pub fn pool_wait_medians(
+    conn: &mut PgConnection,
+    period: &Period,
+    pools: Option<&[Uuid]>,
+) -> QueryResult<std::collections::HashMap<Uuid, f64>> {
+    Ok(medians(
+        diesel::sql_query(include_str!("reports/pool_waits.sql"))
+            .bind::<Date, _>(period.from)
+            .bind::<Date, _>(period.to)
+            .bind::<Nullable<Array<SqlUuid>>, _>(pools)
+            .load(conn)?,
+    ))
 }
 
 /// Whether the rollups are kept in `tz`; when they are not, records `tz` and rebuilds them from

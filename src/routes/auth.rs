@@ -115,26 +115,24 @@ async fn login(
         service::auth::find_account(conn, &email)
     })
     .await?;
-    let user_id = match web::block(move || {
-        service::auth::check_password(account.as_ref(), &password)
-    })
-    .await?
-    {
-        Ok(id) => id,
-        Err(refusal) => {
-            // Counted in a transaction of its own: the refusal must not roll it back.
-            let limits = service::auth::LoginLimits {
-                per_account: state.config.login_max_failures,
-                per_address: state.config.login_max_failures_per_address,
-                block_secs: state.config.login_block_secs,
-            };
-            db::transaction(&state.pool, move |conn| {
-                service::auth::record_failure(conn, &keys, limits, now)
-            })
-            .await?;
-            return Err(refusal);
-        }
-    };
+    let user_id =
+        match web::block(move || service::auth::check_password(account.as_ref(), &password)).await?
+        {
+            Ok(id) => id,
+            Err(refusal) => {
+                // Counted in a transaction of its own: the refusal must not roll it back.
+                let limits = service::auth::LoginLimits {
+                    per_account: state.config.login_max_failures,
+                    per_address: state.config.login_max_failures_per_address,
+                    block_secs: state.config.login_block_secs,
+                };
+                db::transaction(&state.pool, move |conn| {
+                    service::auth::record_failure(conn, &keys, limits, now)
+                })
+                .await?;
+                return Err(refusal);
+            }
+        };
     let tokens = state.tokens.clone();
     let pair = db::transaction(&state.pool, move |conn| {
         service::auth::start_session(conn, &tokens, user_id, now)

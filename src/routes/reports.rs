@@ -280,8 +280,11 @@ pub struct SalespersonFigures {
     pub held_now: i64,
 }
 
-impl From<crate::repo::reports::SalespersonRow> for SalespersonFigures {
-    fn from(r: crate::repo::reports::SalespersonRow) -> Self {
+impl SalespersonFigures {
+    fn new(
+        r: crate::repo::reports::SalespersonRow,
+        median_first_follow_up_hours: Option<f64>,
+    ) -> Self {
         Self {
             conversion_rate: rate(r.claims_converted, r.claims),
             recycled: r.recycled_no_first_follow_up
@@ -307,7 +310,7 @@ impl From<crate::repo::reports::SalespersonRow> for SalespersonFigures {
             follow_ups_meeting: r.meeting,
             follow_ups_other: r.other,
             claims_followed_up: r.followed_up,
-            median_first_follow_up_hours: r.median_first_follow_up_hours,
+            median_first_follow_up_hours,
             recycled_no_first_follow_up: r.recycled_no_first_follow_up,
             recycled_no_contact: r.recycled_no_contact,
             recycled_no_progress: r.recycled_no_progress,
@@ -396,7 +399,10 @@ async fn salespeople_report(
         service::reports::salespeople(conn, &user, &p, q.team_id)
     })
     .await?;
-    let people: Vec<SalespersonFigures> = rows.into_iter().map(Into::into).collect();
+    let people: Vec<SalespersonFigures> = rows
+        .into_iter()
+        .map(|(row, median)| SalespersonFigures::new(row, median))
+        .collect();
     if csv::wanted(&req) {
         return csv::answer(SALESPEOPLE_HEADER, &people, "salespeople.csv");
     }
@@ -546,7 +552,7 @@ async fn pool_health_report(
     .await?;
     let pools: Vec<PoolHealthFigures> = rows
         .into_iter()
-        .map(|r| PoolHealthFigures {
+        .map(|(r, median_hours_in_pool)| PoolHealthFigures {
             churn: churn
                 .iter()
                 .filter(|c| c.pool_id == Some(r.pool_id))
@@ -568,7 +574,7 @@ async fn pool_health_report(
             outflow_claims: r.claims,
             outflow_assignments: r.assignments,
             outflow_distributed: r.distributed,
-            median_hours_in_pool: r.median_hours_in_pool,
+            median_hours_in_pool,
             backlog: r.backlog,
             never_claimed_over_30_days: r.never_claimed_over_30_days,
         })
@@ -664,22 +670,24 @@ async fn follow_up_timing_report(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let (p, shown) = period(&state, q.from, q.to)?;
-    let tz = state.config.timezone.name().to_string();
-    let (made, converted) = db::read_only(&state.pool, move |conn| {
-        service::reports::follow_up_timing(conn, &user, &p, &tz)
+    let rows = db::read_only(&state.pool, move |conn| {
+        service::reports::follow_up_timing(conn, &user, &p)
     })
     .await?;
     let mut cells = Vec::with_capacity(168);
     for weekday in 1..=7 {
         for hour in 0..24 {
-            let (n, advanced) = made
+            let (n, advanced, converted, not_advanced) = rows
                 .iter()
                 .find(|r| r.weekday == weekday && r.hour == hour)
-                .map_or((0, 0), |r| (r.follow_ups, r.advanced));
-            let (converted, not_advanced) = converted
-                .iter()
-                .find(|r| r.weekday == weekday && r.hour == hour)
-                .map_or((0, 0), |r| (r.converted, r.converted_not_advanced));
+                .map_or((0, 0, 0, 0), |r| {
+                    (
+                        r.follow_ups,
+                        r.advanced,
+                        r.converted,
+                        r.converted_not_advanced,
+                    )
+                });
             let effective = advanced + not_advanced;
             cells.push(TimingCell {
                 weekday,

@@ -11,8 +11,7 @@ use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::repo;
 use crate::repo::reports::{
-    ChurnRow, ConversionKey, ConversionRow, PoolHealthRow, SalespersonRow, TimingConversionRow,
-    TimingRow,
+    ChurnRow, ConversionKey, ConversionRow, PoolHealthRow, SalespersonRow, TimingRow,
 };
 
 /// Whose figures a caller sees: everyone's (`None`) or those of the listed people.
@@ -63,7 +62,7 @@ pub fn salespeople(
     actor: &AuthUser,
     period: &Period,
     team_id: Option<Uuid>,
-) -> Result<Vec<SalespersonRow>, AppError> {
+) -> Result<Vec<(SalespersonRow, Option<f64>)>, AppError> {
     if let Some(team) = team_id {
         let allowed = match actor.role {
             Role::Admin => true,
@@ -77,13 +76,19 @@ pub fn salespeople(
         }
     }
     let people = people_of(conn, actor)?;
-    Ok(repo::reports::salespeople(
-        conn,
-        period,
-        people.as_deref(),
-        team_id,
-    )?)
+    let rows = repo::reports::salespeople(conn, period, people.as_deref(), team_id)?;
+    let medians = repo::reports::first_follow_up_medians(conn, period, people.as_deref())?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let median = medians.get(&row.user_id).copied();
+            (row, median)
+        })
+        .collect())
 }
+
+/// Each pool's figures with its median wait (hours), and the churn rows of those pools.
+pub type PoolHealth = (Vec<(PoolHealthRow, Option<f64>)>, Vec<ChurnRow>);
 
 /// Pool flows: managers see the pools their teams' people belong to; admins all. Salespeople
 /// do not read pool health.
@@ -93,7 +98,7 @@ pub fn pool_health(
     period: &Period,
     pool_id: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<(Vec<PoolHealthRow>, Vec<ChurnRow>), AppError> {
+) -> Result<PoolHealth, AppError> {
     let pools = match (people_of(conn, actor)?, actor.role) {
         (_, Role::Sales) => return Err(AppError::Forbidden),
         (None, _) => pool_id.map(|p| vec![p]),
@@ -111,12 +116,17 @@ pub fn pool_health(
             return Err(AppError::NotFound);
         }
     }
-    Ok(repo::reports::pool_health(
-        conn,
-        period,
-        pools.as_deref(),
-        now,
-    )?)
+    let (rows, churn) = repo::reports::pool_health(conn, period, pools.as_deref(), now)?;
+    let medians = repo::reports::pool_wait_medians(conn, period, pools.as_deref())?;
+    Ok((
+        rows.into_iter()
+            .map(|row| {
+                let median = medians.get(&row.pool_id).copied();
+                (row, median)
+            })
+            .collect(),
+        churn,
+    ))
 }
 
 /// Follow-ups by local weekday and hour: salespeople their own, managers their teams', admins
@@ -125,13 +135,11 @@ pub fn follow_up_timing(
     conn: &mut PgConnection,
     actor: &AuthUser,
     period: &Period,
-    tz: &str,
-) -> Result<(Vec<TimingRow>, Vec<TimingConversionRow>), AppError> {
+) -> Result<Vec<TimingRow>, AppError> {
     let people = people_of(conn, actor)?;
     Ok(repo::reports::follow_up_timing(
         conn,
         period,
         people.as_deref(),
-        tz,
     )?)
 }

@@ -774,6 +774,12 @@ fn rollups(app: &TestApp) -> Vec<String> {
             "report_hold_days",
             "report_follow_up_days",
             "report_follow_up_hours",
+            "report_person_days",
+            "report_pool_days",
+            "report_follow_up_user_hours",
+            // Counters that went back to 0 stay as rows; a rebuild makes none.
+            "(SELECT * FROM report_holdings WHERE held <> 0)",
+            "(SELECT * FROM report_pool_backlog WHERE pooled <> 0)",
         ])
         .lines()
         .map(str::to_string)

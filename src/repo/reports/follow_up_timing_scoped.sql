@@ -1,8 +1,8 @@
--- Follow-ups in [$1, $2) by people of $3, by local weekday and hour in time zone $4.
-SELECT extract(isodow FROM f.created_at AT TIME ZONE $4)::int4 AS weekday,
-       extract(hour FROM f.created_at AT TIME ZONE $4)::int4 AS hour,
-       count(*) AS follow_ups,
-       count(*) FILTER (WHERE f.stage_to IS NOT NULL AND f.stage_to <> 'lost') AS advanced
-  FROM follow_ups f
- WHERE f.user_id = ANY($3) AND f.created_at >= $1 AND f.created_at < $2
+-- The follow-ups of people $3 on the local days $1 to $2 by local weekday and hour, from the
+-- per-person rollup.
+SELECT extract(isodow FROM h.day)::int4 AS weekday, h.hour::int4 AS hour,
+       sum(h.follow_ups)::int8 AS follow_ups, sum(h.advanced)::int8 AS advanced,
+       sum(h.converted_within_7_days)::int8 AS converted, sum(h.converted_not_advanced)::int8 AS converted_not_advanced
+  FROM report_follow_up_user_hours h
+ WHERE h.user_id = ANY($3) AND h.day BETWEEN $1 AND $2
  GROUP BY 1, 2

@@ -1,6 +1,6 @@
 -- Per person of $3 (all non-admins when NULL), optionally of team $4, over the local days $5 to
--- $6 (the instants [$1, $2)). Counts come from the daily rollups; the median latency from the
--- claim records of the period.
+-- $6 (the instants [$1, $2)), from the rollups: holds and the first-follow-up latencies of those
+-- started each day, follow-ups, current holdings.
 WITH people AS (
     SELECT u.id, u.name, u.team_id
       FROM users u
@@ -25,29 +25,20 @@ WITH people AS (
            sum(h.ended_transferred) AS transferred,
            sum(h.ended_converted) AS conversions,
            sum(h.ended_closed) AS closed
-      FROM report_hold_days h
-     WHERE h.day BETWEEN $5 AND $6 AND h.user_id IN (SELECT id FROM people)
+      FROM report_person_days h
+     WHERE h.day BETWEEN $5 AND $6 AND ($3::uuid[] IS NULL OR h.user_id = ANY($3))
      GROUP BY h.user_id
-), latency AS (
-    SELECT c.user_id,
-           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.first_follow_up_at - c.started_at) / 3600.0))::numeric, 2)::float8
-               AS median_first_follow_up_hours
-      FROM claims c
-     WHERE c.started_at >= $1 AND c.started_at < $2 AND c.first_follow_up_at IS NOT NULL
-       AND c.user_id IN (SELECT id FROM people)
-     GROUP BY c.user_id
 ), done AS (
     SELECT d.user_id, sum(d.follow_ups) AS follow_ups, sum(d.call) AS call, sum(d.visit) AS visit,
            sum(d.wechat) AS wechat, sum(d.email) AS email, sum(d.sms) AS sms, sum(d.meeting) AS meeting,
            sum(d.other) AS other
       FROM report_follow_up_days d
-     WHERE d.day BETWEEN $5 AND $6 AND d.user_id IN (SELECT id FROM people)
+     WHERE d.day BETWEEN $5 AND $6 AND ($3::uuid[] IS NULL OR d.user_id = ANY($3))
      GROUP BY d.user_id
 ), held AS (
-    SELECT l.owner_id, count(*) AS held_now
-      FROM leads l
-     WHERE l.owner_id IN (SELECT id FROM people)
-     GROUP BY l.owner_id
+    SELECT h.user_id AS owner_id, h.held AS held_now
+      FROM report_holdings h
+     WHERE $3::uuid[] IS NULL OR h.user_id = ANY($3)
 )
 SELECT p.id AS user_id, p.name, p.team_id,
        coalesce(h.self_claim + h.capability + h.round_robin + h.manager_assign + h.transfer + h.intake_route, 0)::int8 AS claims,
@@ -55,7 +46,6 @@ SELECT p.id AS user_id, p.name, p.team_id,
        coalesce(h.round_robin, 0)::int8 AS round_robin, coalesce(h.manager_assign, 0)::int8 AS manager_assign,
        coalesce(h.transfer, 0)::int8 AS transfer, coalesce(h.intake_route, 0)::int8 AS intake_route,
        coalesce(h.followed_up, 0)::int8 AS followed_up, coalesce(h.claims_converted, 0)::int8 AS claims_converted,
-       l.median_first_follow_up_hours,
        coalesce(h.recycled_no_first_follow_up, 0)::int8 AS recycled_no_first_follow_up,
        coalesce(h.recycled_no_contact, 0)::int8 AS recycled_no_contact,
        coalesce(h.recycled_no_progress, 0)::int8 AS recycled_no_progress,
@@ -69,7 +59,6 @@ SELECT p.id AS user_id, p.name, p.team_id,
        coalesce(hn.held_now, 0)::int8 AS held_now
   FROM people p
   LEFT JOIN holds h ON h.user_id = p.id
-  LEFT JOIN latency l ON l.user_id = p.id
   LEFT JOIN done d ON d.user_id = p.id
   LEFT JOIN held hn ON hn.owner_id = p.id
  ORDER BY p.name, p.id
