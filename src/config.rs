@@ -84,6 +84,9 @@ pub struct Config {
     pub login_max_failures_per_address: i32,
     /// The window failures are counted in, and how long a block lasts (`LEADPOOL_LOGIN_BLOCK_SECS`).
     pub login_block_secs: i32,
+    /// Origins whose browser pages may call the API (`LEADPOOL_CORS_ORIGINS`, comma-separated, e.g.
+    /// `https://crm.example.com`); none by default. Never `*`.
+    pub cors_origins: Vec<String>,
     /// Encrypts contact data. `from_env` always sets it (from a development key file if need be).
     pub data_key: Option<Key>,
     /// Earlier data keys, for reading values encrypted before a rotation (newest first).
@@ -111,6 +114,17 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// An origin as browsers send it (`https://crm.example.com`, `http://localhost:5173`), in the
+/// form they send it: lower-case scheme and host, no path, no trailing slash, no wildcard.
+fn cors_origin(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    let origin = url.origin().ascii_serialization();
+    (matches!(url.scheme(), "http" | "https")
+        && !text.contains('*')
+        && origin == text.to_ascii_lowercase())
+    .then_some(origin)
+}
 
 fn bad(setting: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
@@ -277,6 +291,22 @@ impl Config {
             1..=100_000,
         )? as i32;
         let login_block_secs = integer(&get, "LEADPOOL_LOGIN_BLOCK_SECS", 900, 1..=86_400)? as i32;
+        let cors_origins = get("LEADPOOL_CORS_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                cors_origin(o).ok_or_else(|| {
+                    bad(
+                        "LEADPOOL_CORS_ORIGINS",
+                        format!(
+                            "`{o}` is not an origin (scheme://host[:port], no path, no wildcard)"
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let hex_key = |setting: &'static str, text: &str| {
             Key::from_hex(text).map_err(|problem| bad(setting, problem))
         };
@@ -320,6 +350,7 @@ impl Config {
             tier_recompute_interval: std::time::Duration::from_secs(tier_recompute_secs as u64),
             login_max_failures,
             login_max_failures_per_address,
+            cors_origins,
             login_block_secs,
             data_key,
             data_old_keys,
@@ -572,5 +603,27 @@ mod tests {
             "{shown}"
         );
         assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        assert_eq!(
+            super::cors_origin("https://crm.example.com"),
+            Some("https://crm.example.com".into())
+        );
+        assert_eq!(
+            super::cors_origin("http://localhost:5173"),
+            Some("http://localhost:5173".into())
+        );
+        for bad in [
+            "*",
+            "https://crm.example.com/",
+            "https://crm.example.com/app",
+            "crm.example.com",
+            "ftp://x.example.com",
+            "https://*.example.com",
+        ] {
+            assert_eq!(super::cors_origin(bad), None, "{bad}");
+        }
     }
 }

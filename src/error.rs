@@ -87,6 +87,12 @@ pub enum AppError {
     /// Authenticated but not allowed (403 `forbidden`).
     #[error("your role may not do this")]
     Forbidden,
+    /// A browser page from an origin not in `LEADPOOL_CORS_ORIGINS` asked to call the API (403
+    /// `origin_not_allowed`).
+    #[error(
+        "this origin may not call the API from a browser; ask an admin to add it to LEADPOOL_CORS_ORIGINS"
+    )]
+    OriginNotAllowed,
     /// Not there, or not for this caller's eyes (404 `not_found`).
     #[error("no such resource")]
     NotFound,
@@ -155,6 +161,7 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::Unauthorized { code, .. } => code,
             AppError::Forbidden => "forbidden",
+            AppError::OriginNotAllowed => "origin_not_allowed",
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
             AppError::DuplicateLead { .. } => "duplicate_lead",
@@ -174,7 +181,7 @@ impl AppError {
             AppError::MalformedBody(_) => "Malformed request body",
             AppError::Validation(_) => "Validation failed",
             AppError::Unauthorized { .. } => "Unauthorized",
-            AppError::Forbidden => "Forbidden",
+            AppError::Forbidden | AppError::OriginNotAllowed => "Forbidden",
             AppError::NotFound => "Not found",
             AppError::Conflict { .. } | AppError::DuplicateLead { .. } => "Conflict",
             AppError::Rule { .. } => "Refused by a rule",
@@ -235,7 +242,7 @@ impl ResponseError for AppError {
             AppError::Refused { conflict: true, .. } => StatusCode::CONFLICT,
             AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } | AppError::DuplicateLead { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

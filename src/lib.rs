@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod cors;
 pub mod crypto;
 pub mod db;
 pub mod domain;
@@ -89,6 +90,7 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let state_origins = state.config.cors_origins.clone();
     let (app, api) = register(
         App::new()
             .into_utoipa_app()
@@ -100,6 +102,7 @@ pub fn build_app(
             .app_data(web::PathConfig::default().error_handler(routes::extract::path_config_error)),
     )
     .split_for_parts();
+    let origins: std::sync::Arc<[String]> = state_origins.into();
     // The validator badge would send the document to an outside service: off.
     let docs_config = utoipa_swagger_ui::Config::default().validator_url("none");
     app.service(
@@ -115,6 +118,9 @@ pub fn build_app(
             .add(("X-Frame-Options", "DENY"))
             .add(("Referrer-Policy", "no-referrer")),
     )
+    .wrap(from_fn(move |req, next| {
+        cors::handle(origins.clone(), req, next)
+    }))
     .wrap(from_fn(request_id::assign))
     // The path only (`%U`), never the query string: searches carry phone numbers and emails.
     .wrap(Logger::new(r#"%{x-request-id}o %a "%m %U" %s %b %Dms"#))

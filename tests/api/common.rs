@@ -192,6 +192,10 @@ pub fn test_config(database_url: &str) -> Config {
         ("LEADPOOL_DATA_KEY", DATA_KEY),
         ("LEADPOOL_JOB_INTERVAL_MS", "50"),
         ("LEADPOOL_IMPORT_CHUNK_ROWS", "3"),
+        (
+            "LEADPOOL_CORS_ORIGINS",
+            "https://crm.example.com, http://localhost:5173",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

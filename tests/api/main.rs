@@ -17,6 +17,7 @@ mod pools;
 mod reports;
 mod rotation;
 mod rules;
+mod security;
 mod startup;
 mod teams;
 mod users;
