@@ -1,10 +1,10 @@
 -- Conversion of the leads created in [$1, $2) that people of $3 held at some time; converted
--- when one of them converted it. A hold never starts before its lead exists, so only holds that
--- started since $1 matter.
+-- when one of them converted it. Holds carry their lead's creation time, so only the holds of
+-- the cohort are read.
 WITH held AS (
     SELECT c.lead_id, bool_or(c.end_reason = 'converted') AS converted_here
       FROM claims c
-     WHERE c.user_id = ANY($3) AND c.started_at >= $1
+     WHERE c.user_id = ANY($3) AND c.lead_created_at >= $1 AND c.lead_created_at < $2
      GROUP BY c.lead_id
 )
 SELECT {key}::text AS key,
