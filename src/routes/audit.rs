@@ -171,31 +171,13 @@ async fn list_audit(
         to: q.to,
     };
     if super::csv::wanted(&req) {
-        return Ok(super::csv::stream(
+        return Ok(super::csv::stream_pages(
             &state,
             "audit.csv",
-            move |conn, send| {
-                let page = crate::domain::page::EXPORT_PAGE.get();
-                let mut after = None;
-                let mut out = super::csv::writer();
-                loop {
-                    let rows = crate::repo::audit::list(conn, &filter, after, page)?;
-                    if after.is_none() && rows.is_empty() {
-                        out.write_record(AUDIT_CSV_HEADER)
-                            .map_err(super::csv::csv_error)?;
-                    }
-                    after = rows.last().map(|e| e.id);
-                    let full = rows.len() as i64 == page;
-                    for entry in rows {
-                        out.serialize(AuditRecord::from(entry))
-                            .map_err(super::csv::csv_error)?;
-                    }
-                    if !send(super::csv::finish(out)?) || !full {
-                        return Ok(());
-                    }
-                    out = super::csv::continuation();
-                }
-            },
+            AUDIT_CSV_HEADER,
+            move |conn, after, limit| Ok(crate::repo::audit::list(conn, &filter, after, limit)?),
+            |e| e.id,
+            |e| Ok(AuditRecord::from(e)),
         ));
     }
     let (rows, next_cursor) = db::read_only(&state.pool, move |conn| {

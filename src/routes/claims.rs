@@ -587,31 +587,17 @@ async fn list_claims(
         ended_to: q.ended_to,
     };
     if super::csv::wanted(&req) {
-        return Ok(super::csv::stream(
+        return Ok(super::csv::stream_pages(
             &state,
             "claims.csv",
-            move |conn, send| {
-                let page = crate::domain::page::EXPORT_PAGE.get();
-                let mut after = None;
-                let mut out = super::csv::writer();
-                loop {
-                    let rows = crate::repo::claims::list(conn, &scope, &filter, after, page)?;
-                    if after.is_none() && rows.is_empty() {
-                        out.write_record(CLAIM_CSV_HEADER)
-                            .map_err(super::csv::csv_error)?;
-                    }
-                    after = rows.last().map(|c| c.id);
-                    let full = rows.len() as i64 == page;
-                    for claim in rows {
-                        out.serialize(ClaimResponse::build(claim)?)
-                            .map_err(super::csv::csv_error)?;
-                    }
-                    if !send(super::csv::finish(out)?) || !full {
-                        return Ok(());
-                    }
-                    out = super::csv::continuation();
-                }
+            CLAIM_CSV_HEADER,
+            move |conn, after, limit| {
+                Ok(crate::repo::claims::list(
+                    conn, &scope, &filter, after, limit,
+                )?)
             },
+            |c| c.id,
+            ClaimResponse::build,
         ));
     }
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {

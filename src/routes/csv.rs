@@ -96,6 +96,46 @@ pub fn csv_error(e: csv::Error) -> AppError {
     AppError::Internal(format!("writing CSV: {e}"))
 }
 
+/// Streams every row of a keyset-paged listing (pages of [`EXPORT_PAGE`] read with `page(conn,
+/// after, limit)`, each row turned into a CSV record by `record`), under `header` when empty.
+///
+/// [`EXPORT_PAGE`]: crate::domain::page::EXPORT_PAGE
+pub fn stream_pages<T, R>(
+    state: &crate::AppState,
+    file_name: &str,
+    header: &'static [&'static str],
+    page: impl Fn(&mut diesel::PgConnection, Option<uuid::Uuid>, i64) -> Result<Vec<T>, AppError>
+    + Send
+    + 'static,
+    id_of: fn(&T) -> uuid::Uuid,
+    record: impl Fn(T) -> Result<R, AppError> + Send + 'static,
+) -> HttpResponse
+where
+    T: 'static,
+    R: serde::Serialize,
+{
+    stream(state, file_name, move |conn, send| {
+        let size = crate::domain::page::EXPORT_PAGE.get();
+        let mut after = None;
+        let mut out = writer();
+        loop {
+            let rows = page(conn, after, size)?;
+            if after.is_none() && rows.is_empty() {
+                out.write_record(header).map_err(csv_error)?;
+            }
+            after = rows.last().map(id_of);
+            let full = rows.len() as i64 == size;
+            for row in rows {
+                out.serialize(record(row)?).map_err(csv_error)?;
+            }
+            if !send(finish(out)?) || !full {
+                return Ok(());
+            }
+            out = continuation();
+        }
+    })
+}
+
 /// A chunk of a streamed answer.
 pub type Chunk = Result<Bytes, std::io::Error>;
 
