@@ -84,6 +84,9 @@ pub struct Config {
     pub login_max_failures_per_address: i32,
     /// The window failures are counted in, and how long a block lasts (`LEADPOOL_LOGIN_BLOCK_SECS`).
     pub login_block_secs: i32,
+    /// Claim attempts (claims and next-lead) one person may make in a minute
+    /// (`LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE`); past it, 429 with `Retry-After`.
+    pub claim_attempts_per_minute: i32,
     /// Origins whose browser pages may call the API (`LEADPOOL_CORS_ORIGINS`, comma-separated, e.g.
     /// `https://crm.example.com`); none by default. Never `*`.
     pub cors_origins: Vec<String>,
@@ -291,6 +294,12 @@ impl Config {
             1..=100_000,
         )? as i32;
         let login_block_secs = integer(&get, "LEADPOOL_LOGIN_BLOCK_SECS", 900, 1..=86_400)? as i32;
+        let claim_attempts_per_minute = integer(
+            &get,
+            "LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE",
+            30,
+            1..=1_000_000,
+        )? as i32;
         let cors_origins = get("LEADPOOL_CORS_ORIGINS")
             .unwrap_or_default()
             .split(',')
@@ -352,6 +361,7 @@ impl Config {
             login_max_failures_per_address,
             cors_origins,
             login_block_secs,
+            claim_attempts_per_minute,
             data_key,
             data_old_keys,
             index_key,

@@ -51,6 +51,53 @@ impl FromRequest for AuthUser {
     }
 }
 
+/// A signed-in admin. Anyone else is refused (401, or 403 `forbidden`) while the request is
+/// extracted, before its body is read: a caller without the role learns nothing from validation.
+#[derive(Debug, Clone)]
+pub struct Admin(pub AuthUser);
+
+/// A signed-in manager or admin; others are refused like for [`Admin`].
+#[derive(Debug, Clone)]
+pub struct Supervisor(pub AuthUser);
+
+impl std::ops::Deref for Admin {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Supervisor {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.0
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|user| {
+            user.require_admin()?;
+            Ok(Admin(user))
+        }))
+    }
+}
+
+impl FromRequest for Supervisor {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|user| {
+            user.require(&[Role::Manager, Role::Admin])?;
+            Ok(Supervisor(user))
+        }))
+    }
+}
+
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()

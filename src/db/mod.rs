@@ -52,6 +52,21 @@ where
     .await?
 }
 
+/// Runs `work` on one connection without opening a transaction (each statement commits on its
+/// own, and `work` may open transactions itself), off the async workers.
+pub async fn connection<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut pooled = pool.get()?;
+        work(&mut pooled)
+    })
+    .await?
+}
+
 /// Runs `work` in one read-only transaction that sees a single snapshot (repeatable read), off
 /// the async workers: reports made of several queries add up.
 pub async fn read_only<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>

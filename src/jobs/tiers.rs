@@ -43,6 +43,6 @@ pub fn run_once(state: &AppState) -> Result<Option<usize>, AppError> {
         if !got.locked {
             return Ok(None);
         }
-        Ok(Some(recompute_tiers(conn, now)?.len()))
+        Ok(Some(recompute_tiers(conn, None, now)?.len()))
     })
 }

@@ -1,5 +1,6 @@
 //! SQL, one file per resource. Functions take a connection and return rows; no HTTP, no rules.
 
+pub mod action_rate;
 pub mod audit;
 pub mod claims;
 pub mod crypto_keys;

@@ -13,7 +13,7 @@ use validator::Validate;
 use super::extract::QueryParams;
 use super::page_params;
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::Admin;
 use crate::db::{self, models::AuditEntry};
 use crate::error::{AppError, Problem};
 use crate::repo::audit::AuditFilter;
@@ -154,11 +154,10 @@ pub struct ListAuditQuery {
 #[get("/audit")]
 async fn list_audit(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Admin,
     req: HttpRequest,
     query: QueryParams<ListAuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_admin()?;
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
     let filter = AuditFilter {

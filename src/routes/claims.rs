@@ -3,6 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -12,12 +13,12 @@ use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams, parse_query};
 use super::leads::{
-    FilterInput, LeadResponse, ListOrder, active_keys, build_filter, decrypt, lead_response,
-    parse_stored, split_custom,
+    FilterInput, LeadResponse, ListOrder, active_keys, build_filter, lead_response, parse_stored,
+    split_custom,
 };
 use super::page_params;
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Supervisor};
 use crate::crypto::Vault;
 use crate::db::{self, models::Claim, models::Decision, models::Lead};
 use crate::domain::claim::{ClaimEnd, ClaimStart};
@@ -81,11 +82,8 @@ impl PoolLeadResponse {
         lead: Lead,
         keys: &std::collections::HashSet<String>,
     ) -> Result<Self, AppError> {
-        let masked = |purpose: &str,
-                      stored: Option<&Vec<u8>>,
-                      how: fn(&str) -> String|
-         -> Result<Option<String>, AppError> {
-            Ok(decrypt(vault, purpose, stored)?.map(|v| how(&v)))
+        let masked = |purpose: &str, stored: Option<&Vec<u8>>, how: fn(&str) -> String| {
+            super::leads::masked(vault, purpose, stored, how)
         };
         Ok(Self {
             phone: masked(PHONE, lead.phone_enc.as_ref(), mask::phone)?,
@@ -274,9 +272,13 @@ pub struct TakenResponse {
     pub decision_id: Uuid,
 }
 
-async fn taken_response(state: &AppState, taken: Taken) -> Result<TakenResponse, AppError> {
+async fn taken_response(
+    state: &AppState,
+    taken: Taken,
+    viewer: Uuid,
+) -> Result<TakenResponse, AppError> {
     Ok(TakenResponse {
-        lead: lead_response(state, taken.lead).await?,
+        lead: lead_response(state, taken.lead, viewer).await?,
         claim: ClaimResponse::build(taken.claim)?,
         decision_id: taken.decision.id,
     })
@@ -301,6 +303,8 @@ async fn taken_response(state: &AppState, taken: Taken) -> Result<TakenResponse,
         (status = 404, description = "No such lead, or not in a pool the caller belongs to", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`lead_already_claimed`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`claim_quota_exceeded`, `daily_claim_limit_reached`, `reclaim_cooldown`, `grade_not_allowed`, `user_on_leave`, `user_inactive`, `claim_mode_mismatch`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: more claim attempts this minute than `LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE`; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next minute's attempts"))),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -310,14 +314,17 @@ async fn claim_lead(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TakenResponse>, AppError> {
+    let viewer = user.id;
     let lead_id = id.into_inner();
     let now = state.clock.now();
     let tz = state.config.timezone;
-    let taken = db::transaction(&state.pool, move |conn| {
-        service::claims::claim(conn, &user, lead_id, now, tz)
+    let per_minute = state.config.claim_attempts_per_minute;
+    let taken = db::connection(&state.pool, move |conn| {
+        service::claims::count_claim_attempt(conn, user.id, per_minute, now)?;
+        conn.transaction(|conn| service::claims::claim(conn, &user, lead_id, now, tz))
     })
     .await??;
-    Ok(web::Json(taken_response(&state, taken).await?))
+    Ok(web::Json(taken_response(&state, taken, viewer).await?))
 }
 
 /// A manager's or admin's assignment of a pooled lead.
@@ -356,11 +363,11 @@ pub struct AssignRequest {
 #[post("/leads/{id}/assign")]
 async fn assign_lead(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Supervisor,
     id: web::Path<Uuid>,
     body: JsonBody<AssignRequest>,
 ) -> Result<web::Json<TakenResponse>, AppError> {
-    user.require(&[Role::Manager, Role::Admin])?;
+    let viewer = user.id;
     let lead_id = id.into_inner();
     let req = body.into_inner();
     let now = state.clock.now();
@@ -377,7 +384,7 @@ async fn assign_lead(
         )
     })
     .await??;
-    Ok(web::Json(taken_response(&state, taken).await?))
+    Ok(web::Json(taken_response(&state, taken, viewer).await?))
 }
 
 /// Gives the caller their next lead: in a `round_robin` pool when it is their turn (409
@@ -396,6 +403,8 @@ async fn assign_lead(
         (status = 404, description = "No such pool, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_your_turn`, `pool_empty`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`claim_quota_exceeded`, `daily_claim_limit_reached`, `user_on_leave`, `user_inactive`, `claim_mode_mismatch`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: more claim attempts this minute than `LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE`; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next minute's attempts"))),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -405,14 +414,17 @@ async fn next_lead(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TakenResponse>, AppError> {
+    let viewer = user.id;
     let pool_id = id.into_inner();
     let now = state.clock.now();
     let tz = state.config.timezone;
-    let taken = db::transaction(&state.pool, move |conn| {
-        service::claims::next_lead(conn, &user, pool_id, now, tz)
+    let per_minute = state.config.claim_attempts_per_minute;
+    let taken = db::connection(&state.pool, move |conn| {
+        service::claims::count_claim_attempt(conn, user.id, per_minute, now)?;
+        conn.transaction(|conn| service::claims::next_lead(conn, &user, pool_id, now, tz))
     })
     .await??;
-    Ok(web::Json(taken_response(&state, taken).await?))
+    Ok(web::Json(taken_response(&state, taken, viewer).await?))
 }
 
 /// How many leads to hand out.
@@ -508,11 +520,10 @@ impl From<Distribution> for DistributionResponse {
 #[post("/pools/{id}/distribute")]
 async fn distribute(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Supervisor,
     id: web::Path<Uuid>,
     body: JsonBody<DistributeRequest>,
 ) -> Result<web::Json<DistributionResponse>, AppError> {
-    user.require(&[Role::Manager, Role::Admin])?;
     let pool_id = id.into_inner();
     let count = body.into_inner().count as usize;
     let now = state.clock.now();

@@ -103,6 +103,14 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, App
     if has_escaped_nul(bytes) {
         return Err(nul_refused());
     }
+    // Every request body is an object; serde would otherwise read a struct from an array too.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(AppError::validation(
+            "body",
+            "invalid_type",
+            "the body must be a JSON object",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -342,6 +350,12 @@ mod tests {
         );
         let err = parse_json::<Sample>(br#"{}"#).unwrap_err();
         assert_eq!(fields(err), [("name".to_string(), "required".to_string())]);
+        // serde would read a struct from an array; a body is an object.
+        let err = parse_json::<Sample>(br#" ["a", null]"#).unwrap_err();
+        assert_eq!(
+            fields(err),
+            [("body".to_string(), "invalid_type".to_string())]
+        );
         let err = parse_json::<Sample>(br#"{"name":"a","nested":{"count":"x"}}"#).unwrap_err();
         assert_eq!(
             fields(err),

@@ -13,10 +13,9 @@ use validator::Validate;
 
 use super::extract::QueryParams;
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Supervisor};
 use crate::db::{self, models::Import};
 use crate::domain::lead::SourceChannel;
-use crate::domain::role::Role;
 use crate::error::{AppError, Problem};
 use crate::service::{self, imports::Upload};
 
@@ -165,12 +164,11 @@ fn text(bytes: Vec<u8>, field: &str) -> Result<String, AppError> {
 #[post("/imports")]
 async fn create_import(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Supervisor,
     req: HttpRequest,
     query: QueryParams<CreateImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Admin, Role::Manager])?;
     let dry_run = query.into_inner().dry_run.unwrap_or(false);
     let is_multipart = matches!(req.mime_type(), Ok(Some(m)) if m.type_() == "multipart" && m.subtype() == "form-data");
     if !is_multipart {

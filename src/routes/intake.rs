@@ -14,7 +14,7 @@ use validator::Validate;
 use super::extract::{JsonBody, QueryParams};
 use super::page_params;
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::Admin;
 use crate::db::{self, models::IntakeSource, models::QuarantineEntry};
 use crate::domain::lead::{RawLead, SourceChannel};
 use crate::domain::page::next_cursor;
@@ -74,7 +74,9 @@ pub struct IntakeLead {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeBatch {
-    #[schema(min_items = 1, max_items = 500)]
+    /// Each item is an `IntakeLead`, checked on its own: an item that is not one (a wrong type,
+    /// an unknown field) is answered `invalid` with its errors, and the others are still stored.
+    #[schema(min_items = 1, max_items = 500, value_type = Vec<Object>)]
     pub leads: Vec<IntakeLead>,
 }
 
@@ -134,6 +136,15 @@ pub struct IntakeItemResult {
     /// Why the lead was not stored (`invalid`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+}
+
+/// A 200 answer: one merged lead, or a batch's results.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documents the two shapes of a 200; each is built as itself
+pub enum IntakeOk {
+    One(IntakeResult),
+    Batch(IntakeBatchResult),
 }
 
 /// The answer for a batch: every lead's result, and the counts.
@@ -333,7 +344,7 @@ fn batch_answer(results: Vec<ItemResult>) -> Result<(u16, Value), AppError> {
     security(("intake_token" = [])),
     responses(
         (status = 201, description = "One lead: created", body = IntakeResult),
-        (status = 200, description = "One lead: merged into the open lead it duplicates; or a batch's results", body = IntakeBatchResult),
+        (status = 200, description = "One lead: merged into the open lead it duplicates (`IntakeResult`); or a batch's results (`IntakeBatchResult`)", body = IntakeOk),
         (status = 202, description = "One lead: quarantined", body = IntakeResult),
         (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown source token", body = Problem, content_type = "application/problem+json"),
@@ -533,9 +544,8 @@ pub struct CreateIntakeSourceRequest {
 #[get("/intake-sources")]
 async fn list_sources(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Admin,
 ) -> Result<web::Json<Vec<IntakeSourceResponse>>, AppError> {
-    user.require_admin()?;
     let rows = db::transaction(&state.pool, move |conn| {
         Ok(crate::repo::intake::list_sources(conn)?)
     })
@@ -566,10 +576,9 @@ async fn list_sources(
 #[post("/intake-sources")]
 async fn create_source(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     body: JsonBody<CreateIntakeSourceRequest>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_admin()?;
     let req = body.into_inner();
     let now = state.clock.now();
     let name = req.name.trim().to_string();
@@ -609,17 +618,17 @@ async fn create_source(
 #[delete("/intake-sources/{id}")]
 async fn delete_source(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_admin()?;
     let id = id.into_inner();
     let now = state.clock.now();
+    let actor = user.id;
     let deleted = db::transaction(&state.pool, move |conn| {
-        Ok(crate::repo::intake::delete_source(conn, id, now)?)
+        service::intake::delete_source(conn, actor, id, now)
     })
     .await?;
-    if deleted == 0 {
+    if !deleted {
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::NoContent().finish())
@@ -701,10 +710,9 @@ pub struct QuarantineQuery {
 #[get("/intake/quarantine")]
 async fn list_quarantine(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Admin,
     query: QueryParams<QuarantineQuery>,
 ) -> Result<web::Json<QuarantinePage>, AppError> {
-    user.require_admin()?;
     let query = query.into_inner();
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
     let status = match query.status.unwrap_or(QuarantineStatus::Pending) {
@@ -732,11 +740,10 @@ async fn list_quarantine(
 
 async fn decide(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: Uuid,
     accept: bool,
 ) -> Result<web::Json<QuarantineResponse>, AppError> {
-    user.require_admin()?;
     let now = state.clock.now();
     let vault = state.vault.clone();
     let entry = db::transaction(&state.pool, move |conn| {
@@ -769,7 +776,7 @@ async fn decide(
 #[post("/intake/quarantine/{id}/accept")]
 async fn accept_quarantined(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<QuarantineResponse>, AppError> {
     decide(state, user, id.into_inner(), true).await
@@ -793,7 +800,7 @@ async fn accept_quarantined(
 #[post("/intake/quarantine/{id}/discard")]
 async fn discard_quarantined(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<QuarantineResponse>, AppError> {
     decide(state, user, id.into_inner(), false).await

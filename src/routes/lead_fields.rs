@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams};
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models::LeadField};
 use crate::domain::custom_field::FieldType;
 use crate::domain::role::Role;
@@ -182,10 +182,9 @@ async fn list_fields(
 #[post("/lead-fields")]
 async fn create_field(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     body: JsonBody<CreateFieldRequest>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_admin()?;
     let req = body.into_inner();
     let new = NewField {
         key: req.key,
@@ -197,8 +196,9 @@ async fn create_field(
         position: req.position,
     };
     let now = state.clock.now();
+    let actor = user.id;
     let field = db::transaction(&state.pool, move |conn| {
-        service::lead_fields::create(conn, new, now)
+        service::lead_fields::create(conn, actor, new, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(FieldResponse::try_from(field)?))
@@ -225,11 +225,10 @@ async fn create_field(
 #[patch("/lead-fields/{key}")]
 async fn update_field(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     key: web::Path<String>,
     body: JsonBody<UpdateFieldRequest>,
 ) -> Result<web::Json<FieldResponse>, AppError> {
-    user.require_admin()?;
     let key = key.into_inner();
     let req = body.into_inner();
     let patch = FieldPatch {
@@ -240,8 +239,9 @@ async fn update_field(
         position: req.position,
     };
     let now = state.clock.now();
+    let actor = user.id;
     let field = db::transaction(&state.pool, move |conn| {
-        service::lead_fields::update(conn, &key, patch, now)
+        service::lead_fields::update(conn, actor, &key, patch, now)
     })
     .await?;
     Ok(web::Json(field.try_into()?))
@@ -263,14 +263,14 @@ async fn update_field(
 #[delete("/lead-fields/{key}")]
 async fn delete_field(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     key: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_admin()?;
     let key = key.into_inner();
     let now = state.clock.now();
+    let actor = user.id;
     db::transaction(&state.pool, move |conn| {
-        service::lead_fields::remove(conn, &key, now)
+        service::lead_fields::remove(conn, actor, &key, now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::extract::{JsonBody, parse_query};
+use super::extract::{JsonBody, QueryParams, parse_query};
 use super::page_params;
 use crate::AppState;
 use crate::auth::AuthUser;
@@ -19,6 +19,7 @@ use crate::crypto::Vault;
 use crate::db::{self, models::Lead, models::LeadEvent};
 use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{Grade, LeadState, RawLead, SourceChannel, Stage, clean_lead};
+use crate::domain::mask;
 use crate::error::{AppError, FieldError, Problem};
 use crate::repo::leads::{LeadColumn, LeadFilter};
 use crate::service::leads::{EMAIL, Outcome, PHONE, Submission, Via, WECHAT};
@@ -48,7 +49,9 @@ pub struct LeadResponse {
     /// Contact person.
     pub name: Option<String>,
     pub company: Option<String>,
-    /// E.164, e.g. `+8613812345678`.
+    /// E.164, e.g. `+8613812345678`. Phone, email and WeChat id are in full for the lead's owner
+    /// (and in the answer that created it); anyone else sees them masked (`138****5678`,
+    /// `z***@example.com`, `w***3`) unless they ask `GET /leads/{id}?reveal=contact` (audited).
     pub phone: Option<String>,
     pub email: Option<String>,
     pub wechat: Option<String>,
@@ -80,10 +83,49 @@ pub struct LeadResponse {
     pub recycle_reason: Option<crate::domain::claim::ClaimEnd>,
 }
 
-/// A lead as an answer, with the custom fields active now (read in a transaction of its own).
-pub(crate) async fn lead_response(state: &AppState, lead: Lead) -> Result<LeadResponse, AppError> {
+/// How much of a lead's contact data (phone, email, WeChat) an answer shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contact {
+    /// In full: for the lead's creator in the creation answer, and for an audited reveal.
+    Full,
+    /// In full if this person owns the lead, else masked (`138****5678`): a manager or admin
+    /// sees it in full only by asking (`?reveal=contact`), which the audit log records.
+    ForViewer(Uuid),
+}
+
+impl Contact {
+    fn full_for(self, lead: &Lead) -> bool {
+        match self {
+            Contact::Full => true,
+            Contact::ForViewer(viewer) => lead.owner_id == Some(viewer),
+        }
+    }
+}
+
+/// A lead as an answer to `viewer`, with the custom fields active now (read in a transaction of
+/// its own).
+pub(crate) async fn lead_response(
+    state: &AppState,
+    lead: Lead,
+    viewer: Uuid,
+) -> Result<LeadResponse, AppError> {
     let defs = db::transaction(&state.pool, service::lead_fields::active_defs).await?;
-    LeadResponse::build(&state.vault, lead, &active_keys(&defs))
+    LeadResponse::build(
+        &state.vault,
+        lead,
+        &active_keys(&defs),
+        Contact::ForViewer(viewer),
+    )
+}
+
+/// A stored contact value, decrypted and masked with `how`.
+pub(crate) fn masked(
+    vault: &Vault,
+    purpose: &str,
+    stored: Option<&Vec<u8>>,
+    how: fn(&str) -> String,
+) -> Result<Option<String>, AppError> {
+    Ok(decrypt(vault, purpose, stored)?.map(|v| how(&v)))
 }
 
 pub(crate) fn decrypt(
@@ -107,7 +149,16 @@ impl LeadResponse {
         vault: &Vault,
         lead: Lead,
         active_keys: &HashSet<String>,
+        contact: Contact,
     ) -> Result<Self, AppError> {
+        let full = contact.full_for(&lead);
+        let shown = |purpose: &str, stored: Option<&Vec<u8>>, how: fn(&str) -> String| {
+            if full {
+                decrypt(vault, purpose, stored)
+            } else {
+                masked(vault, purpose, stored, how)
+            }
+        };
         let custom = lead
             .custom
             .as_object()
@@ -119,9 +170,9 @@ impl LeadResponse {
             })
             .unwrap_or_default();
         Ok(Self {
-            phone: decrypt(vault, PHONE, lead.phone_enc.as_ref())?,
-            email: decrypt(vault, EMAIL, lead.email_enc.as_ref())?,
-            wechat: decrypt(vault, WECHAT, lead.wechat_enc.as_ref())?,
+            phone: shown(PHONE, lead.phone_enc.as_ref(), mask::phone)?,
+            email: shown(EMAIL, lead.email_enc.as_ref(), mask::email)?,
+            wechat: shown(WECHAT, lead.wechat_enc.as_ref(), mask::wechat)?,
             state: parse_stored("state", &lead.state)?,
             stage: lead
                 .stage
@@ -519,6 +570,7 @@ async fn list_leads(
     if super::csv::wanted(&req) {
         let vault = state.vault.clone();
         let scope = service::leads::scope_of(&user);
+        let viewer = Contact::ForViewer(user.id);
         return Ok(super::csv::stream(
             &state,
             "leads.csv",
@@ -543,7 +595,7 @@ async fn list_leads(
                         }
                         first = false;
                         for lead in rows {
-                            let lead = LeadResponse::build(&vault, lead, &keys)?;
+                            let lead = LeadResponse::build(&vault, lead, &keys, viewer)?;
                             out.serialize(LeadRecord::from(lead))
                                 .map_err(super::csv::csv_error)?;
                         }
@@ -553,6 +605,7 @@ async fn list_leads(
             },
         ));
     }
+    let viewer = Contact::ForViewer(user.id);
     let (rows, defs, next_cursor) = db::transaction(&state.pool, move |conn| {
         service::leads::list(
             conn,
@@ -568,7 +621,7 @@ async fn list_leads(
     let keys = active_keys(&defs);
     let items = rows
         .into_iter()
-        .map(|lead| LeadResponse::build(&state.vault, lead, &keys))
+        .map(|lead| LeadResponse::build(&state.vault, lead, &keys, viewer))
         .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(LeadPage { items, next_cursor }))
 }
@@ -735,19 +788,43 @@ async fn create_lead(
             &state.vault,
             lead,
             &active_keys(&defs),
+            // The creator typed these details: showing them cleaned reveals nothing.
+            Contact::Full,
         )?))
 }
 
-/// One lead: for its owner, the owner's manager, and admins; 404 for anyone else.
+/// What a reader may ask to see in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reveal {
+    /// Phone, email and WeChat id.
+    Contact,
+}
+
+/// Options of reading one lead.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetLeadQuery {
+    /// `contact`: a reader who does not own the lead (its owner's manager, an admin) sees the
+    /// contact data in full instead of masked; each such reveal is written to the audit log
+    /// (`lead.contact_revealed`). The owner always sees it in full.
+    #[param(inline)]
+    pub reveal: Option<Reveal>,
+}
+
+/// One lead: for its owner, the owner's manager, and admins; 404 for anyone else. Contact data
+/// is masked (`138****5678`) for anyone but the owner unless they ask with `reveal=contact`,
+/// which is audited.
 #[utoipa::path(
     tag = "leads",
-    params(("id" = Uuid, Path, description = "Lead id")),
+    params(("id" = Uuid, Path, description = "Lead id"), GetLeadQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The lead", body = LeadResponse),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID, or an unknown `reveal`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -756,17 +833,29 @@ async fn get_lead(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
+    query: QueryParams<GetLeadQuery>,
 ) -> Result<web::Json<LeadResponse>, AppError> {
     let id = id.into_inner();
+    let reveal = query.into_inner().reveal == Some(Reveal::Contact);
+    let (viewer, now) = (user.id, state.clock.now());
     let (lead, defs) = db::transaction(&state.pool, move |conn| {
         let lead = service::leads::get(conn, &user, id)?;
+        if reveal {
+            service::leads::record_reveal(conn, user.id, &lead, now)?;
+        }
         Ok((lead, service::lead_fields::active_defs(conn)?))
     })
     .await?;
+    let contact = if reveal {
+        Contact::Full
+    } else {
+        Contact::ForViewer(viewer)
+    };
     Ok(web::Json(LeadResponse::build(
         &state.vault,
         lead,
         &active_keys(&defs),
+        contact,
     )?))
 }
 
@@ -801,6 +890,7 @@ async fn update_lead(
     let edit = clean_edit(body.into_inner())?;
     let now = state.clock.now();
     let vault = state.vault.clone();
+    let viewer = Contact::ForViewer(user.id);
     let (lead, defs) = db::transaction(&state.pool, move |conn| {
         let defs = service::lead_fields::active_defs(conn)?;
         let plain: Vec<FieldDef> = defs.iter().map(|(d, _)| d.clone()).collect();
@@ -812,6 +902,7 @@ async fn update_lead(
         &state.vault,
         lead,
         &active_keys(&defs),
+        viewer,
     )?))
 }
 

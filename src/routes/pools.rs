@@ -11,7 +11,7 @@ use validator::Validate;
 use super::extract::{JsonBody, QueryParams};
 use super::page_params;
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::db;
 use crate::domain::routing::RoutingCondition;
 use crate::error::{AppError, Problem};
@@ -187,10 +187,9 @@ async fn list_pools(
 #[post("/pools")]
 async fn create_pool(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     body: JsonBody<CreatePoolRequest>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_admin()?;
     let req = body.into_inner();
     let name = req.name.trim().to_string();
     let input = PoolInput {
@@ -262,11 +261,10 @@ async fn get_pool(
 #[patch("/pools/{id}")]
 async fn update_pool(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
     body: JsonBody<UpdatePoolRequest>,
 ) -> Result<web::Json<PoolResponse>, AppError> {
-    user.require_admin()?;
     let id = id.into_inner();
     let req = body.into_inner();
     let input = PoolInput {
@@ -279,8 +277,9 @@ async fn update_pool(
         member_user_ids: req.member_user_ids,
     };
     let now = state.clock.now();
+    let actor = user.id;
     let pool = db::transaction(&state.pool, move |conn| {
-        service::pools::update(conn, id, input, now)
+        service::pools::update(conn, actor, id, input, now)
     })
     .await?;
     Ok(web::Json(pool.into()))

@@ -12,7 +12,7 @@ use validator::Validate;
 use super::extract::{JsonBody, QueryParams};
 use super::page_params;
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models::RuleVersion};
 use crate::domain::page::Cursor;
 use crate::domain::rules::{Rules, TierPolicy};
@@ -106,11 +106,10 @@ async fn get_rules(
 #[put("/pools/{id}/rules")]
 async fn put_rules(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
     body: JsonBody<Rules>,
 ) -> Result<web::Json<RulesResponse>, AppError> {
-    user.require_admin()?;
     let id = id.into_inner();
     let rules = body.into_inner();
     let now = state.clock.now();
@@ -175,11 +174,10 @@ pub struct VersionsQuery {
 #[get("/pools/{id}/rules/versions")]
 async fn rule_versions(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
     query: QueryParams<VersionsQuery>,
 ) -> Result<web::Json<RuleVersionPage>, AppError> {
-    user.require_admin()?;
     let id = id.into_inner();
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
@@ -227,9 +225,8 @@ pub struct TierPolicyResponse {
 #[get("/tier-policy")]
 async fn get_tier_policy(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Admin,
 ) -> Result<web::Json<TierPolicyResponse>, AppError> {
-    user.require_admin()?;
     let (policy, updated_by, updated_at) =
         db::transaction(&state.pool, service::rules::tier_policy).await?;
     Ok(web::Json(TierPolicyResponse {
@@ -259,10 +256,9 @@ async fn get_tier_policy(
 #[put("/tier-policy")]
 async fn put_tier_policy(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     body: JsonBody<TierPolicy>,
 ) -> Result<web::Json<TierPolicyResponse>, AppError> {
-    user.require_admin()?;
     let policy = body.into_inner();
     let now = state.clock.now();
     let (actor, stored) = (user.id, policy.clone());
@@ -310,12 +306,12 @@ pub struct RecomputeResponse {
 #[post("/tier-policy/recompute")]
 async fn recompute_tiers(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
 ) -> Result<web::Json<RecomputeResponse>, AppError> {
-    user.require_admin()?;
     let now = state.clock.now();
+    let actor = Some(user.id);
     let changes = db::transaction(&state.pool, move |conn| {
-        service::rules::recompute_tiers(conn, now)
+        service::rules::recompute_tiers(conn, actor, now)
     })
     .await?;
     Ok(web::Json(RecomputeResponse {
@@ -420,11 +416,10 @@ fn forecast_response(f: service::lifecycle::RecycleForecast) -> ForecastResponse
 #[post("/pools/{id}/rules/preview")]
 async fn preview_rules(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
     body: JsonBody<Rules>,
 ) -> Result<web::Json<PreviewResponse>, AppError> {
-    user.require_admin()?;
     let id = id.into_inner();
     let proposed = body.into_inner();
     let now = state.clock.now();

@@ -11,7 +11,7 @@ use validator::Validate;
 use super::extract::{JsonBody, QueryParams};
 use super::page_params;
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::Admin;
 use crate::db::{self, models::Team};
 use crate::error::{AppError, Problem};
 use crate::service;
@@ -101,10 +101,9 @@ pub struct ListTeamsQuery {
 #[get("/teams")]
 async fn list_teams(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Admin,
     query: QueryParams<ListTeamsQuery>,
 ) -> Result<web::Json<TeamPage>, AppError> {
-    user.require_admin()?;
     let query = query.into_inner();
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
@@ -137,15 +136,15 @@ async fn list_teams(
 #[post("/teams")]
 async fn create_team(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     body: JsonBody<CreateTeamRequest>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_admin()?;
     let req = body.into_inner();
     let now = state.clock.now();
     let name = req.name.trim().to_string();
+    let actor = user.id;
     let team = db::transaction(&state.pool, move |conn| {
-        service::teams::create(conn, name, req.manager_id, now)
+        service::teams::create(conn, actor, name, req.manager_id, now)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -170,10 +169,9 @@ async fn create_team(
 #[get("/teams/{id}")]
 async fn get_team(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _admin: Admin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TeamResponse>, AppError> {
-    user.require_admin()?;
     let id = id.into_inner();
     let team = db::transaction(&state.pool, move |conn| service::teams::get(conn, id)).await?;
     Ok(web::Json(team.into()))
@@ -201,17 +199,17 @@ async fn get_team(
 #[patch("/teams/{id}")]
 async fn update_team(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateTeamRequest>,
 ) -> Result<web::Json<TeamResponse>, AppError> {
-    user.require_admin()?;
     let id = id.into_inner();
     let req = body.into_inner();
     let now = state.clock.now();
     let name = req.name.map(|n| n.trim().to_string());
+    let actor = user.id;
     let team = db::transaction(&state.pool, move |conn| {
-        service::teams::update(conn, id, name, req.manager_id, now)
+        service::teams::update(conn, actor, id, name, req.manager_id, now)
     })
     .await?;
     Ok(web::Json(team.into()))

@@ -11,7 +11,7 @@ use validator::Validate;
 use super::extract::{JsonBody, QueryParams};
 use super::page_params;
 use crate::AppState;
-use crate::auth::{AuthUser, password};
+use crate::auth::{Admin, Supervisor, password};
 use crate::db::{self, models::User};
 use crate::domain::email::Email;
 use crate::domain::leave::on_leave;
@@ -189,10 +189,9 @@ async fn hash_password(password_text: String) -> Result<String, AppError> {
 #[get("/users")]
 async fn list_users(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Supervisor,
     query: QueryParams<ListUsersQuery>,
 ) -> Result<web::Json<UserPage>, AppError> {
-    user.require(&[Role::Admin, Role::Manager])?;
     let query = query.into_inner();
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
     let filter = service::users::ListUsers {
@@ -235,10 +234,9 @@ async fn list_users(
 #[post("/users")]
 async fn create_user(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     body: JsonBody<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_admin()?;
     let req = body.into_inner();
     let input = service::users::NewUserInput {
         name: req.name.trim().to_string(),
@@ -249,8 +247,9 @@ async fn create_user(
         password_hash: hash_password(req.password).await?,
     };
     let now = state.clock.now();
+    let actor = user.id;
     let created = db::transaction(&state.pool, move |conn| {
-        service::users::create(conn, input, now)
+        service::users::create(conn, Some(actor), input, now)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -275,10 +274,9 @@ async fn create_user(
 #[get("/users/{id}")]
 async fn get_user(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Supervisor,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserResponse>, AppError> {
-    user.require(&[Role::Admin, Role::Manager])?;
     let id = id.into_inner();
     let now = state.clock.now();
     let found = db::transaction(&state.pool, move |conn| {
@@ -314,11 +312,10 @@ async fn get_user(
 #[patch("/users/{id}")]
 async fn update_user(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Admin,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateUserRequest>,
 ) -> Result<web::Json<UserResponse>, AppError> {
-    user.require_admin()?;
     let id = id.into_inner();
     let req = body.into_inner();
     let email = req.email.as_deref().map(parse_email).transpose()?;
@@ -338,8 +335,9 @@ async fn update_user(
         password_hash,
     };
     let now = state.clock.now();
+    let actor = user.id;
     let updated = db::transaction(&state.pool, move |conn| {
-        service::users::update(conn, id, patch, now)
+        service::users::update(conn, actor, id, patch, now)
     })
     .await?;
     Ok(web::Json(UserResponse::from_row(updated, now)?))

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::PgConnection;
 use serde_json::{Value, json};
@@ -298,6 +298,29 @@ pub struct Taken {
     pub lead: Lead,
     pub claim: Claim,
     pub decision: Decision,
+}
+
+/// Counts one claim attempt (a claim or a next-lead) against the person's per-minute limit; past
+/// it, 429 with `Retry-After` until the minute ends. Counted on its own, before the claim's
+/// transaction, so refused and failed attempts count too.
+pub fn count_claim_attempt(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    per_minute: i32,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let window_start = now
+        .duration_trunc(chrono::TimeDelta::minutes(1))
+        .unwrap_or(now);
+    let attempts = repo::action_rate::count_attempt(conn, user_id, "claim", window_start)?;
+    if attempts <= per_minute {
+        return Ok(());
+    }
+    let left = 60 - (now - window_start).num_seconds();
+    Err(AppError::TooManyRequests {
+        detail: format!("more than {per_minute} claim attempts in a minute; try again later"),
+        retry_after_secs: left.clamp(1, 60) as u64,
+    })
 }
 
 /// `POST /leads/{id}/claim`: the caller claims a named pooled lead of a pool they belong to.

@@ -14,6 +14,7 @@ use crate::domain::custom_field::{FieldDef, FieldType, merge};
 use crate::domain::lead::{LeadState, RawLead, SourceChannel, clean_lead};
 use crate::error::{AppError, FieldError};
 use crate::repo;
+use crate::service::audit::Audit;
 use crate::service::leads::{EMAIL, IDENTITY, Outcome, PHONE, Submission, Via, WECHAT};
 
 /// Purpose of encrypted import rows.
@@ -279,6 +280,17 @@ pub fn create(
         first_row += rows.len() as i32;
     }
     repo::imports::insert_chunks(conn, &stored)?;
+    if !import.dry_run {
+        Audit::of(Some(uploader), "import.created", "import", Some(id), now)
+            .change(
+                None,
+                Some(
+                    serde_json::json!({"file_name": import.file_name, "rows": import.rows_total,
+                    "pool_id": import.pool_id, "source_channel": import.source_channel}),
+                ),
+            )
+            .write(conn)?;
+    }
     Ok(import)
 }
 

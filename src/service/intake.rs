@@ -16,6 +16,7 @@ use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
 use crate::domain::suspicion;
 use crate::error::{AppError, FieldError};
 use crate::repo;
+use crate::service::audit::Audit;
 use crate::service::leads::{Outcome, PAYLOAD, Submission, Via};
 
 /// Prefix of intake tokens, so a leaked one is recognisable (e.g. by secret scanners).
@@ -54,7 +55,44 @@ pub fn create_source(
             deleted_at: None,
         },
     )?;
+    Audit::of(
+        Some(actor),
+        "intake_source.created",
+        "intake_source",
+        Some(source.id),
+        now,
+    )
+    .change(
+        None,
+        Some(
+            serde_json::json!({"name": source.name, "channel": source.channel,
+                "rate_limit_per_minute": source.rate_limit_per_minute}),
+        ),
+    )
+    .write(conn)?;
     Ok((source, token))
+}
+
+/// Deletes a source: its token stops working at once. `false` when there is no such source.
+pub fn delete_source(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    if repo::intake::delete_source(conn, id, now)? == 0 {
+        return Ok(false);
+    }
+    Audit::of(
+        Some(actor),
+        "intake_source.deleted",
+        "intake_source",
+        Some(id),
+        now,
+    )
+    .change(None, Some(serde_json::json!({"deleted_at": now})))
+    .write(conn)?;
+    Ok(true)
 }
 
 /// The source presenting `token`, with this request counted against its per-minute limit
@@ -369,14 +407,21 @@ pub fn accept(
             ));
         }
     };
-    Ok(repo::intake::decide_quarantine(
-        conn,
-        id,
-        "accepted",
-        Some(lead_id),
-        actor,
+    let decided = repo::intake::decide_quarantine(conn, id, "accepted", Some(lead_id), actor, now)?;
+    Audit::of(
+        Some(actor),
+        "quarantine.accepted",
+        "quarantine",
+        Some(id),
         now,
-    )?)
+    )
+    .lead(lead_id)
+    .change(
+        Some(serde_json::json!({"status": "pending"})),
+        Some(serde_json::json!({"status": "accepted", "lead_id": lead_id})),
+    )
+    .write(conn)?;
+    Ok(decided)
 }
 
 /// Discards a held submission.
@@ -387,14 +432,20 @@ pub fn discard(
     now: DateTime<Utc>,
 ) -> Result<QuarantineEntry, AppError> {
     pending_entry(conn, id)?;
-    Ok(repo::intake::decide_quarantine(
-        conn,
-        id,
-        "discarded",
-        None,
-        actor,
+    let decided = repo::intake::decide_quarantine(conn, id, "discarded", None, actor, now)?;
+    Audit::of(
+        Some(actor),
+        "quarantine.discarded",
+        "quarantine",
+        Some(id),
         now,
-    )?)
+    )
+    .change(
+        Some(serde_json::json!({"status": "pending"})),
+        Some(serde_json::json!({"status": "discarded"})),
+    )
+    .write(conn)?;
+    Ok(decided)
 }
 
 /// The submission held in a quarantine entry.

@@ -3,11 +3,13 @@
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use uuid::Uuid;
 
 use crate::db::models::{LeadField, LeadFieldChanges};
 use crate::domain::custom_field::{FieldDef, FieldType, valid_key};
 use crate::error::{AppError, FieldError};
 use crate::repo;
+use crate::service::audit::Audit;
 
 pub const MAX_OPTIONS: usize = 200;
 
@@ -72,8 +74,17 @@ fn clean_options(field_type: FieldType, options: Vec<String>) -> Result<Vec<Stri
     Ok(out)
 }
 
+fn snapshot(field: &LeadField) -> serde_json::Value {
+    serde_json::json!({
+        "key": field.key, "label": field.label, "type": field.field_type,
+        "options": field.options, "required": field.required, "searchable": field.searchable,
+        "position": field.position, "removed_at": field.deleted_at,
+    })
+}
+
 pub fn create(
     conn: &mut PgConnection,
+    actor: Uuid,
     new: NewField,
     now: DateTime<Utc>,
 ) -> Result<LeadField, AppError> {
@@ -98,13 +109,17 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    repo::lead_fields::insert(conn, &field).map_err(|err| match err {
+    let field = repo::lead_fields::insert(conn, &field).map_err(|err| match err {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
             code: "field_key_taken",
             detail: "a field with this key exists (perhaps removed: keys are never reused, so stored values keep their meaning)".into(),
         },
         other => other.into(),
-    })
+    })?;
+    Audit::of(Some(actor), "lead_field.created", "lead_field", None, now)
+        .change(None, Some(snapshot(&field)))
+        .write(conn)?;
+    Ok(field)
 }
 
 fn field_type(field: &LeadField) -> Result<FieldType, AppError> {
@@ -116,6 +131,7 @@ fn field_type(field: &LeadField) -> Result<FieldType, AppError> {
 
 pub fn update(
     conn: &mut PgConnection,
+    actor: Uuid,
     key: &str,
     patch: FieldPatch,
     now: DateTime<Utc>,
@@ -139,12 +155,26 @@ pub fn update(
         deleted_at: None,
         updated_at: Some(now),
     };
-    Ok(repo::lead_fields::update(conn, key, &changes)?)
+    let field = repo::lead_fields::update(conn, key, &changes)?;
+    let (mut before, after) = (snapshot(&current), snapshot(&field));
+    let (mut before, mut after) = crate::service::audit::changed_keys(before.take(), after);
+    // Which field, whatever changed.
+    before["key"] = key.into();
+    after["key"] = key.into();
+    Audit::of(Some(actor), "lead_field.updated", "lead_field", None, now)
+        .change(Some(before), Some(after))
+        .write(conn)?;
+    Ok(field)
 }
 
 /// Hides a field: it no longer appears, validates or filters, but stored values are kept.
-pub fn remove(conn: &mut PgConnection, key: &str, now: DateTime<Utc>) -> Result<(), AppError> {
-    repo::lead_fields::find(conn, key)?
+pub fn remove(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let current = repo::lead_fields::find(conn, key)?
         .filter(|f| f.deleted_at.is_none())
         .ok_or(AppError::NotFound)?;
     let changes = LeadFieldChanges {
@@ -153,6 +183,12 @@ pub fn remove(conn: &mut PgConnection, key: &str, now: DateTime<Utc>) -> Result<
         ..Default::default()
     };
     repo::lead_fields::update(conn, key, &changes)?;
+    Audit::of(Some(actor), "lead_field.removed", "lead_field", None, now)
+        .change(
+            Some(snapshot(&current)),
+            Some(serde_json::json!({"key": key, "removed_at": now})),
+        )
+        .write(conn)?;
     Ok(())
 }
 

@@ -453,6 +453,41 @@ pub fn get(conn: &mut PgConnection, actor: &AuthUser, id: Uuid) -> Result<Lead, 
     }
 }
 
+/// Records that `actor`, who does not own `lead`, was shown its contact data in full (nothing is
+/// recorded for the owner, or when the lead has no contact data).
+pub fn record_reveal(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    lead: &Lead,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let fields: Vec<&str> = [
+        (PHONE, &lead.phone_enc),
+        (EMAIL, &lead.email_enc),
+        (WECHAT, &lead.wechat_enc),
+    ]
+    .into_iter()
+    .filter(|(_, stored)| stored.is_some())
+    .map(|(name, _)| name)
+    .collect();
+    if lead.owner_id == Some(actor) || fields.is_empty() {
+        return Ok(());
+    }
+    crate::service::audit::Audit::of(
+        Some(actor),
+        "lead.contact_revealed",
+        "lead",
+        Some(lead.id),
+        now,
+    )
+    .lead(lead.id)
+    .change(
+        None,
+        Some(serde_json::json!({"fields": fields, "owner_id": lead.owner_id, "state": lead.state})),
+    )
+    .write(conn)
+}
+
 /// The listing scope of a role.
 pub fn scope_of(actor: &AuthUser) -> LeadScope {
     match actor.role {

@@ -21,6 +21,7 @@ use crate::domain::rules::Rules;
 use crate::error::AppError;
 use crate::repo;
 use crate::repo::lifecycle::HoldChanges;
+use crate::service::audit::Audit;
 use crate::service::claims::{local_day, pool_rules};
 use crate::service::leads::event;
 
@@ -46,21 +47,12 @@ fn audit(
     after: Value,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    repo::claims::insert_audit(
-        conn,
-        &AuditEntry {
-            id: Uuid::now_v7(),
-            actor_id: actor,
-            action: action.into(),
-            object_type: object_type.into(),
-            object_id: Some(object_id),
-            lead_id,
-            before: Some(before),
-            after: Some(after),
-            created_at: now,
-        },
-    )?;
-    Ok(())
+    let mut entry = Audit::of(actor, action, object_type, Some(object_id), now)
+        .change(Some(before), Some(after));
+    if let Some(lead_id) = lead_id {
+        entry = entry.lead(lead_id);
+    }
+    entry.write(conn)
 }
 
 fn notify(

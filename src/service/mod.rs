@@ -1,6 +1,7 @@
 //! Use cases, one file per resource. Each function runs inside the caller's transaction, takes
 //! parsed inputs and `now`, enforces the rules, and returns rows; services never know actix.
 
+pub mod audit;
 pub mod auth;
 pub mod claims;
 pub mod imports;

@@ -13,6 +13,7 @@ use crate::domain::role::Role;
 use crate::domain::routing::{RoutablePool, RoutingCondition, route};
 use crate::error::{AppError, FieldError};
 use crate::repo;
+use crate::service::audit::Audit;
 
 /// A pool with its members and routing, as the API shows it.
 #[derive(Debug, Clone)]
@@ -207,17 +208,43 @@ pub fn create(
             changed_at: now,
         },
     )?;
-    apply(conn, created.id, input, now)
+    let view = apply(conn, created.id, input, now)?;
+    Audit::of(
+        Some(actor_id),
+        "pool.created",
+        "pool",
+        Some(view.pool.id),
+        now,
+    )
+    .change(None, Some(snapshot(&view)))
+    .write(conn)?;
+    Ok(view)
+}
+
+/// What the audit trail keeps of a pool's settings (rules have their own versions).
+fn snapshot(view: &PoolView) -> serde_json::Value {
+    serde_json::json!({
+        "name": view.pool.name, "description": view.pool.description,
+        "is_default": view.pool.is_default, "routing_priority": view.pool.routing_priority,
+        "routing": view.pool.routing, "member_team_ids": view.member_team_ids,
+        "member_user_ids": view.member_user_ids,
+    })
 }
 
 pub fn update(
     conn: &mut PgConnection,
+    actor_id: Uuid,
     id: Uuid,
     input: PoolInput,
     now: DateTime<Utc>,
 ) -> Result<PoolView, AppError> {
-    repo::pools::find(conn, id)?.ok_or(AppError::NotFound)?;
-    apply(conn, id, input, now)
+    let pool = repo::pools::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let before = snapshot(&view(conn, pool)?);
+    let after = apply(conn, id, input, now)?;
+    Audit::of(Some(actor_id), "pool.updated", "pool", Some(id), now)
+        .diff(before, snapshot(&after))
+        .write(conn)?;
+    Ok(after)
 }
 
 /// A pool for an admin, or for one of its members; anyone else gets 404.

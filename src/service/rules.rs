@@ -12,6 +12,7 @@ use crate::domain::role::Role;
 use crate::domain::rules::{Rules, TierPolicy};
 use crate::error::AppError;
 use crate::repo;
+use crate::service::audit::Audit;
 
 /// A rule set as the API shows it.
 #[derive(Debug, Clone)]
@@ -190,9 +191,11 @@ pub struct TierChange {
 }
 
 /// Recomputes the tiers of everyone whose tier is not pinned, from their claims in the policy's
-/// window; returns who changed. Idempotent, so instances running it at once agree.
+/// window; returns who changed (each change audited, with the admin who asked, if one did).
+/// Idempotent, so instances running it at once agree.
 pub fn recompute_tiers(
     conn: &mut PgConnection,
+    actor: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Vec<TierChange>, AppError> {
     let (policy, _, _) = tier_policy(conn)?;
@@ -203,6 +206,18 @@ pub fn recompute_tiers(
         if tier != record.tier
             && repo::settings::set_computed_tier(conn, record.user_id, tier, now)? > 0
         {
+            Audit::of(
+                actor,
+                "user.tier_recomputed",
+                "user",
+                Some(record.user_id),
+                now,
+            )
+            .change(
+                Some(json!({"tier": record.tier})),
+                Some(json!({"tier": tier, "claims": record.claims, "converted": record.converted})),
+            )
+            .write(conn)?;
             changes.push(TierChange {
                 user_id: record.user_id,
                 from: record.tier,

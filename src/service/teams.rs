@@ -10,6 +10,7 @@ use crate::domain::page::{Cursor, Limit, next_cursor};
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::repo;
+use crate::service::audit::Audit;
 
 fn map_unique(err: DieselError) -> AppError {
     match &err {
@@ -44,8 +45,13 @@ fn check_manager(conn: &mut PgConnection, manager_id: Option<Uuid>) -> Result<()
     }
 }
 
+fn snapshot(team: &Team) -> serde_json::Value {
+    serde_json::json!({"name": team.name, "manager_id": team.manager_id})
+}
+
 pub fn create(
     conn: &mut PgConnection,
+    actor: Uuid,
     name: String,
     manager_id: Option<Uuid>,
     now: DateTime<Utc>,
@@ -58,7 +64,11 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    repo::teams::insert(conn, &team).map_err(map_unique)
+    let team = repo::teams::insert(conn, &team).map_err(map_unique)?;
+    Audit::of(Some(actor), "team.created", "team", Some(team.id), now)
+        .change(None, Some(snapshot(&team)))
+        .write(conn)?;
+    Ok(team)
 }
 
 pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<Team, AppError> {
@@ -77,12 +87,13 @@ pub fn list(
 
 pub fn update(
     conn: &mut PgConnection,
+    actor: Uuid,
     id: Uuid,
     name: Option<String>,
     manager_id: Option<Option<Uuid>>,
     now: DateTime<Utc>,
 ) -> Result<Team, AppError> {
-    repo::teams::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let current = repo::teams::find(conn, id)?.ok_or(AppError::NotFound)?;
     if let Some(manager_id) = manager_id {
         check_manager(conn, manager_id)?;
     }
@@ -91,5 +102,9 @@ pub fn update(
         manager_id,
         updated_at: Some(now),
     };
-    repo::teams::update(conn, id, &changes).map_err(map_unique)
+    let team = repo::teams::update(conn, id, &changes).map_err(map_unique)?;
+    Audit::of(Some(actor), "team.updated", "team", Some(id), now)
+        .diff(snapshot(&current), snapshot(&team))
+        .write(conn)?;
+    Ok(team)
 }

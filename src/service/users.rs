@@ -14,6 +14,7 @@ use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::repo;
 use crate::repo::users::UserFilter;
+use crate::service::audit::Audit;
 
 /// Serialises changes that could remove the last active admin ("admins" in ASCII).
 const ADMIN_CHANGE_LOCK_KEY: i64 = 0x6164_6d69_6e73;
@@ -74,8 +75,19 @@ fn check_team(conn: &mut PgConnection, team_id: Option<Uuid>) -> Result<(), AppE
     Ok(())
 }
 
+/// What the audit trail keeps of a user (never the password hash).
+fn snapshot(user: &User) -> serde_json::Value {
+    serde_json::json!({
+        "name": user.name, "email": user.email, "role": user.role, "team_id": user.team_id,
+        "tier": user.tier, "tier_pinned": user.tier_pinned, "active": user.active,
+        "on_leave_from": user.on_leave_from, "on_leave_until": user.on_leave_until,
+    })
+}
+
+/// Creates a user; `actor` is the admin doing it (none: the start-up bootstrap).
 pub fn create(
     conn: &mut PgConnection,
+    actor: Option<Uuid>,
     input: NewUserInput,
     now: DateTime<Utc>,
 ) -> Result<User, AppError> {
@@ -93,7 +105,11 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    repo::users::insert(conn, &new).map_err(map_unique)
+    let user = repo::users::insert(conn, &new).map_err(map_unique)?;
+    Audit::of(actor, "user.created", "user", Some(user.id), now)
+        .change(None, Some(snapshot(&user)))
+        .write(conn)?;
+    Ok(user)
 }
 
 /// Creates the first admin when the users table is empty (start-up). Returns whether it did.
@@ -108,6 +124,7 @@ pub fn bootstrap_admin(
     }
     create(
         conn,
+        None,
         NewUserInput {
             name: "Administrator".into(),
             email,
@@ -191,6 +208,7 @@ pub fn list(
 /// stops managing their teams. The last active admin cannot be demoted or deactivated.
 pub fn update(
     conn: &mut PgConnection,
+    actor: Uuid,
     id: Uuid,
     patch: UserPatch,
     now: DateTime<Utc>,
@@ -228,7 +246,8 @@ pub fn update(
         }
     }
 
-    let signs_out = patch.active == Some(false) || patch.password_hash.is_some();
+    let password_changed = patch.password_hash.is_some();
+    let signs_out = patch.active == Some(false) || password_changed;
     let stops_managing = patch.active == Some(false) || patch.role == Some(Role::Sales);
     let changes = UserChanges {
         name: patch.name,
@@ -251,5 +270,12 @@ pub fn update(
     if stops_managing {
         repo::teams::clear_manager(conn, id, now)?;
     }
+    let mut after = snapshot(&user);
+    if password_changed {
+        after["password_changed"] = serde_json::Value::Bool(true);
+    }
+    Audit::of(Some(actor), "user.updated", "user", Some(id), now)
+        .diff(snapshot(&current), after)
+        .write(conn)?;
     Ok(user)
 }

@@ -183,7 +183,12 @@ fn password_hash() -> String {
 }
 
 pub fn test_config(database_url: &str) -> Config {
-    let vars: HashMap<String, String> = [
+    test_config_with(database_url, &[])
+}
+
+/// The test settings with some changed or added.
+pub fn test_config_with(database_url: &str, settings: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = [
         ("DATABASE_URL", database_url),
         ("LEADPOOL_JWT_SECRET", JWT_SECRET),
         ("LEADPOOL_BIND", "127.0.0.1:0"),
@@ -196,10 +201,13 @@ pub fn test_config(database_url: &str) -> Config {
             "LEADPOOL_CORS_ORIGINS",
             "https://crm.example.com, http://localhost:5173",
         ),
+        // Tests of quotas claim in bursts; the rate limit has its own test at the default.
+        ("LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE", "100000"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
+    vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Config::from_vars(&vars).expect("test config")
 }
 
@@ -291,11 +299,16 @@ impl TestApp {
 
     /// The app without background jobs: the test runs them step by step.
     pub async fn spawn_without_jobs() -> TestApp {
+        Self::spawn_with_settings(&[]).await
+    }
+
+    /// The app without background jobs, with some settings changed.
+    pub async fn spawn_with_settings(settings: &[(&str, &str)]) -> TestApp {
         let _ = env_logger::builder().is_test(true).try_init();
         let db = actix_web::rt::task::spawn_blocking(TestDb::new)
             .await
             .expect("create db");
-        let config = test_config(&db.url);
+        let config = test_config_with(&db.url, settings);
         let clock = Arc::new(TestClock::new());
         let pool = db::build_pool(&db.url, config.db_pool_size, config.db_timeout);
         let state = AppState::new(config, pool.clone(), clock.clone());

@@ -8,7 +8,7 @@ use crate::common::{Response, TestApp};
 
 const BOUNDARY: &str = "leadpool-test-boundary";
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     file: &[u8],

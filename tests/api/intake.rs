@@ -94,7 +94,10 @@ async fn a_lead_comes_in_and_a_later_submission_merges_into_it() {
     assert_eq!(created["status"], "created");
     let lead_id = created["lead_id"].as_str().unwrap().to_string();
     let lead = app
-        .get(&format!("/api/v1/leads/{lead_id}"), &app.admin.token)
+        .get(
+            &format!("/api/v1/leads/{lead_id}?reveal=contact"),
+            &app.admin.token,
+        )
         .await
         .ok(200);
     assert_eq!(lead["phone"], "+8618600001111");
@@ -113,7 +116,10 @@ async fn a_lead_comes_in_and_a_later_submission_merges_into_it() {
     assert_eq!(merged["status"], "merged");
     assert_eq!(merged["lead_id"], json!(lead_id));
     let lead = app
-        .get(&format!("/api/v1/leads/{lead_id}"), &app.admin.token)
+        .get(
+            &format!("/api/v1/leads/{lead_id}?reveal=contact"),
+            &app.admin.token,
+        )
         .await
         .ok(200);
     assert_eq!(lead["name"], "刘洋", "existing values are kept");

@@ -543,6 +543,7 @@ async fn releases_with_and_without_approval_and_every_decision_path() {
         .post(&path, &w.sales.token, &json!({"reason_code": "budget"}))
         .await
         .problem(409, "approval_pending");
+    // Salespeople never approve: 403 whoever's the request.
     w.app
         .post(
             &format!("/api/v1/approvals/{id}/approve"),
@@ -550,7 +551,7 @@ async fn releases_with_and_without_approval_and_every_decision_path() {
             &json!({}),
         )
         .await
-        .problem(404, "not_found");
+        .problem(403, "forbidden");
     w.app
         .post(
             &format!("/api/v1/approvals/{id}/approve"),

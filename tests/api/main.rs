@@ -13,6 +13,7 @@ mod leads;
 mod lifecycle;
 mod openapi;
 mod ops;
+mod owasp;
 mod pools;
 mod reports;
 mod rotation;

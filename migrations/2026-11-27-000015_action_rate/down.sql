@@ -1,0 +1,1 @@
+DROP TABLE action_rate_windows;

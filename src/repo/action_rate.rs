@@ -1,0 +1,35 @@
+//! Per-person attempt counters in fixed one-minute windows (claims), shared by every instance.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Int4, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+/// Counts one attempt of `action` by `user_id` in the window starting at `window_start` and
+/// returns the attempts so far in it (a new window starts again at 1). One atomic statement, so
+/// concurrent attempts all count.
+pub fn count_attempt(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    action: &str,
+    window_start: DateTime<Utc>,
+) -> QueryResult<i32> {
+    #[derive(QueryableByName)]
+    struct Attempts {
+        #[diesel(sql_type = Int4)]
+        attempts: i32,
+    }
+    let row: Attempts = diesel::sql_query(
+        "INSERT INTO action_rate_windows AS w (user_id, action, window_start, attempts)
+         VALUES ($1, $2, $3, 1)
+         ON CONFLICT (user_id, action) DO UPDATE SET
+             attempts = CASE WHEN w.window_start = excluded.window_start THEN w.attempts + 1 ELSE 1 END,
+             window_start = excluded.window_start
+         RETURNING attempts",
+    )
+    .bind::<SqlUuid, _>(user_id)
+    .bind::<Text, _>(action)
+    .bind::<Timestamptz, _>(window_start)
+    .get_result(conn)?;
+    Ok(row.attempts)
+}
