@@ -100,3 +100,61 @@ async fn cors_answers_only_the_configured_origins() {
         assert_eq!(res.header("referrer-policy"), Some("no-referrer"));
     }
 }
+
+/// API8: whatever goes wrong inside, the answer names no table, query, file or stack: a lead
+/// whose stored contact data cannot be decrypted (a corrupted row) is a plain 500 problem with
+/// the request id to look it up in the log.
+#[actix_web::test]
+async fn internal_failures_reveal_no_sql_paths_or_stack() {
+    let app = TestApp::spawn_without_jobs().await;
+    let pool = app.pool("P", true, &[], &[]).await;
+    let lead = app
+        .lead(pool, serde_json::json!({"phone": "13700000009"}))
+        .await;
+    app.sql(&format!(
+        "UPDATE leads SET phone_enc = '\\x00010203'::bytea WHERE id = '{lead}'"
+    ));
+    let res = app
+        .send(
+            "GET",
+            &format!("/api/v1/leads/{lead}?reveal=contact"),
+            Some(&app.admin.token),
+            &[("X-Request-Id", "trace-me-42")],
+            None,
+        )
+        .await;
+    let body = res.problem(500, "internal_error");
+    assert_eq!(res.header("x-request-id"), Some("trace-me-42"));
+    let text = body.to_string().to_lowercase();
+    for leak in [
+        "decrypt",
+        "select",
+        "update",
+        "leads",
+        "diesel",
+        "postgres",
+        "panicked",
+        "src/",
+        ".rs",
+        "backtrace",
+        "phone_enc",
+    ] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+}
+
+/// API4: an import file over `LEADPOOL_MAX_IMPORT_BYTES` is refused with 413 problem+json before
+/// anything is stored.
+#[actix_web::test]
+async fn an_import_over_the_size_limit_is_413() {
+    let app = TestApp::spawn_with_settings(&[("LEADPOOL_MAX_IMPORT_BYTES", "2048")]).await;
+    let mut file = String::from("姓名,手机\n");
+    for i in 0..200 {
+        file.push_str(&format!("客户{i},1370000{i:04}\n"));
+    }
+    assert!(file.len() > 2048);
+    let res = crate::imports::upload(&app, &app.admin.token, file.as_bytes(), &[], false).await;
+    res.problem(413, "payload_too_large");
+    let stored = app.dump_as_text(&["imports"]);
+    assert!(stored.is_empty(), "{stored}");
+}
