@@ -87,6 +87,17 @@ pub struct Config {
     /// Claim attempts (claims and next-lead) one person may make in a minute
     /// (`LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE`); past it, 429 with `Retry-After`.
     pub claim_attempts_per_minute: i32,
+    /// When set, `GET /metrics` wants `Authorization: Bearer <this>` (`LEADPOOL_METRICS_TOKEN`).
+    pub metrics_token: Option<Secret>,
+    /// A read replica for reports, listings and exports (`DATABASE_READ_URL`); `None`: the
+    /// primary serves them too.
+    pub database_read_url: Option<Secret>,
+    /// Whether connections keep prepared statements (`LEADPOOL_DB_STATEMENT_CACHE`, default on);
+    /// off behind PgBouncer in transaction mode.
+    pub db_statement_cache: bool,
+    /// A direct connection for the start-up work (migrations under a session lock) when
+    /// `DATABASE_URL` goes through PgBouncer in transaction mode (`DATABASE_MIGRATION_URL`).
+    pub database_migration_url: Option<Secret>,
     /// Origins whose browser pages may call the API (`LEADPOOL_CORS_ORIGINS`, comma-separated, e.g.
     /// `https://crm.example.com`); none by default. Never `*`.
     pub cors_origins: Vec<String>,
@@ -294,6 +305,19 @@ impl Config {
             1..=100_000,
         )? as i32;
         let login_block_secs = integer(&get, "LEADPOOL_LOGIN_BLOCK_SECS", 900, 1..=86_400)? as i32;
+        let metrics_token = secret("LEADPOOL_METRICS_TOKEN").map(Secret::new);
+        let database_read_url = secret("DATABASE_READ_URL").map(Secret::new);
+        let database_migration_url = secret("DATABASE_MIGRATION_URL").map(Secret::new);
+        let db_statement_cache = match get("LEADPOOL_DB_STATEMENT_CACHE").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(bad(
+                    "LEADPOOL_DB_STATEMENT_CACHE",
+                    format!("expected on or off, got {other:?}"),
+                ));
+            }
+        };
         let claim_attempts_per_minute = integer(
             &get,
             "LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE",
@@ -362,6 +386,10 @@ impl Config {
             cors_origins,
             login_block_secs,
             claim_attempts_per_minute,
+            metrics_token,
+            database_read_url,
+            db_statement_cache,
+            database_migration_url,
             data_key,
             data_old_keys,
             index_key,

@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod repo;
 pub mod request_id;
@@ -32,6 +33,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Vault;
 use crate::db::DbPool;
+use crate::metrics::Metrics;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -41,16 +43,31 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenKeys>,
     pub vault: Arc<Vault>,
+    pub metrics: Arc<Metrics>,
+    /// Where reports, listings and exports read: a replica when `DATABASE_READ_URL` is set,
+    /// else the same pool as `pool`.
+    pub read_pool: DbPool,
 }
 
 impl AppState {
-    pub fn new(config: Config, pool: DbPool, clock: Arc<dyn Clock>) -> Self {
+    /// `metrics` should be the ones the pool reports to (`db::build_pool`).
+    pub fn new(config: Config, pool: DbPool, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
         let tokens = TokenKeys::new(
             config.jwt_secret.expose().as_bytes(),
             config.access_token_ttl,
             config.refresh_token_ttl,
         );
         // `Config::from_env` always resolves the data key; a test config must give one.
+        let read_pool = match &config.database_read_url {
+            Some(url) => db::build_pool(
+                url.expose(),
+                config.db_pool_size,
+                config.db_timeout,
+                config.db_statement_cache,
+                metrics.pool_events(),
+            ),
+            None => pool.clone(),
+        };
         let vault = config.vault().expect("a data key is configured");
         Self {
             pool,
@@ -58,6 +75,8 @@ impl AppState {
             clock,
             tokens: Arc::new(tokens),
             vault: Arc::new(vault),
+            read_pool,
+            metrics,
         }
     }
 }
@@ -122,6 +141,7 @@ pub fn build_app(
         cors::handle(origins.clone(), req, next)
     }))
     .wrap(from_fn(request_id::assign))
+    .wrap(from_fn(metrics::record))
     // The path only (`%U`), never the query string: searches carry phone numbers and emails.
     .wrap(Logger::new(r#"%{x-request-id}o %a "%m %U" %s %b %Dms"#))
 }

@@ -90,13 +90,16 @@ fn serve() -> ExitCode {
         return ExitCode::FAILURE;
     }
 
+    let metrics = leadpool::metrics::Metrics::new();
     let pool = db::build_pool(
         config.database_url.expose(),
         config.db_pool_size,
         config.db_timeout,
+        config.db_statement_cache,
+        metrics.pool_events(),
     );
     let bind = config.bind;
-    let state = AppState::new(config, pool, clock);
+    let state = AppState::new(config, pool, clock, metrics);
     let result = actix_web::rt::System::new().block_on(async move {
         leadpool::jobs::spawn_all(state.clone());
         let server = HttpServer::new(move || build_app(state.clone()))
@@ -124,8 +127,11 @@ fn serve() -> ExitCode {
 /// Creates the database if needed, applies migrations and creates the first admin, holding the
 /// start-up lock so several instances starting together take turns.
 fn prepare_database(config: &Config, vault: &Vault, clock: &dyn Clock) -> Result<(), String> {
-    let mut conn =
-        db::connect_or_create(config.database_url.expose()).map_err(|e| e.to_string())?;
+    let url = config
+        .database_migration_url
+        .as_ref()
+        .unwrap_or(&config.database_url);
+    let mut conn = db::connect_or_create(url.expose()).map_err(|e| e.to_string())?;
     let admin = config.admin.clone();
     let time_zone = config.timezone.name();
     let now = clock.now();

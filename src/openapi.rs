@@ -10,6 +10,8 @@ use utoipa::openapi::{InfoBuilder, LicenseBuilder, ServerBuilder};
 pub const BEARER: &str = "bearer";
 /// Name of the intake-source token scheme.
 pub const INTAKE_TOKEN: &str = "intake_token";
+/// Name of the optional bearer scheme of `/metrics`.
+pub const METRICS_TOKEN: &str = "metrics_token";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -82,6 +84,17 @@ impl Modify for Frame {
                     .bearer_format("lpi_...")
                     .description(Some(
                         "An intake source token (an admin creates sources at /api/v1/intake-sources).",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            METRICS_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "LEADPOOL_METRICS_TOKEN, when the operator sets one (else /metrics is open).",
                     ))
                     .build(),
             ),

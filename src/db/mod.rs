@@ -27,14 +27,41 @@ pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
 
 /// Builds the pool without connecting: the service starts (and `/readyz` reports) even while the
-/// database is briefly away, and a request waits at most `timeout` for a connection.
-pub fn build_pool(database_url: &str, size: u32, timeout: Duration) -> DbPool {
+/// database is briefly away, and a request waits at most `timeout` for a connection. Checkout
+/// waits and timeouts go to `events` (the metrics). Without `statement_cache`, no connection keeps
+/// prepared statements (for PgBouncer in transaction mode, where a session's next transaction may
+/// run on another server connection).
+pub fn build_pool(
+    database_url: &str,
+    size: u32,
+    timeout: Duration,
+    statement_cache: bool,
+    events: Box<dyn diesel::r2d2::HandleEvent>,
+) -> DbPool {
     Pool::builder()
         .max_size(size)
+        .event_handler(events)
+        .connection_customizer(Box::new(Session { statement_cache }))
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(true)
         .build_unchecked(ConnectionManager::new(database_url))
+}
+
+/// What every new connection is set up with.
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    statement_cache: bool,
+}
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for Session {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        if !self.statement_cache {
+            use diesel::connection::{CacheSize, Connection};
+            conn.set_prepared_statement_cache_size(CacheSize::Disabled);
+        }
+        Ok(())
+    }
 }
 
 /// Runs `work` in one transaction on the blocking pool. An `Err` rolls the transaction back.
@@ -191,7 +218,11 @@ pub fn readiness(pool: &DbPool) -> Readiness {
         },
         Ok(mut conn) => Readiness {
             database: true,
-            migrations: matches!(conn.has_pending_migration(MIGRATIONS), Ok(false)),
+            // In a transaction: behind PgBouncer (transaction mode) it stays on one server.
+            migrations: matches!(
+                conn.transaction(|conn| conn.has_pending_migration(MIGRATIONS)),
+                Ok(false)
+            ),
         },
     }
 }

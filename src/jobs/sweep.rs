@@ -32,6 +32,18 @@ pub async fn run(state: AppState) {
 /// `LEADPOOL_SWEEP_PAUSE_PERCENT` percent of the time the batch took, so that a large backlog drains
 /// without starving the claims and follow-ups running beside it.
 pub async fn sweep_all(state: &AppState) -> Result<SweepReport, AppError> {
+    let started = std::time::Instant::now();
+    let report = sweep_batches(state).await;
+    if let Ok(report) = &report {
+        state.metrics.swept(started.elapsed());
+        for (_, _, reason) in &report.recycled {
+            state.metrics.recycled(reason.as_str());
+        }
+    }
+    report
+}
+
+async fn sweep_batches(state: &AppState) -> Result<SweepReport, AppError> {
     let worker = state.clone();
     web::block(move || {
         let mut report = SweepReport::default();

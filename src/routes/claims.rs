@@ -272,6 +272,18 @@ pub struct TakenResponse {
     pub decision_id: Uuid,
 }
 
+/// Counts a claim, next-lead or assignment in the metrics: taken (by how) or refused (by code).
+fn counted(state: &AppState, taken: Result<Taken, AppError>) -> Result<Taken, AppError> {
+    match &taken {
+        Ok(t) => state.metrics.claimed(&t.claim.started_how),
+        Err(e) if actix_web::ResponseError::status_code(e).is_client_error() => {
+            state.metrics.claim_refused(e.code())
+        }
+        Err(_) => {}
+    }
+    taken
+}
+
 async fn taken_response(
     state: &AppState,
     taken: Taken,
@@ -323,7 +335,9 @@ async fn claim_lead(
         service::claims::count_claim_attempt(conn, user.id, per_minute, now)?;
         conn.transaction(|conn| service::claims::claim(conn, &user, lead_id, now, tz))
     })
-    .await??;
+    .await
+    .and_then(|taken| taken);
+    let taken = counted(&state, taken)?;
     Ok(web::Json(taken_response(&state, taken, viewer).await?))
 }
 
@@ -383,7 +397,9 @@ async fn assign_lead(
             tz,
         )
     })
-    .await??;
+    .await
+    .and_then(|taken| taken);
+    let taken = counted(&state, taken)?;
     Ok(web::Json(taken_response(&state, taken, viewer).await?))
 }
 
@@ -423,7 +439,9 @@ async fn next_lead(
         service::claims::count_claim_attempt(conn, user.id, per_minute, now)?;
         conn.transaction(|conn| service::claims::next_lead(conn, &user, pool_id, now, tz))
     })
-    .await??;
+    .await
+    .and_then(|taken| taken);
+    let taken = counted(&state, taken)?;
     Ok(web::Json(taken_response(&state, taken, viewer).await?))
 }
 
@@ -532,6 +550,9 @@ async fn distribute(
         service::claims::distribute(conn, &user, pool_id, count, now, tz)
     })
     .await?;
+    for taken in &distribution.taken {
+        state.metrics.claimed(&taken.claim.started_how);
+    }
     Ok(web::Json(distribution.into()))
 }
 
@@ -611,7 +632,7 @@ async fn list_claims(
             ClaimResponse::build,
         ));
     }
-    let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
+    let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
         let mut rows =
             crate::repo::claims::list(conn, &scope, &filter, cursor.map(|c| c.0), limit.get() + 1)?;
         let next = crate::domain::page::next_cursor(&mut rows, limit, |c| c.id);

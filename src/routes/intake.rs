@@ -278,6 +278,18 @@ fn single_answer(result: ItemResult) -> Result<(u16, Value), AppError> {
     ))
 }
 
+/// Counts what an answer says became of its leads (one lead's `status`, or a batch's counts).
+fn count_outcomes(state: &AppState, answer: &Value) {
+    if answer.get("results").is_some() {
+        for outcome in ["created", "merged", "quarantined", "invalid"] {
+            let n = answer[outcome].as_u64().unwrap_or(0);
+            state.metrics.intake(outcome, n);
+        }
+    } else if let Some(status) = answer["status"].as_str() {
+        state.metrics.intake(status, 1);
+    }
+}
+
 fn batch_answer(results: Vec<ItemResult>) -> Result<(u16, Value), AppError> {
     let mut out = IntakeBatchResult {
         results: Vec::new(),
@@ -369,7 +381,12 @@ async fn intake_leads(
     let source = db::transaction(&state.pool, move |conn| {
         service::intake::authenticate(conn, &token, now)
     })
-    .await?;
+    .await
+    .inspect_err(|e| {
+        if matches!(e, AppError::TooManyRequests { .. }) {
+            state.metrics.intake("rate_limited", 1);
+        }
+    })?;
 
     // Parse before claiming the key: a malformed request never holds one.
     let batch = match body.as_object() {
@@ -463,7 +480,10 @@ async fn intake_leads(
     })
     .await;
     match outcome {
-        Ok((status, answer)) => Ok(json_response(status, &answer, false)),
+        Ok((status, answer)) => {
+            count_outcomes(&state, &answer);
+            Ok(json_response(status, &answer, false))
+        }
         Err(err) => {
             if let Some((key, claim)) = claimed {
                 let released = db::transaction(&state.pool, move |conn| {

@@ -1,6 +1,7 @@
 //! Operational endpoints: liveness, readiness, and the answer for unknown routes.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -10,7 +11,7 @@ use crate::db;
 use crate::error::{AppError, Problem};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(healthz).service(readyz);
+    cfg.service(healthz).service(readyz).service(metrics);
 }
 
 /// Liveness.
@@ -71,6 +72,47 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
             .insert_header(("Retry-After", "5"))
             .json(body)
     })
+}
+
+/// The instance's metrics in the Prometheus text format: requests by route and status with
+/// latency histograms, the database pool (connections in use and idle, waits, timeouts), claims
+/// and refusals by code, recycles by reason, intake outcomes, sweep durations. Never rate-limited.
+/// When `LEADPOOL_METRICS_TOKEN` is set, only with `Authorization: Bearer <that token>`.
+#[utoipa::path(
+    tag = "ops",
+    security((), ("metrics_token" = [])),
+    responses(
+        (status = 200, description = "The metrics (text/plain; version=0.0.4)", body = String, content_type = "text/plain"),
+        (status = 401, description = "`LEADPOOL_METRICS_TOKEN` is set and the request does not carry it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/metrics")]
+async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if let Some(expected) = &state.config.metrics_token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !same_bytes(given.as_bytes(), expected.expose().as_bytes()) {
+            return Err(AppError::Unauthorized {
+                code: "invalid_token",
+                detail: "send Authorization: Bearer <LEADPOOL_METRICS_TOKEN>".into(),
+            });
+        }
+    }
+    let pool = state.pool.clone();
+    let metrics = state.metrics.clone();
+    let text = web::block(move || metrics.render(&pool)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
+}
+
+/// Compares in time that does not depend on where the bytes differ.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Every path that no route matches: 404 problem+json.

@@ -310,8 +310,15 @@ impl TestApp {
             .expect("create db");
         let config = test_config_with(&db.url, settings);
         let clock = Arc::new(TestClock::new());
-        let pool = db::build_pool(&db.url, config.db_pool_size, config.db_timeout);
-        let state = AppState::new(config, pool.clone(), clock.clone());
+        let metrics = leadpool::metrics::Metrics::new();
+        let pool = db::build_pool(
+            &db.url,
+            config.db_pool_size,
+            config.db_timeout,
+            config.db_statement_cache,
+            metrics.pool_events(),
+        );
+        let state = AppState::new(config, pool.clone(), clock.clone(), metrics);
         let app_state = state.clone();
         let server = HttpServer::new(move || build_app(state.clone()))
             .workers(1)

@@ -25,8 +25,15 @@ async fn readyz_is_503_when_the_database_is_unreachable() {
     // Nothing listens on port 1: the pool cannot connect.
     let url = "postgres://postgres@127.0.0.1:1/leadpool";
     let config = test_config(url);
-    let pool = db::build_pool(url, 2, Duration::from_millis(300));
-    let state = AppState::new(config, pool, Arc::new(SystemClock));
+    let metrics = leadpool::metrics::Metrics::new();
+    let pool = db::build_pool(
+        url,
+        2,
+        Duration::from_millis(300),
+        true,
+        metrics.pool_events(),
+    );
+    let state = AppState::new(config, pool, Arc::new(SystemClock), metrics);
     let server = HttpServer::new(move || build_app(state.clone()))
         .workers(1)
         .disable_signals()

@@ -31,6 +31,8 @@ enum Access {
 const ACCESS: &[(&str, Access)] = &[
     ("GET /healthz", Access::Public),
     ("GET /readyz", Access::Public),
+    // Open unless LEADPOOL_METRICS_TOKEN is set (tests/api/metrics.rs).
+    ("GET /metrics", Access::Public),
     ("POST /api/v1/auth/login", Access::Public),
     ("POST /api/v1/auth/refresh", Access::Public),
     ("POST /api/v1/auth/logout", Access::Signed),
