@@ -179,7 +179,7 @@ async fn list_audit(
             |e| Ok(AuditRecord::from(e)),
         ));
     }
-    let (rows, next_cursor) = db::read_only(&state.pool, move |conn| {
+    let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
         let mut rows =
             crate::repo::audit::list(conn, &filter, cursor.map(|c| c.0), limit.get() + 1)?;
         let next = crate::domain::page::next_cursor(&mut rows, limit, |e| e.id);

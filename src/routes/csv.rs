@@ -150,7 +150,8 @@ where
         + 'static,
 {
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
-    let pool = state.pool.clone();
+    // Exports read a snapshot: a read replica serves them when one is configured.
+    let pool = state.read_pool.clone();
     actix_web::rt::task::spawn_blocking(move || {
         let mut send = |bytes: Vec<u8>| tx.blocking_send(Ok(Bytes::from(bytes))).is_ok();
         let outcome = pool.get().map_err(AppError::from).and_then(|mut pooled| {

@@ -606,7 +606,7 @@ async fn list_leads(
         ));
     }
     let viewer = Contact::ForViewer(user.id);
-    let (rows, defs, next_cursor) = db::transaction(&state.pool, move |conn| {
+    let (rows, defs, next_cursor) = db::read_only(&state.read_pool, move |conn| {
         service::leads::list(
             conn,
             service::leads::scope_of(&user),

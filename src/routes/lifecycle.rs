@@ -297,7 +297,7 @@ async fn list_follow_ups(
         from: q.from,
         to: q.to,
     };
-    let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
+    let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
         let mut rows = crate::repo::lifecycle::follow_ups(
             conn,
             only,

@@ -170,7 +170,7 @@ async fn conversion_report(
         ConversionGroup::Pool => ConversionKey::Pool,
         ConversionGroup::Grade => ConversionKey::Grade,
     };
-    let rows = db::read_only(&state.pool, move |conn| {
+    let rows = db::read_only(&state.read_pool, move |conn| {
         service::reports::conversion(conn, &user, key, p.start, p.end)
     })
     .await?;
@@ -395,7 +395,7 @@ async fn salespeople_report(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let (p, shown) = period(&state, q.from, q.to)?;
-    let rows = db::read_only(&state.pool, move |conn| {
+    let rows = db::read_only(&state.read_pool, move |conn| {
         service::reports::salespeople(conn, &user, &p, q.team_id)
     })
     .await?;
@@ -546,7 +546,7 @@ async fn pool_health_report(
     let q = query.into_inner();
     let (p, shown) = period(&state, q.from, q.to)?;
     let now = state.clock.now();
-    let (rows, churn) = db::read_only(&state.pool, move |conn| {
+    let (rows, churn) = db::read_only(&state.read_pool, move |conn| {
         service::reports::pool_health(conn, &user, &p, q.pool_id, now)
     })
     .await?;
@@ -670,7 +670,7 @@ async fn follow_up_timing_report(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let (p, shown) = period(&state, q.from, q.to)?;
-    let rows = db::read_only(&state.pool, move |conn| {
+    let rows = db::read_only(&state.read_pool, move |conn| {
         service::reports::follow_up_timing(conn, &user, &p)
     })
     .await?;

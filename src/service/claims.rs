@@ -312,7 +312,11 @@ pub fn count_claim_attempt(
     let window_start = now
         .duration_trunc(chrono::TimeDelta::minutes(1))
         .unwrap_or(now);
-    let attempts = repo::action_rate::count_attempt(conn, user_id, "claim", window_start)?;
+    // A transaction of its own (not the claim's: refused attempts count too), so that behind
+    // PgBouncer in transaction mode the statement stays on one server connection.
+    let attempts = diesel::Connection::transaction(conn, |conn| {
+        repo::action_rate::count_attempt(conn, user_id, "claim", window_start)
+    })?;
     if attempts <= per_minute {
         return Ok(());
     }
