@@ -419,18 +419,21 @@ pub struct EndedClaim {
 }
 
 /// Ends the open claims of `lead_ids`, each with its lead's recycle reason (one statement).
+/// Ends the open claims of `lead_ids`, each with the reason at the same position of `reasons`.
 pub fn end_recycled_claims(
     conn: &mut PgConnection,
     lead_ids: &[Uuid],
+    reasons: &[String],
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<EndedClaim>> {
     diesel::sql_query(
-        "UPDATE claims c SET ended_at = $2, end_reason = l.recycle_reason
-           FROM leads l
-          WHERE l.id = c.lead_id AND c.lead_id = ANY($1) AND c.ended_at IS NULL
+        "UPDATE claims c SET ended_at = $3, end_reason = d.reason
+           FROM unnest($1::uuid[], $2::text[]) AS d (lead_id, reason)
+          WHERE c.lead_id = d.lead_id AND c.ended_at IS NULL
       RETURNING c.id AS claim_id, c.lead_id, c.user_id",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(lead_ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(reasons)
     .bind::<diesel::sql_types::Timestamptz, _>(now)
     .load(conn)
 }

@@ -160,7 +160,9 @@ pub fn end_hold(
     detail: Value,
     now: DateTime<Utc>,
 ) -> Result<(Lead, Option<Claim>), AppError> {
-    let claim = repo::claims::end_open(conn, lead.id, reason.as_str(), by, now)?;
+    // The lead's row first, then its claim: every transaction takes the leads rollups before the
+    // claims rollups (the other order deadlocked against claims under load; the claim/owner
+    // consistency check is deferred to commit).
     let updated = match after {
         After::Pool(pool) => {
             repo::lifecycle::release_row(conn, lead.id, "pooled", Some(pool), None, now)?
@@ -182,6 +184,7 @@ pub fn end_hold(
             now,
         )?,
     };
+    let claim = repo::claims::end_open(conn, lead.id, reason.as_str(), by, now)?;
     for approval in repo::lifecycle::obsolete_pending(conn, lead.id, now)? {
         repo::leads::insert_event(
             conn,
@@ -598,6 +601,8 @@ fn hand_over(
             });
         }
     }
+    // The lead's row before the claims (the lock order every transaction keeps; see `end_hold`).
+    let moved = repo::lifecycle::hand_over(conn, lead.id, to, now)?;
     let ended =
         repo::claims::end_open(conn, lead.id, ClaimEnd::Transferred.as_str(), Some(by), now)?;
     let claim = Claim {
@@ -616,7 +621,6 @@ fn hand_over(
         ended_by: None,
     };
     repo::claims::insert(conn, &claim)?;
-    let moved = repo::lifecycle::hand_over(conn, lead.id, to, now)?;
     let mut changes = HoldChanges::default();
     if let Some(hold) = hold_of(&moved)? {
         recycle_changes(&moved, &hold, &rules, &mut changes);
@@ -993,13 +997,18 @@ pub fn sweep_batch(
     }
     // Set-wise: one statement ends the claims, one returns the leads, one closes pending requests;
     // the timeline, audit trail and notifications are inserted in bulk.
+    // The leads first, then their claims (the order every transaction keeps; see `end_hold`).
     let ids: Vec<Uuid> = due.iter().map(|l| l.id).collect();
+    let reasons: Vec<String> = due
+        .iter()
+        .map(|l| l.recycle_reason.clone().unwrap_or_default())
+        .collect();
+    repo::lifecycle::return_many(conn, &ids, now)?;
     let ended: std::collections::HashMap<Uuid, repo::lifecycle::EndedClaim> =
-        repo::lifecycle::end_recycled_claims(conn, &ids, now)?
+        repo::lifecycle::end_recycled_claims(conn, &ids, &reasons, now)?
             .into_iter()
             .map(|c| (c.lead_id, c))
             .collect();
-    repo::lifecycle::return_many(conn, &ids, now)?;
     let mut events = Vec::with_capacity(due.len() * 2);
     for approval in repo::lifecycle::obsolete_pending_many(conn, &ids, now)? {
         events.push(event(
