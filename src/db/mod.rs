@@ -70,13 +70,7 @@ where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut pooled = pool.get()?;
-        let conn: &mut PgConnection = &mut pooled;
-        conn.transaction(work)
-    })
-    .await?
+    connection(pool, move |conn| conn.transaction(work)).await
 }
 
 /// Runs `work` on one connection without opening a transaction (each statement commits on its
@@ -101,16 +95,13 @@ where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut pooled = pool.get()?;
-        let conn: &mut PgConnection = &mut pooled;
+    connection(pool, move |conn| {
         conn.build_transaction()
             .read_only()
             .repeatable_read()
             .run(work)
     })
-    .await?
+    .await
 }
 
 /// Runs `work` in one transaction, on the current (blocking) thread: for background jobs that are
