@@ -74,6 +74,9 @@ pub struct Config {
     /// Pause between full sweep batches, as a multiple of the batch's time
     /// (`LEADPOOL_SWEEP_PAUSE_PERCENT` / 100).
     pub sweep_pause_factor: f64,
+    /// Leads the sweep recycles per transaction (`LEADPOOL_SWEEP_BATCH`): smaller batches hold
+    /// the rows they touch (the owners' report rows among them) for less time.
+    pub sweep_batch: i64,
     /// How often computed tiers are recomputed from the tier policy (`LEADPOOL_TIER_RECOMPUTE_SECS`).
     pub tier_recompute_interval: std::time::Duration,
     /// Failed sign-ins of one account within `login_block` before its sign-ins are refused for
@@ -295,6 +298,7 @@ impl Config {
         let job_interval_ms = integer(&get, "LEADPOOL_JOB_INTERVAL_MS", 1000, 10..=3_600_000)?;
         let sweep_secs = integer(&get, "LEADPOOL_SWEEP_INTERVAL_SECS", 60, 1..=86_400)?;
         let sweep_pause_percent = integer(&get, "LEADPOOL_SWEEP_PAUSE_PERCENT", 0, 0..=10_000)?;
+        let sweep_batch = integer(&get, "LEADPOOL_SWEEP_BATCH", 50, 1..=10_000)?;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
         let login_max_failures = integer(&get, "LEADPOOL_LOGIN_MAX_FAILURES", 5, 1..=1000)? as i32;
@@ -380,6 +384,7 @@ impl Config {
             job_interval: std::time::Duration::from_millis(job_interval_ms as u64),
             sweep_interval: std::time::Duration::from_secs(sweep_secs as u64),
             sweep_pause_factor: sweep_pause_percent as f64 / 100.0,
+            sweep_batch,
             tier_recompute_interval: std::time::Duration::from_secs(tier_recompute_secs as u64),
             login_max_failures,
             login_max_failures_per_address,

@@ -9,9 +9,6 @@ use crate::db::transaction_blocking;
 use crate::error::AppError;
 use crate::service::lifecycle::{SweepReport, sweep_batch, warn};
 
-/// Leads recycled per transaction.
-const BATCH: i64 = 500;
-
 pub async fn run(state: AppState) {
     loop {
         actix_web::rt::time::sleep(state.config.sweep_interval).await;
@@ -50,8 +47,9 @@ async fn sweep_batches(state: &AppState) -> Result<SweepReport, AppError> {
         loop {
             let started = std::time::Instant::now();
             let now = worker.clock.now();
-            let batch = transaction_blocking(&worker.pool, |conn| sweep_batch(conn, now, BATCH))?;
-            let done = (batch.recycled.len() as i64) < BATCH;
+            let size = worker.config.sweep_batch;
+            let batch = transaction_blocking(&worker.pool, |conn| sweep_batch(conn, now, size))?;
+            let done = (batch.recycled.len() as i64) < size;
             log::debug!(
                 "sweep batch: {} recycled in {} ms",
                 batch.recycled.len(),
