@@ -52,21 +52,30 @@ impl std::fmt::Debug for Metrics {
     }
 }
 
-fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-    let metric = IntCounterVec::new(Opts::new(name, help), labels).expect("a valid metric");
+/// `metric`, registered in `registry`.
+fn registered<M: prometheus::core::Collector + Clone + 'static>(
+    registry: &Registry,
+    metric: M,
+) -> M {
     registry
         .register(Box::new(metric.clone()))
         .expect("registered once");
     metric
 }
 
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    registered(
+        registry,
+        IntCounterVec::new(Opts::new(name, help), labels).expect("a valid metric"),
+    )
+}
+
 fn histogram(registry: &Registry, name: &str, help: &str, buckets: &[f64]) -> Histogram {
-    let metric = Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets.to_vec()))
-        .expect("a valid metric");
-    registry
-        .register(Box::new(metric.clone()))
-        .expect("registered once");
-    metric
+    registered(
+        registry,
+        Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets.to_vec()))
+            .expect("a valid metric"),
+    )
 }
 
 impl Metrics {
@@ -78,51 +87,51 @@ impl Metrics {
             "HTTP requests answered, by method, route pattern and status",
             &["method", "route", "status"],
         );
-        let http_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "leadpool_http_request_duration_seconds",
-                "Time to answer an HTTP request, by method and route pattern",
+        let http_duration = registered(
+            &registry,
+            HistogramVec::new(
+                HistogramOpts::new(
+                    "leadpool_http_request_duration_seconds",
+                    "Time to answer an HTTP request, by method and route pattern",
+                )
+                .buckets(LATENCY_BUCKETS.to_vec()),
+                &["method", "route"],
             )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-            &["method", "route"],
-        )
-        .expect("a valid metric");
-        registry
-            .register(Box::new(http_duration.clone()))
-            .expect("registered once");
-        let pool_connections = IntGaugeVec::new(
-            Opts::new(
-                "leadpool_db_pool_connections",
-                "Database connections of this instance, by state (in_use, idle)",
-            ),
-            &["state"],
-        )
-        .expect("a valid metric");
-        registry
-            .register(Box::new(pool_connections.clone()))
-            .expect("registered once");
-        let pool_size = IntGauge::new(
-            "leadpool_db_pool_max_connections",
-            "The most database connections this instance opens",
-        )
-        .expect("a valid metric");
-        registry
-            .register(Box::new(pool_size.clone()))
-            .expect("registered once");
+            .expect("a valid metric"),
+        );
+        let pool_connections = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "leadpool_db_pool_connections",
+                    "Database connections of this instance, by state (in_use, idle)",
+                ),
+                &["state"],
+            )
+            .expect("a valid metric"),
+        );
+        let pool_size = registered(
+            &registry,
+            IntGauge::new(
+                "leadpool_db_pool_max_connections",
+                "The most database connections this instance opens",
+            )
+            .expect("a valid metric"),
+        );
         let pool_wait = histogram(
             &registry,
             "leadpool_db_pool_wait_seconds",
             "Time a request waited for a database connection",
             LATENCY_BUCKETS,
         );
-        let pool_timeouts = IntCounter::new(
-            "leadpool_db_pool_timeouts_total",
-            "Requests that got no database connection in time (answered 503)",
-        )
-        .expect("a valid metric");
-        registry
-            .register(Box::new(pool_timeouts.clone()))
-            .expect("registered once");
+        let pool_timeouts = registered(
+            &registry,
+            IntCounter::new(
+                "leadpool_db_pool_timeouts_total",
+                "Requests that got no database connection in time (answered 503)",
+            )
+            .expect("a valid metric"),
+        );
         let claims = counter(
             &registry,
             "leadpool_claims_total",

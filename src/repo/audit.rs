@@ -20,6 +20,23 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+pub fn insert(conn: &mut PgConnection, entry: &AuditEntry) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values(entry)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Several entries, in statements of at most 5,000 rows.
+pub fn insert_many(conn: &mut PgConnection, rows: &[AuditEntry]) -> QueryResult<()> {
+    for batch in rows.chunks(5000) {
+        diesel::insert_into(audit_log::table)
+            .values(batch)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Entries newest first, after `after` (an entry id: ids are time-ordered UUIDv7).
 pub fn list(
     conn: &mut PgConnection,

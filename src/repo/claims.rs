@@ -4,9 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::models::{AuditEntry, Claim, Decision, Lead};
+use crate::db::models::{Claim, Decision, Lead};
 use crate::db::schema::{
-    audit_log, claim_decisions, claims, leads, rotation_members, rotation_pools, teams, users,
+    claim_decisions, claims, leads, rotation_members, rotation_pools, teams, users,
 };
 
 /// How claims that take a lead from a pool start (they count toward the daily limit).
@@ -382,13 +382,6 @@ pub fn save_rotation(
             .execute(conn)?;
     }
     Ok(())
-}
-
-pub fn insert_audit(conn: &mut PgConnection, entry: &AuditEntry) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values(entry)
-        .execute(conn)
-        .map(|_| ())
 }
 
 /// Removes a decision that turned out not to apply (its lead was taken meanwhile).

@@ -476,15 +476,3 @@ pub fn insert_notifications(conn: &mut PgConnection, rows: &[Notification]) -> Q
     }
     Ok(())
 }
-
-pub fn insert_audits(
-    conn: &mut PgConnection,
-    rows: &[crate::db::models::AuditEntry],
-) -> QueryResult<()> {
-    for batch in rows.chunks(5000) {
-        diesel::insert_into(crate::db::schema::audit_log::table)
-            .values(batch)
-            .execute(conn)?;
-    }
-    Ok(())
-}

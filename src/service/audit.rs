@@ -56,7 +56,7 @@ impl Audit {
     }
 
     pub fn write(self, conn: &mut PgConnection) -> Result<(), AppError> {
-        repo::claims::insert_audit(conn, &self.0)?;
+        repo::audit::insert(conn, &self.0)?;
         Ok(())
     }
 

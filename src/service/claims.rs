@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::models::{AuditEntry, Claim, Decision, Lead, LeadEvent, User};
+use crate::db::models::{Claim, Decision, Lead, LeadEvent, User};
 use crate::domain::claim::ClaimStart;
 use crate::domain::eligibility::{Candidate, Facts, SkipReason, assess, leading_reason};
 use crate::domain::lead::Grade;
@@ -28,6 +28,7 @@ use crate::domain::rotation::{Rotation, Slot};
 use crate::domain::rules::{ClaimMode, LeadOrder, Quota, Rules};
 use crate::error::AppError;
 use crate::repo;
+use crate::service::audit::Audit;
 
 /// The calendar day of `at` in the organisation's time zone.
 pub fn local_day(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
@@ -270,25 +271,18 @@ fn start(
             created_at: now,
         },
     )?;
-    repo::claims::insert_audit(
-        conn,
-        &AuditEntry {
-            id: Uuid::now_v7(),
-            actor_id: Some(by),
-            action: if quota_override {
-                "lead.assigned_over_quota"
-            } else {
-                "lead.claimed"
-            }
-            .into(),
-            object_type: "claim".into(),
-            object_id: Some(claim.id),
-            lead_id: Some(lead_id),
-            before: Some(json!({"state": "pooled", "owner_id": null, "pool_id": pool_id})),
-            after: Some(json!({"state": "owned", "owner_id": user_id, "how": how.as_str()})),
-            created_at: now,
-        },
-    )?;
+    let action = if quota_override {
+        "lead.assigned_over_quota"
+    } else {
+        "lead.claimed"
+    };
+    Audit::of(Some(by), action, "claim", Some(claim.id), now)
+        .lead(lead_id)
+        .change(
+            Some(json!({"state": "pooled", "owner_id": null, "pool_id": pool_id})),
+            Some(json!({"state": "owned", "owner_id": user_id, "how": how.as_str()})),
+        )
+        .write(conn)?;
     Ok(Some((lead, claim)))
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::models::{Approval, AuditEntry, Claim, FollowUp, Lead, Notification};
+use crate::db::models::{Approval, Claim, FollowUp, Lead, Notification};
 use crate::domain::claim::{ClaimEnd, ClaimStart};
 use crate::domain::lead::Stage;
 use crate::domain::leave::on_leave;
@@ -33,26 +33,6 @@ fn stage_of(lead: &Lead) -> Result<Option<Stage>, AppError> {
                 .map_err(|_| AppError::internal(format!("unknown stage {s:?}")))
         })
         .transpose()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn audit(
-    conn: &mut PgConnection,
-    actor: Option<Uuid>,
-    action: &str,
-    object_type: &str,
-    object_id: Uuid,
-    lead_id: Option<Uuid>,
-    before: Value,
-    after: Value,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let mut entry = Audit::of(actor, action, object_type, Some(object_id), now)
-        .change(Some(before), Some(after));
-    if let Some(lead_id) = lead_id {
-        entry = entry.lead(lead_id);
-    }
-    entry.write(conn)
 }
 
 fn notify(
@@ -213,17 +193,10 @@ pub fn end_hold(
         conn,
         &event(lead.id, "claim_ended", by, details.clone(), now),
     )?;
-    audit(
-        conn,
-        by,
-        &format!("lead.{}", reason.as_str()),
-        "claim",
-        claim.as_ref().map_or(lead.id, |c| c.id),
-        Some(lead.id),
-        json!({"state": lead.state, "owner_id": lead.owner_id, "pool_id": lead.pool_id}),
-        json!({"state": updated.state, "owner_id": updated.owner_id, "pool_id": updated.pool_id}),
-        now,
-    )?;
+    Audit::of(by, &format!("lead.{}", reason.as_str()), "claim", Some(claim.as_ref().map_or(lead.id, |c| c.id)), now)
+        .lead(lead.id)
+        .change(Some(json!({"state": lead.state, "owner_id": lead.owner_id, "pool_id": lead.pool_id})), Some(json!({"state": updated.state, "owner_id": updated.owner_id, "pool_id": updated.pool_id})))
+        .write(conn)?;
     Ok((updated, claim))
 }
 
@@ -641,17 +614,13 @@ fn hand_over(
             now,
         ),
     )?;
-    audit(
-        conn,
-        Some(by),
-        "lead.transferred",
-        "claim",
-        claim.id,
-        Some(lead.id),
-        json!({"owner_id": lead.owner_id}),
-        json!({"owner_id": to}),
-        now,
-    )?;
+    Audit::of(Some(by), "lead.transferred", "claim", Some(claim.id), now)
+        .lead(lead.id)
+        .change(
+            Some(json!({"owner_id": lead.owner_id})),
+            Some(json!({"owner_id": to})),
+        )
+        .write(conn)?;
     notify(
         conn,
         to,
@@ -820,17 +789,19 @@ pub fn decide(
             now,
         ),
     )?;
-    audit(
-        conn,
+    Audit::of(
         Some(actor.id),
         &format!("approval.{status}"),
         "approval",
-        a.id,
-        Some(lead.id),
-        json!({"status": "pending"}),
-        json!({"status": status, "comment": comment}),
+        Some(a.id),
         now,
-    )?;
+    )
+    .lead(lead.id)
+    .change(
+        Some(json!({"status": "pending"})),
+        Some(json!({"status": status, "comment": comment})),
+    )
+    .write(conn)?;
     notify(
         conn,
         a.requester_id,
@@ -944,17 +915,13 @@ pub fn close(
                     now,
                 ),
             )?;
-            audit(
-                conn,
-                Some(actor.id),
-                "lead.closed",
-                "lead",
-                lead.id,
-                Some(lead.id),
-                json!({"state": "pooled"}),
-                json!({"state": "closed", "reason": reason}),
-                now,
-            )?;
+            Audit::of(Some(actor.id), "lead.closed", "lead", Some(lead.id), now)
+                .lead(lead.id)
+                .change(
+                    Some(json!({"state": "pooled"})),
+                    Some(json!({"state": "closed", "reason": reason})),
+                )
+                .write(conn)?;
             Ok(closed)
         }
         _ => Err(AppError::Conflict {
@@ -1038,19 +1005,21 @@ pub fn sweep_batch(
                    "recycle_at": lead.recycle_at}),
             now,
         ));
-        audits.push(AuditEntry {
-            id: Uuid::now_v7(),
-            actor_id: None,
-            action: format!("lead.{}", reason.as_str()),
-            object_type: "claim".into(),
-            object_id: Some(claim.map_or(lead.id, |c| c.claim_id)),
-            lead_id: Some(lead.id),
-            before: Some(
-                json!({"state": "owned", "owner_id": lead.owner_id, "pool_id": lead.pool_id}),
-            ),
-            after: Some(json!({"state": "pooled", "owner_id": null, "pool_id": lead.pool_id})),
-            created_at: now,
-        });
+        audits.push(
+            Audit::of(
+                None,
+                &format!("lead.{}", reason.as_str()),
+                "claim",
+                Some(claim.map_or(lead.id, |c| c.claim_id)),
+                now,
+            )
+            .lead(lead.id)
+            .change(
+                Some(json!({"state": "owned", "owner_id": lead.owner_id, "pool_id": lead.pool_id})),
+                Some(json!({"state": "pooled", "owner_id": null, "pool_id": lead.pool_id})),
+            )
+            .into_entry(),
+        );
         if let Some(owner) = lead.owner_id {
             notes.push(Notification {
                 id: Uuid::now_v7(),
@@ -1069,7 +1038,7 @@ pub fn sweep_batch(
         report.recycled.push((lead.id, lead.owner_id, reason));
     }
     repo::leads::insert_events(conn, &events)?;
-    repo::lifecycle::insert_audits(conn, &audits)?;
+    repo::audit::insert_many(conn, &audits)?;
     repo::lifecycle::insert_notifications(conn, &notes)?;
     Ok(report)
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::models::{AuditEntry, RuleVersion};
+use crate::db::models::RuleVersion;
 use crate::domain::page::Limit;
 use crate::domain::role::Role;
 use crate::domain::rules::{Rules, TierPolicy};
@@ -91,20 +91,18 @@ pub fn put(
             changed_at: now,
         },
     )?;
-    repo::claims::insert_audit(
-        conn,
-        &AuditEntry {
-            id: Uuid::now_v7(),
-            actor_id: Some(actor.id),
-            action: "pool.rules_changed".into(),
-            object_type: "pool".into(),
-            object_id: Some(pool_id),
-            lead_id: None,
-            before: Some(json!({"version": version, "rules": old.to_value()})),
-            after: Some(json!({"version": new_version, "rules": stored, "diff": diff})),
-            created_at: now,
-        },
-    )?;
+    Audit::of(
+        Some(actor.id),
+        "pool.rules_changed",
+        "pool",
+        Some(pool_id),
+        now,
+    )
+    .change(
+        Some(json!({"version": version, "rules": old.to_value()})),
+        Some(json!({"version": new_version, "rules": stored, "diff": diff})),
+    )
+    .write(conn)?;
     // The recycle times of the pool's owned leads follow the new rules at once.
     super::lifecycle::recompute_pool(conn, pool_id, &rules, now)?;
     Ok(CurrentRules {
@@ -163,20 +161,9 @@ pub fn put_tier_policy(
     let (old, _, _) = tier_policy(conn)?;
     let value = serde_json::to_value(policy).unwrap_or(Value::Null);
     repo::settings::put(conn, TIER_POLICY, &value, actor.id, now)?;
-    repo::claims::insert_audit(
-        conn,
-        &AuditEntry {
-            id: Uuid::now_v7(),
-            actor_id: Some(actor.id),
-            action: "tier_policy.changed".into(),
-            object_type: "setting".into(),
-            object_id: None,
-            lead_id: None,
-            before: serde_json::to_value(old).ok(),
-            after: Some(value),
-            created_at: now,
-        },
-    )?;
+    Audit::of(Some(actor.id), "tier_policy.changed", "setting", None, now)
+        .change(serde_json::to_value(old).ok(), Some(value))
+        .write(conn)?;
     Ok(())
 }
 
