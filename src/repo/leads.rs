@@ -148,6 +148,30 @@ pub fn open_lead_with(
     query.first(conn).optional()
 }
 
+/// Locks (in id order) and returns the open leads that have any of these keys in the matching
+/// column.
+pub fn lock_open_with_keys(
+    conn: &mut PgConnection,
+    phones: &[Vec<u8>],
+    emails: &[Vec<u8>],
+    wechats: &[Vec<u8>],
+    identities: &[Vec<u8>],
+) -> QueryResult<Vec<Lead>> {
+    leads::table
+        .filter(leads::state.eq_any(OPEN))
+        .filter(
+            leads::phone_bidx
+                .eq_any(phones)
+                .or(leads::email_bidx.eq_any(emails))
+                .or(leads::wechat_bidx.eq_any(wechats))
+                .or(leads::identity_bidx.eq_any(identities)),
+        )
+        .order(leads::id)
+        .select(Lead::as_select())
+        .for_update()
+        .load(conn)
+}
+
 /// The dedupe key columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactColumn {
@@ -365,6 +389,15 @@ pub fn insert_touch(conn: &mut PgConnection, touch: &LeadTouch) -> QueryResult<(
         .values(touch)
         .execute(conn)
         .map(|_| ())
+}
+
+pub fn insert_touches(conn: &mut PgConnection, touches: &[LeadTouch]) -> QueryResult<()> {
+    for batch in touches.chunks(2000) {
+        diesel::insert_into(lead_touches::table)
+            .values(batch)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn insert_event(conn: &mut PgConnection, event: &LeadEvent) -> QueryResult<()> {

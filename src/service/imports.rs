@@ -368,121 +368,80 @@ pub struct ChunkCounts {
     pub duplicates_in_db: i32,
 }
 
-/// A cleaned, valid row ready to be stored.
+/// A cleaned, valid row: its dedupe keys and, for a real run, the lead to insert.
 struct ValidRow {
     row_no: i32,
-    lead: Lead,
-    submission: Submission,
+    keys: Vec<Vec<u8>>,
+    stored: Option<(Lead, Submission)>,
 }
 
-/// Processes one chunk in the caller's transaction: cleans every row, stores the valid ones as
-/// leads in bulk (duplicates of open leads become touches on them), records rejected rows, and
-/// adds to the counters. A dry run writes only the report; `seen` carries the dedupe keys of
-/// earlier rows of the file.
-#[allow(clippy::too_many_arguments)]
-pub fn process_chunk(
-    conn: &mut PgConnection,
-    vault: &Vault,
-    import: &Import,
-    chunk: &ImportChunk,
-    defs: &[FieldDef],
-    seen: &mut HashMap<Vec<u8>, i32>,
+/// What cleaning needs to know about the import, shared by the cleaning threads.
+struct Cleaning<'a> {
+    vault: &'a Vault,
+    import: &'a Import,
+    mapping: Map<String, Value>,
+    defs: &'a [FieldDef],
+    default_channel: SourceChannel,
+    pools: Vec<crate::domain::routing::RoutablePool>,
     now: DateTime<Utc>,
-) -> Result<ChunkCounts, AppError> {
-    let bytes = vault
-        .decrypt(ROWS, &chunk.rows_enc)
-        .map_err(|e| AppError::internal(format!("import rows: {e}")))?;
-    let rows: Vec<Vec<String>> = serde_json::from_slice(&bytes).map_err(AppError::internal)?;
-    let mapping = import.mapping.as_object().cloned().unwrap_or_default();
-    let default_channel: SourceChannel = import
-        .source_channel
-        .parse()
-        .map_err(|_| AppError::internal("unknown import channel"))?;
-    let mut counts = ChunkCounts {
-        rows: rows.len() as i32,
-        ..Default::default()
-    };
-    let mut rejects: Vec<ImportReject> = Vec::new();
-    let mut reject = |row_no: i32, row: &[String], reason: String| {
-        rejects.push(ImportReject {
-            import_id: import.id,
+}
+
+impl Cleaning<'_> {
+    fn reject(&self, row_no: i32, row: &[String], reason: String) -> ImportReject {
+        ImportReject {
+            import_id: self.import.id,
             row_no,
-            raw_enc: vault.encrypt(ROWS, &serde_json::to_vec(row).unwrap_or_default()),
+            raw_enc: self
+                .vault
+                .encrypt(ROWS, &serde_json::to_vec(row).unwrap_or_default()),
             reason,
-        });
-    };
-    let pools = super::pools::routing_table(conn)?;
-    let started = std::time::Instant::now();
-    let mut valid: Vec<ValidRow> = Vec::with_capacity(rows.len());
-    for (offset, row) in rows.iter().enumerate() {
-        let row_no = chunk.first_row + offset as i32;
+        }
+    }
+
+    /// Cleans one row: a valid row, or the reason it is rejected.
+    fn row(&self, row_no: i32, row: &[String]) -> Result<ValidRow, ImportReject> {
+        let import = self.import;
         if row.len() != import.header.len() {
-            counts.rejected += 1;
-            reject(
-                row_no,
-                row,
-                format!(
-                    "has {} columns, the header has {}",
-                    row.len(),
-                    import.header.len()
-                ),
+            let reason = format!(
+                "has {} columns, the header has {}",
+                row.len(),
+                import.header.len()
             );
-            continue;
+            return Err(self.reject(row_no, row, reason));
         }
-        let raw = raw_lead(&import.header, &mapping, defs, row);
-        let clean = match clean_lead(&raw) {
-            Ok(clean) => clean,
-            Err(errors) => {
-                counts.rejected += 1;
-                let errors: Vec<FieldError> = errors
-                    .into_iter()
-                    .map(|(f, c, m)| FieldError::new(f, c, m))
-                    .collect();
-                reject(row_no, row, describe(&errors));
-                continue;
-            }
-        };
+        let raw = raw_lead(&import.header, &self.mapping, self.defs, row);
+        let clean = clean_lead(&raw).map_err(|errors| {
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|(f, c, m)| FieldError::new(f, c, m))
+                .collect();
+            self.reject(row_no, row, describe(&errors))
+        })?;
         if !clean.is_identifiable() {
-            counts.rejected += 1;
-            reject(
-                row_no,
-                row,
-                "no phone, email or WeChat id, nor both company and name".into(),
-            );
-            continue;
+            let reason = "no phone, email or WeChat id, nor both company and name".into();
+            return Err(self.reject(row_no, row, reason));
         }
-        let custom = match merge(defs, &Map::new(), &clean.custom, true) {
-            Ok(custom) => custom,
-            Err(errors) => {
-                counts.rejected += 1;
-                let errors: Vec<FieldError> = errors
-                    .into_iter()
-                    .map(|(k, c, m)| FieldError::new(format!("custom.{k}"), c, m))
-                    .collect();
-                reject(row_no, row, describe(&errors));
-                continue;
-            }
-        };
-        let channel = clean.source_channel.unwrap_or(default_channel);
-        let pool_id = match import.pool_id.or_else(|| {
+        let custom = merge(self.defs, &Map::new(), &clean.custom, true).map_err(|errors| {
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|(k, c, m)| FieldError::new(format!("custom.{k}"), c, m))
+                .collect();
+            self.reject(row_no, row, describe(&errors))
+        })?;
+        let channel = clean.source_channel.unwrap_or(self.default_channel);
+        let routed = import.pool_id.or_else(|| {
             crate::domain::routing::route(
-                &pools,
+                &self.pools,
                 Some(channel),
                 clean.province.as_deref(),
                 clean.industry.as_deref(),
             )
-        }) {
-            Some(pool) => pool,
-            None => {
-                counts.rejected += 1;
-                reject(
-                    row_no,
-                    row,
-                    "no pool's routing matches and there is no default pool".into(),
-                );
-                continue;
-            }
+        });
+        let Some(pool_id) = routed else {
+            let reason = "no pool's routing matches and there is no default pool".into();
+            return Err(self.reject(row_no, row, reason));
         };
+        let vault = self.vault;
         let phone = clean
             .phone
             .as_ref()
@@ -500,34 +459,13 @@ pub fn process_chunk(
             .flatten()
             .cloned()
             .collect();
-
         if import.dry_run {
-            if let Some(first) = keys.iter().find_map(|k| seen.get(k)) {
-                counts.duplicates_in_file += 1;
-                reject(
-                    row_no,
-                    row,
-                    format!("duplicate of row {first} of this file (would be merged into it)"),
-                );
-                continue;
-            }
-            for key in &keys {
-                seen.insert(key.clone(), row_no);
-            }
-            let key_refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
-            if repo::leads::open_duplicate_exists(conn, &key_refs)? {
-                counts.duplicates_in_db += 1;
-                reject(
-                    row_no,
-                    row,
-                    "duplicate of an existing open lead (would be merged into it)".into(),
-                );
-            } else {
-                counts.created += 1;
-            }
-            continue;
+            return Ok(ValidRow {
+                row_no,
+                keys,
+                stored: None,
+            });
         }
-
         let lead = Lead {
             id: Uuid::now_v7(),
             pool_id: Some(pool_id),
@@ -560,8 +498,8 @@ pub fn process_chunk(
             tags: clean.tags.clone(),
             custom: Value::Object(custom),
             created_by: Some(import.uploaded_by),
-            created_at: now,
-            updated_at: now,
+            created_at: self.now,
+            updated_at: self.now,
             import_id: Some(import.id),
             claimed_at: None,
             claimed_from_pool: false,
@@ -579,49 +517,176 @@ pub fn process_chunk(
             .map(|(h, v)| (h.clone(), Value::String(v.clone())))
             .collect::<Map<_, _>>()
             .into();
-        valid.push(ValidRow {
+        let submission = Submission {
+            lead: clean,
+            pool_id: Some(pool_id),
+            via: Via::Import,
+            actor_id: Some(import.uploaded_by),
+            intake_source_id: None,
+            import_id: Some(import.id),
+            known_duplicate: true,
+            default_channel: self.default_channel,
+            payload,
+        };
+        Ok(ValidRow {
             row_no,
-            submission: Submission {
-                lead: clean,
-                pool_id: Some(pool_id),
-                via: Via::Import,
-                actor_id: Some(import.uploaded_by),
-                intake_source_id: None,
-                import_id: Some(import.id),
-                known_duplicate: false,
-                default_channel,
-                payload,
-            },
-            lead,
-        });
+            keys,
+            stored: Some((lead, submission)),
+        })
     }
-
-    let cleaned_in = started.elapsed();
-    if !import.dry_run && !valid.is_empty() {
-        // Bulk insert; rows an open lead already has (in the database or earlier in this file)
-        // are skipped by the unique indexes and then merged one by one.
-        let leads: Vec<Lead> = valid.iter().map(|v| v.lead.clone()).collect();
-        let inserted: HashSet<Uuid> = repo::leads::insert_many_if_new(conn, &leads)?
-            .into_iter()
-            .collect();
-        let events: Vec<LeadEvent> = valid
-            .iter()
-            .filter(|v| inserted.contains(&v.lead.id))
-            .map(|v| LeadEvent {
-                id: Uuid::now_v7(),
-                lead_id: v.lead.id,
-                kind: "created".into(),
-                actor_id: Some(import.uploaded_by),
-                details: json!({"via": "import", "import_id": import.id, "row": v.row_no,
-                                "source_channel": v.lead.source_channel, "pool_id": v.lead.pool_id}),
-                created_at: now,
+}
+/// Cleans the rows of a chunk on every core (phone parsing and encryption are the costly part),
+/// keeping their order.
+fn clean_rows(
+    cleaning: &Cleaning<'_>,
+    first_row: i32,
+    rows: &[Vec<String>],
+) -> Vec<Result<ValidRow, ImportReject>> {
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let per_thread = rows.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = rows
+            .chunks(per_thread)
+            .enumerate()
+            .map(|(part, rows)| {
+                let first = first_row + (part * per_thread) as i32;
+                scope.spawn(move || {
+                    rows.iter()
+                        .enumerate()
+                        .map(|(offset, row)| cleaning.row(first + offset as i32, row))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// Processes one chunk in the caller's transaction: cleans every row, stores the valid ones as
+/// leads in bulk (duplicates of open leads become touches on them), records rejected rows, and
+/// adds to the counters. A dry run writes only the report; `seen` carries the dedupe keys of
+/// earlier rows of the file.
+pub fn process_chunk(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    import: &Import,
+    chunk: &ImportChunk,
+    defs: &[FieldDef],
+    seen: &mut HashMap<Vec<u8>, i32>,
+    now: DateTime<Utc>,
+) -> Result<ChunkCounts, AppError> {
+    let bytes = vault
+        .decrypt(ROWS, &chunk.rows_enc)
+        .map_err(|e| AppError::internal(format!("import rows: {e}")))?;
+    let rows: Vec<Vec<String>> = serde_json::from_slice(&bytes).map_err(AppError::internal)?;
+    let cleaning = Cleaning {
+        vault,
+        import,
+        mapping: import.mapping.as_object().cloned().unwrap_or_default(),
+        defs,
+        default_channel: import
+            .source_channel
+            .parse()
+            .map_err(|_| AppError::internal("unknown import channel"))?,
+        pools: super::pools::routing_table(conn)?,
+        now,
+    };
+    let mut counts = ChunkCounts {
+        rows: rows.len() as i32,
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let mut rejects: Vec<ImportReject> = Vec::new();
+    let mut valid: Vec<ValidRow> = Vec::with_capacity(rows.len());
+    for cleaned in clean_rows(&cleaning, chunk.first_row, &rows) {
+        match cleaned {
+            Ok(row) => valid.push(row),
+            Err(reject) => {
+                counts.rejected += 1;
+                rejects.push(reject);
+            }
+        }
+    }
+    let cleaned_in = started.elapsed();
+
+    if import.dry_run {
+        for row in valid {
+            if let Some(first) = row.keys.iter().find_map(|k| seen.get(k)) {
+                counts.duplicates_in_file += 1;
+                let reason =
+                    format!("duplicate of row {first} of this file (would be merged into it)");
+                rejects.push(cleaning.reject(
+                    row.row_no,
+                    &rows[(row.row_no - chunk.first_row) as usize],
+                    reason,
+                ));
+                continue;
+            }
+            for key in &row.keys {
+                seen.insert(key.clone(), row.row_no);
+            }
+            let key_refs: Vec<&[u8]> = row.keys.iter().map(Vec::as_slice).collect();
+            if repo::leads::open_duplicate_exists(conn, &key_refs)? {
+                counts.duplicates_in_db += 1;
+                let reason = "duplicate of an existing open lead (would be merged into it)".into();
+                rejects.push(cleaning.reject(
+                    row.row_no,
+                    &rows[(row.row_no - chunk.first_row) as usize],
+                    reason,
+                ));
+            } else {
+                counts.created += 1;
+            }
+        }
+    } else if !valid.is_empty() {
+        // In file order: a row that shares a key with an earlier row of the chunk duplicates it
+        // (and its merge fills its keys in, so a later row with only those is one too). The
+        // other rows are inserted in bulk, and the unique indexes skip those an open lead
+        // already has (in the database or an earlier chunk). Duplicates are merged in order.
+        let mut claimed: HashSet<Vec<u8>> = HashSet::new();
+        let mut fresh: Vec<Lead> = Vec::with_capacity(valid.len());
+        let mut in_order: Vec<(i32, Option<usize>, Submission)> = Vec::with_capacity(valid.len());
+        for row in valid {
+            let Some((lead, sub)) = row.stored else {
+                continue;
+            };
+            let duplicate = row.keys.iter().any(|k| claimed.contains(k));
+            claimed.extend(row.keys);
+            let at = (!duplicate).then(|| {
+                fresh.push(lead);
+                fresh.len() - 1
+            });
+            in_order.push((row.row_no, at, sub));
+        }
+        let inserted: HashSet<Uuid> = repo::leads::insert_many_if_new(conn, &fresh)?
+            .into_iter()
+            .collect();
+        let mut events: Vec<LeadEvent> = Vec::with_capacity(inserted.len());
+        let mut duplicates: Vec<Submission> = Vec::new();
+        for (row_no, at, sub) in in_order {
+            match at.map(|at| &fresh[at]) {
+                Some(lead) if inserted.contains(&lead.id) => events.push(LeadEvent {
+                    id: Uuid::now_v7(),
+                    lead_id: lead.id,
+                    kind: "created".into(),
+                    actor_id: Some(import.uploaded_by),
+                    details: json!({"via": "import", "import_id": import.id, "row": row_no,
+                                    "source_channel": lead.source_channel, "pool_id": lead.pool_id}),
+                    created_at: now,
+                }),
+                _ => duplicates.push(sub),
+            }
+        }
         repo::leads::insert_events(conn, &events)?;
         counts.created += inserted.len() as i32;
-        for mut row in valid.into_iter().filter(|v| !inserted.contains(&v.lead.id)) {
-            row.submission.known_duplicate = true;
-            match super::leads::submit(conn, vault, defs, row.submission, now)? {
+        for outcome in super::leads::merge_many(conn, vault, defs, duplicates, now)? {
+            match outcome {
                 Outcome::Merged { lead, .. } | Outcome::Duplicate(lead) => {
                     counts.merged += 1;
                     if lead.import_id == Some(import.id) {

@@ -244,61 +244,172 @@ pub fn submit(
         if sub.via == Via::Manual {
             return Ok(Outcome::Duplicate(existing));
         }
-        let (lead, filled) = merge_into(conn, vault, &existing, &sub.lead, &k, &custom, now)?;
-        repo::leads::insert_touch(
-            conn,
-            &LeadTouch {
-                id: Uuid::now_v7(),
-                lead_id: lead.id,
-                via: sub.via.as_str().into(),
-                source_channel: channel.as_str().into(),
-                source_detail: sub.lead.source_detail.clone(),
-                actor_id: sub.actor_id,
-                payload_enc: vault.encrypt(PAYLOAD, sub.payload.to_string().as_bytes()),
-                filled_fields: filled.clone(),
-                created_at: now,
-                intake_source_id: sub.intake_source_id,
-                import_id: sub.import_id,
-            },
-        )?;
-        repo::leads::insert_event(
-            conn,
-            &event(
-                lead.id,
-                "touched",
-                sub.actor_id,
-                json!({"via": sub.via.as_str(), "source_channel": channel.as_str(), "filled": filled}),
-                now,
-            ),
-        )?;
-        if let Some(owner) = lead.owner_id {
-            repo::leads::insert_notification(
-                conn,
-                &Notification {
-                    id: Uuid::now_v7(),
-                    user_id: owner,
-                    kind: "duplicate_touch".into(),
-                    lead_id: Some(lead.id),
-                    message: format!(
-                        "A new {} submission ({}) matched your lead {}",
-                        sub.via.as_str(),
-                        channel.as_str(),
-                        lead.company
-                            .as_deref()
-                            .or(lead.name.as_deref())
-                            .unwrap_or("(unnamed)")
-                    ),
-                    read_at: None,
-                    created_at: now,
-                },
-            )?;
-        }
+        let (lead, filled, writes) =
+            merge_submission(conn, vault, &existing, &sub, &k, &custom, now)?;
+        writes.insert(conn)?;
         return Ok(Outcome::Merged { lead, filled });
     }
     Err(AppError::Conflict {
         code: "concurrent_update",
         detail: "the matching lead changed while this submission was stored; retry".into(),
     })
+}
+
+/// What a submission merged into an open lead writes besides the lead: a touch, a timeline entry
+/// and, when someone owns the lead, a notification.
+#[derive(Default)]
+struct MergeWrites {
+    touches: Vec<LeadTouch>,
+    events: Vec<LeadEvent>,
+    notifications: Vec<Notification>,
+}
+
+impl MergeWrites {
+    fn append(&mut self, other: MergeWrites) {
+        self.touches.extend(other.touches);
+        self.events.extend(other.events);
+        self.notifications.extend(other.notifications);
+    }
+
+    fn insert(self, conn: &mut PgConnection) -> Result<(), AppError> {
+        repo::leads::insert_touches(conn, &self.touches)?;
+        repo::leads::insert_events(conn, &self.events)?;
+        repo::lifecycle::insert_notifications(conn, &self.notifications)?;
+        Ok(())
+    }
+}
+
+/// Merges `sub` into `existing`, an open lead the caller has locked: fills its gaps and returns
+/// the lead after, the fields filled, and the rows that record the touch.
+fn merge_submission(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    existing: &Lead,
+    sub: &Submission,
+    k: &Keys,
+    custom: &Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<(Lead, Vec<String>, MergeWrites), AppError> {
+    let (lead, filled) = merge_into(conn, vault, existing, &sub.lead, k, custom, now)?;
+    let channel = sub.lead.source_channel.unwrap_or(sub.default_channel);
+    let mut writes = MergeWrites::default();
+    writes.touches.push(LeadTouch {
+        id: Uuid::now_v7(),
+        lead_id: lead.id,
+        via: sub.via.as_str().into(),
+        source_channel: channel.as_str().into(),
+        source_detail: sub.lead.source_detail.clone(),
+        actor_id: sub.actor_id,
+        payload_enc: vault.encrypt(PAYLOAD, sub.payload.to_string().as_bytes()),
+        filled_fields: filled.clone(),
+        created_at: now,
+        intake_source_id: sub.intake_source_id,
+        import_id: sub.import_id,
+    });
+    writes.events.push(event(
+        lead.id,
+        "touched",
+        sub.actor_id,
+        json!({"via": sub.via.as_str(), "source_channel": channel.as_str(), "filled": filled}),
+        now,
+    ));
+    if let Some(owner) = lead.owner_id {
+        writes.notifications.push(Notification {
+            id: Uuid::now_v7(),
+            user_id: owner,
+            kind: "duplicate_touch".into(),
+            lead_id: Some(lead.id),
+            message: format!(
+                "A new {} submission ({}) matched your lead {}",
+                sub.via.as_str(),
+                channel.as_str(),
+                lead.company
+                    .as_deref()
+                    .or(lead.name.as_deref())
+                    .unwrap_or("(unnamed)")
+            ),
+            read_at: None,
+            created_at: now,
+        });
+    }
+    Ok((lead, filled, writes))
+}
+
+/// Merges many submissions, each already refused by the unique indexes (an open lead has one of
+/// its keys), in order: the same as `submit` one by one, with the matching leads found and
+/// locked in one statement and the touches, timeline entries and notifications written in bulk.
+/// A submission whose lead is no longer open goes through `submit`.
+pub fn merge_many(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    defs: &[FieldDef],
+    subs: Vec<Submission>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Outcome>, AppError> {
+    let keyed: Vec<(Submission, Keys)> = subs
+        .into_iter()
+        .map(|sub| {
+            let k = keys(vault, &sub.lead);
+            (sub, k)
+        })
+        .collect();
+    let column = |pick: fn(&Keys) -> &Option<Vec<u8>>| -> Vec<Vec<u8>> {
+        keyed.iter().filter_map(|(_, k)| pick(k).clone()).collect()
+    };
+    let mut leads = repo::leads::lock_open_with_keys(
+        conn,
+        &column(|k| &k.phone),
+        &column(|k| &k.email),
+        &column(|k| &k.wechat),
+        &column(|k| &k.identity),
+    )?;
+    // Key → position in `leads`, one map per column, kept up to date as merges fill keys.
+    let mut index: [std::collections::HashMap<Vec<u8>, usize>; 4] = Default::default();
+    let lead_keys = |lead: &Lead| {
+        [
+            lead.phone_bidx.clone(),
+            lead.email_bidx.clone(),
+            lead.wechat_bidx.clone(),
+            lead.identity_bidx.clone(),
+        ]
+    };
+    for (at, lead) in leads.iter().enumerate() {
+        for (map, key) in index.iter_mut().zip(lead_keys(lead)) {
+            if let Some(key) = key {
+                map.insert(key, at);
+            }
+        }
+    }
+    let mut outcomes = Vec::with_capacity(keyed.len());
+    let mut writes = MergeWrites::default();
+    for (sub, k) in keyed {
+        let wanted = [&k.phone, &k.email, &k.wechat, &k.identity];
+        let found = index
+            .iter()
+            .zip(wanted)
+            .find_map(|(map, key)| key.as_ref().and_then(|key| map.get(key)).copied());
+        let Some(at) = found else {
+            outcomes.push(submit(conn, vault, defs, sub, now)?);
+            continue;
+        };
+        if sub.via == Via::Manual {
+            outcomes.push(Outcome::Duplicate(leads[at].clone()));
+            continue;
+        }
+        let custom = merge(defs, &Map::new(), &sub.lead.custom, true).map_err(custom_errors)?;
+        let (lead, filled, written) =
+            merge_submission(conn, vault, &leads[at], &sub, &k, &custom, now)?;
+        writes.append(written);
+        for (map, key) in index.iter_mut().zip(lead_keys(&lead)) {
+            if let Some(key) = key {
+                map.insert(key, at);
+            }
+        }
+        leads[at] = lead.clone();
+        outcomes.push(Outcome::Merged { lead, filled });
+    }
+    writes.insert(conn)?;
+    Ok(outcomes)
 }
 
 /// Fills the empty fields of `existing` from `new`. A contact value that another open lead

@@ -429,3 +429,105 @@ async fn an_interrupted_import_resumes_where_it_stopped() {
     );
     assert_eq!(lead_count(&app), 8, "every row once");
 }
+
+fn count(app: &TestApp, from: &str) -> i64 {
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query(format!("SELECT count(*) AS n FROM {from}"))
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n
+}
+
+/// Duplicates in one chunk are merged in file order, each seeing what the earlier ones filled;
+/// a duplicate of an owned lead is a touch its owner hears about.
+#[actix_web::test]
+async fn duplicates_merge_in_file_order_and_owners_hear_of_them() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("Default", true, &[], &[]).await;
+    let sales = app.user("sales", None).await;
+    let owned = app
+        .lead(pool, json!({"name": "周八", "phone": "13911110008"}))
+        .await;
+    app.give_lead(owned, sales.id);
+
+    let file = "姓名,手机,邮箱,城市\n\
+孙九,13911110001,,\n\
+孙九,139 1111 0001,sj@example.com,\n\
+,,SJ@example.com,苏州\n\
+周八,+86 139-1111-0008,zb@example.com,成都\n";
+    let real = upload(&app, &app.admin.token, file.as_bytes(), &[], false)
+        .await
+        .ok(202);
+    let done = wait(&app, real["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (
+            done["created"].as_i64(),
+            done["merged"].as_i64(),
+            done["duplicates_in_file"].as_i64(),
+            done["duplicates_in_db"].as_i64()
+        ),
+        (Some(1), Some(3), Some(2), Some(1)),
+        "{done}"
+    );
+    // Row 3 filled the email; row 4 has only that email and still found the lead, and filled
+    // the city.
+    let page = app
+        .get("/api/v1/leads?q=13911110001", &app.admin.token)
+        .await
+        .ok(200);
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    let sun = &page["items"][0];
+    assert_eq!(sun["city"], "苏州");
+    let sun_id = sun["id"].as_str().unwrap();
+    let timeline = app
+        .get(
+            &format!("/api/v1/leads/{sun_id}/timeline"),
+            &app.admin.token,
+        )
+        .await
+        .ok(200);
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["created", "touched", "touched"]);
+    assert_eq!(timeline["items"][1]["details"]["filled"], json!(["email"]));
+    assert_eq!(timeline["items"][2]["details"]["filled"], json!(["city"]));
+    assert_eq!(
+        count(&app, &format!("lead_touches WHERE lead_id = '{sun_id}'")),
+        2
+    );
+
+    // The owned lead: filled, touched, and its owner notified.
+    let lead = app
+        .get(&format!("/api/v1/leads/{owned}"), &sales.token)
+        .await
+        .ok(200);
+    assert_eq!(lead["email"], "zb@example.com");
+    assert_eq!(lead["city"], "成都");
+    assert_eq!(lead["owner_id"], sales.id.to_string());
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "notifications WHERE user_id = '{}' AND kind = 'duplicate_touch'",
+                sales.id
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(&app, &format!("lead_touches WHERE lead_id = '{owned}'")),
+        1
+    );
+    assert_eq!(count(&app, "leads"), 2);
+}
