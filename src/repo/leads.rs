@@ -10,8 +10,6 @@ use uuid::Uuid;
 use crate::db::models::{Lead, LeadDataChanges, LeadEvent, LeadTouch, Notification};
 use crate::db::schema::{lead_events, lead_touches, leads, notifications, teams, users};
 
-const OPEN: [&str; 2] = ["pooled", "owned"];
-
 /// Inserts the lead unless an open lead already has one of its dedupe keys; `None` then.
 pub fn insert_if_new(conn: &mut PgConnection, lead: &Lead) -> QueryResult<Option<Lead>> {
     diesel::insert_into(leads::table)
@@ -58,7 +56,8 @@ pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<
 /// Whether an open lead has any of these dedupe keys (no lock: for reports).
 pub fn open_duplicate_exists(conn: &mut PgConnection, keys: &[&[u8]]) -> QueryResult<bool> {
     let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
-    Ok(!open_ids_with_keys(conn, &keys, &keys, &keys, &keys)?.is_empty())
+    let lookups = ALL_COLUMNS.map(|column| (column, keys.as_slice()));
+    Ok(!open_ids_with_keys(conn, &lookups)?.is_empty())
 }
 
 /// The open lead that has any of these dedupe keys, checked in this order: phone, email, WeChat,
@@ -125,18 +124,8 @@ pub fn open_lead_with(
     key: &[u8],
     except: Uuid,
 ) -> QueryResult<Option<Uuid>> {
-    let query = leads::table
-        .filter(leads::state.eq_any(OPEN))
-        .filter(leads::id.ne(except))
-        .select(leads::id)
-        .into_boxed();
-    let query = match column {
-        ContactColumn::Phone => query.filter(leads::phone_bidx.eq(key)),
-        ContactColumn::Email => query.filter(leads::email_bidx.eq(key)),
-        ContactColumn::Wechat => query.filter(leads::wechat_bidx.eq(key)),
-        ContactColumn::Identity => query.filter(leads::identity_bidx.eq(key)),
-    };
-    query.first(conn).optional()
+    let ids = open_ids_with_keys(conn, &[(column, &[key.to_vec()])])?;
+    Ok(ids.into_iter().find(|id| *id != except))
 }
 
 /// The open-state condition written out: a partial index on open leads can serve a query that
@@ -148,18 +137,10 @@ const OPEN_SQL: &str = "leads.state IN ('pooled', 'owned')";
 /// column, looked up column by column, each through its partial unique index.
 fn open_ids_with_keys(
     conn: &mut PgConnection,
-    phones: &[Vec<u8>],
-    emails: &[Vec<u8>],
-    wechats: &[Vec<u8>],
-    identities: &[Vec<u8>],
+    lookups: &[(ContactColumn, &[Vec<u8>])],
 ) -> QueryResult<Vec<Uuid>> {
     let mut ids: Vec<Uuid> = Vec::new();
-    for (column, keys) in [
-        (ContactColumn::Phone, phones),
-        (ContactColumn::Email, emails),
-        (ContactColumn::Wechat, wechats),
-        (ContactColumn::Identity, identities),
-    ] {
+    for &(column, keys) in lookups {
         if keys.is_empty() {
             continue;
         }
@@ -190,7 +171,15 @@ pub fn lock_open_with_keys(
     wechats: &[Vec<u8>],
     identities: &[Vec<u8>],
 ) -> QueryResult<Vec<Lead>> {
-    let ids = open_ids_with_keys(conn, phones, emails, wechats, identities)?;
+    let ids = open_ids_with_keys(
+        conn,
+        &[
+            (ContactColumn::Phone, phones),
+            (ContactColumn::Email, emails),
+            (ContactColumn::Wechat, wechats),
+            (ContactColumn::Identity, identities),
+        ],
+    )?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -204,6 +193,13 @@ pub fn lock_open_with_keys(
         .for_update()
         .load(conn)
 }
+
+const ALL_COLUMNS: [ContactColumn; 4] = [
+    ContactColumn::Phone,
+    ContactColumn::Email,
+    ContactColumn::Wechat,
+    ContactColumn::Identity,
+];
 
 /// The dedupe key columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

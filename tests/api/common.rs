@@ -492,6 +492,21 @@ impl TestApp {
         res.ok(201)["id"].as_str().unwrap().parse().unwrap()
     }
 
+    /// `SELECT count(*) FROM {from}`: a table, with a WHERE clause if need be.
+    pub fn count(&self, from: &str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().unwrap();
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {from}"))
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    }
+
     /// Runs SQL against this test's database (for setting up states no endpoint makes yet, and
     /// for reading what is stored).
     pub fn sql(&self, statement: &str) {

@@ -430,21 +430,6 @@ async fn an_interrupted_import_resumes_where_it_stopped() {
     assert_eq!(lead_count(&app), 8, "every row once");
 }
 
-fn count(app: &TestApp, from: &str) -> i64 {
-    use diesel::prelude::*;
-    use diesel::sql_types::BigInt;
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let mut conn = app.pool.get().unwrap();
-    diesel::sql_query(format!("SELECT count(*) AS n FROM {from}"))
-        .get_result::<Count>(&mut conn)
-        .unwrap()
-        .n
-}
-
 /// Duplicates in one chunk are merged in file order, each seeing what the earlier ones filled;
 /// a duplicate of an owned lead is a touch its owner hears about.
 #[actix_web::test]
@@ -503,7 +488,7 @@ async fn duplicates_merge_in_file_order_and_owners_hear_of_them() {
     assert_eq!(timeline["items"][1]["details"]["filled"], json!(["email"]));
     assert_eq!(timeline["items"][2]["details"]["filled"], json!(["city"]));
     assert_eq!(
-        count(&app, &format!("lead_touches WHERE lead_id = '{sun_id}'")),
+        app.count(&format!("lead_touches WHERE lead_id = '{sun_id}'")),
         2
     );
 
@@ -516,18 +501,15 @@ async fn duplicates_merge_in_file_order_and_owners_hear_of_them() {
     assert_eq!(lead["city"], "成都");
     assert_eq!(lead["owner_id"], sales.id.to_string());
     assert_eq!(
-        count(
-            &app,
-            &format!(
-                "notifications WHERE user_id = '{}' AND kind = 'duplicate_touch'",
-                sales.id
-            )
-        ),
+        app.count(&format!(
+            "notifications WHERE user_id = '{}' AND kind = 'duplicate_touch'",
+            sales.id
+        )),
         1
     );
     assert_eq!(
-        count(&app, &format!("lead_touches WHERE lead_id = '{owned}'")),
+        app.count(&format!("lead_touches WHERE lead_id = '{owned}'")),
         1
     );
-    assert_eq!(count(&app, "leads"), 2);
+    assert_eq!(app.count("leads"), 2);
 }

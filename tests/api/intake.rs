@@ -2,7 +2,6 @@
 //! quarantine, and nothing readable at rest.
 
 use chrono::Duration;
-use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::common::{Response, TestApp};
@@ -38,19 +37,6 @@ async fn push(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> Re
         Some(serde_json::to_vec(body).unwrap()),
     )
     .await
-}
-
-fn count(app: &TestApp, table: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = app.pool.get().unwrap();
-    diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
-        .get_result::<N>(&mut conn)
-        .unwrap()
-        .n
 }
 
 #[actix_web::test]
@@ -133,15 +119,12 @@ async fn a_lead_comes_in_and_a_later_submission_merges_into_it() {
     assert_eq!(touched["kind"], "touched");
     assert_eq!(touched["details"]["source_channel"], "ads");
     assert_eq!(touched["details"]["filled"], json!(["city", "email"]));
-    assert_eq!(count(&app, "lead_touches"), 1);
+    assert_eq!(app.count("lead_touches"), 1);
     assert_eq!(
-        count(
-            &app,
-            &format!("notifications WHERE user_id = '{}'", sales.id)
-        ),
+        app.count(&format!("notifications WHERE user_id = '{}'", sales.id)),
         1
     );
-    assert_eq!(count(&app, "leads"), 1);
+    assert_eq!(app.count("leads"), 1);
 }
 
 #[actix_web::test]
@@ -184,7 +167,7 @@ async fn a_batch_answers_each_lead_and_stores_the_valid_ones() {
         ),
         (Some(1), Some(1), Some(2), Some(1))
     );
-    assert_eq!(count(&app, "leads"), 1);
+    assert_eq!(app.count("leads"), 1);
 
     let too_many: Vec<Value> = (0..501)
         .map(|i| json!({"phone": format!("132{i:08}")}))
@@ -216,9 +199,9 @@ async fn twenty_concurrent_identical_submissions_make_one_lead() {
         19,
         "{statuses:?}"
     );
-    assert_eq!(count(&app, "leads"), 1);
+    assert_eq!(app.count("leads"), 1);
     assert_eq!(
-        count(&app, "lead_touches"),
+        app.count("lead_touches"),
         19,
         "every submission is recorded"
     );
@@ -235,7 +218,7 @@ async fn idempotency_keys_replay_refuse_reuse_and_hold_concurrent_retries() {
     let again = push(&app, &token, &body, Some("form-42")).await;
     assert_eq!(again.ok(201), first_body, "the first answer is replayed");
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
-    assert_eq!(count(&app, "lead_touches"), 0, "a replay writes nothing");
+    assert_eq!(app.count("lead_touches"), 0, "a replay writes nothing");
     push(
         &app,
         &token,
@@ -265,8 +248,8 @@ async fn idempotency_keys_replay_refuse_reuse_and_hold_concurrent_retries() {
             String::from_utf8_lossy(&r.body)
         );
     }
-    assert_eq!(count(&app, "leads"), 2);
-    assert_eq!(count(&app, "lead_touches"), 0);
+    assert_eq!(app.count("leads"), 2);
+    assert_eq!(app.count("lead_touches"), 0);
     let bad = push(&app, &token, &body, Some("")).await;
     bad.problem(422, "validation_failed");
 }
@@ -329,7 +312,7 @@ async fn suspect_submissions_wait_in_quarantine_for_an_admin() {
     push(&app, &token, &json!({"email": "bot@mailinator.com"}), None)
         .await
         .ok(202);
-    assert_eq!(count(&app, "leads"), 0);
+    assert_eq!(app.count("leads"), 0);
 
     let list = app
         .get("/api/v1/intake/quarantine", &app.admin.token)
