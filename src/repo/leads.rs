@@ -413,13 +413,6 @@ pub fn list(
     query.limit(limit).load(conn)
 }
 
-pub fn insert_touch(conn: &mut PgConnection, touch: &LeadTouch) -> QueryResult<()> {
-    diesel::insert_into(lead_touches::table)
-        .values(touch)
-        .execute(conn)
-        .map(|_| ())
-}
-
 pub fn insert_touches(conn: &mut PgConnection, touches: &[LeadTouch]) -> QueryResult<()> {
     for batch in touches.chunks(2000) {
         diesel::insert_into(lead_touches::table)
