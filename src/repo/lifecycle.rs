@@ -1,7 +1,9 @@
 //! SQL of the lead lifecycle: holds and their recycle state, follow-ups, approvals, notifications.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use uuid::Uuid;
 
 use crate::db::models::{Approval, FollowUp, Lead, Notification};
@@ -156,21 +158,36 @@ pub fn owned_in_pool(conn: &mut PgConnection, pool_id: Uuid) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// A person's owned leads with a next follow-up or a recycle time before `horizon`.
+/// What a person's agenda shows of one of their leads.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = leads, check_for_backend(diesel::pg::Pg))]
+pub struct AgendaLead {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub stage: Option<String>,
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    pub recycle_at: Option<DateTime<Utc>>,
+    pub recycle_reason: Option<String>,
+}
+
+/// A person's owned leads with a next follow-up or a recycle time before `horizon`. The state is
+/// written into the SQL, not bound, so that a cached (generic) plan can still use the partial
+/// indexes on owned leads.
 pub fn agenda(
     conn: &mut PgConnection,
     owner: Uuid,
     horizon: DateTime<Utc>,
-) -> QueryResult<Vec<Lead>> {
+) -> QueryResult<Vec<AgendaLead>> {
     leads::table
         .filter(leads::owner_id.eq(owner))
-        .filter(leads::state.eq("owned"))
+        .filter(sql::<Bool>("leads.state = 'owned'"))
         .filter(
             leads::next_follow_up_at
                 .le(horizon)
                 .or(leads::recycle_at.le(horizon)),
         )
-        .select(Lead::as_select())
+        .select(AgendaLead::as_select())
         .load(conn)
 }
 

@@ -856,7 +856,7 @@ async fn agenda(
 ) -> Result<web::Json<AgendaResponse>, AppError> {
     let now = state.clock.now();
     let horizon = now + Duration::hours(query.into_inner().within_hours.unwrap_or(24));
-    let items = db::transaction(&state.pool, move |conn| {
+    let items = db::connection(&state.pool, move |conn| {
         service::lifecycle::agenda(conn, &user, horizon)
     })
     .await?;

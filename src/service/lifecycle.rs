@@ -20,7 +20,7 @@ use crate::domain::role::Role;
 use crate::domain::rules::Rules;
 use crate::error::AppError;
 use crate::repo;
-use crate::repo::lifecycle::HoldChanges;
+use crate::repo::lifecycle::{AgendaLead, HoldChanges};
 use crate::service::audit::Audit;
 use crate::service::claims::{local_day, pool_rules};
 use crate::service::leads::event;
@@ -1088,7 +1088,7 @@ pub fn warn(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, AppErr
 /// One item of a person's agenda.
 #[derive(Debug, Clone)]
 pub struct AgendaItem {
-    pub lead: Lead,
+    pub lead: AgendaLead,
     /// `follow_up` or `recycle`.
     pub kind: &'static str,
     pub at: DateTime<Utc>,
@@ -1096,7 +1096,7 @@ pub struct AgendaItem {
 }
 
 /// The caller's due and overdue next follow-ups and their leads due back to the pool, up to
-/// `horizon`, soonest first.
+/// `horizon`, soonest first. One statement: it needs no transaction.
 pub fn agenda(
     conn: &mut PgConnection,
     actor: &AuthUser,
