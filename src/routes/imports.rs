@@ -123,8 +123,14 @@ pub struct CreateImportQuery {
     pub dry_run: Option<bool>,
 }
 
-async fn read_field(field: &mut actix_multipart::Field, limit: usize) -> Result<Vec<u8>, AppError> {
-    let mut bytes = Vec::new();
+/// Reads one field of a multipart body, up to `limit` bytes; `expected` (the body's length, when
+/// the client gave it) sizes the buffer once instead of doubling it as the file arrives.
+async fn read_field(
+    field: &mut actix_multipart::Field,
+    limit: usize,
+    expected: usize,
+) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::with_capacity(expected.min(limit));
     while let Some(chunk) = field.next().await {
         let chunk = chunk
             .map_err(|e| AppError::MalformedBody(format!("could not read the upload: {e}")))?;
@@ -175,6 +181,11 @@ async fn create_import(
         return Err(AppError::UnsupportedMediaType);
     }
     let limit = state.config.max_import_bytes;
+    let body_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .unwrap_or(0);
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let (mut file, mut file_name, mut mapping, mut pool_id, mut channel) =
         (None, None, None, None, None);
@@ -188,10 +199,10 @@ async fn create_import(
                     .content_disposition()
                     .and_then(|d| d.get_filename())
                     .map(str::to_string);
-                file = Some(read_field(&mut field, limit).await?);
+                file = Some(read_field(&mut field, limit, body_length).await?);
             }
             "mapping" => {
-                let raw = text(read_field(&mut field, 1 << 20).await?, "mapping")?;
+                let raw = text(read_field(&mut field, 1 << 20, 0).await?, "mapping")?;
                 let parsed: Map<String, Value> = serde_json::from_str(&raw).map_err(|_| {
                     AppError::validation(
                         "mapping",
@@ -202,13 +213,13 @@ async fn create_import(
                 mapping = Some(parsed);
             }
             "pool_id" => {
-                let raw = text(read_field(&mut field, 1024).await?, "pool_id")?;
+                let raw = text(read_field(&mut field, 1024, 0).await?, "pool_id")?;
                 pool_id = Some(raw.trim().parse::<Uuid>().map_err(|_| {
                     AppError::validation("pool_id", "invalid_format", "must be a UUID")
                 })?);
             }
             "source_channel" => {
-                let raw = text(read_field(&mut field, 1024).await?, "source_channel")?;
+                let raw = text(read_field(&mut field, 1024, 0).await?, "source_channel")?;
                 channel = Some(
                     raw.trim()
                         .parse::<SourceChannel>()
@@ -226,30 +237,24 @@ async fn create_import(
     }
     let bytes =
         file.ok_or_else(|| AppError::validation("file", "required", "attach the CSV as `file`"))?;
-    // Decoding and parsing a large file takes a while: off the async workers.
-    let (encoding, header, rows) = web::block(move || {
-        let (upload_text, encoding) = service::imports::decode(&bytes)?;
-        let (header, rows) = service::imports::parse_csv(&upload_text)?;
-        Ok::<_, AppError>((encoding, header, rows))
-    })
-    .await??;
+    // Decoding, reading and sealing a large file takes a while: off the async workers. The file's
+    // bytes go as soon as it is sealed.
     let vault = state.vault.clone();
-    let now = state.clock.now();
     let chunk_rows = state.config.import_chunk_rows;
+    let csv = web::block(move || service::imports::seal_csv(&bytes, &vault, chunk_rows)).await??;
+    let now = state.clock.now();
     let import = db::transaction(&state.pool, move |conn| {
         let defs = service::lead_fields::field_defs(conn)?;
-        let mapping = service::imports::resolve_mapping(&header, mapping.as_ref(), &defs)?;
+        let mapping = service::imports::resolve_mapping(&csv.header, mapping.as_ref(), &defs)?;
         let upload = Upload {
             file_name,
-            encoding,
-            header,
-            rows,
+            csv,
             mapping,
             pool_id,
             source_channel: channel.unwrap_or(SourceChannel::Import),
             dry_run,
         };
-        service::imports::create(conn, &vault, user.id, upload, chunk_rows, now)
+        service::imports::create(conn, user.id, upload, now)
     })
     .await?;
     Ok(HttpResponse::Accepted()

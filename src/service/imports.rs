@@ -1,6 +1,7 @@
 //! CSV imports: decoding (UTF-8 with or without BOM, GBK/GB18030), column mapping, chunked
 //! storage (encrypted), and chunk-by-chunk processing that is resumable and never half-written.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,11 +12,11 @@ use uuid::Uuid;
 use crate::crypto::Vault;
 use crate::db::models::{Import, ImportChunk, ImportReject, Lead, LeadEvent};
 use crate::domain::custom_field::{FieldDef, FieldType, merge};
-use crate::domain::lead::{LeadState, RawLead, SourceChannel, clean_lead};
+use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
 use crate::error::{AppError, FieldError};
 use crate::repo;
 use crate::service::audit::Audit;
-use crate::service::leads::{EMAIL, IDENTITY, Outcome, PHONE, Submission, Via, WECHAT};
+use crate::service::leads::{Outcome, Submission, Via, keys, pooled_lead};
 
 /// Purpose of encrypted import rows.
 const ROWS: &str = "import_rows";
@@ -67,7 +68,7 @@ fn guess_target(header: &str) -> Option<&'static str> {
 
 /// Decodes an uploaded file: UTF-8 (a BOM is dropped) or, when it is not valid UTF-8, GB18030
 /// (a superset of GBK, as Chinese Excel writes CSV).
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), AppError> {
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), AppError> {
     let not_text = || {
         AppError::validation(
             "file",
@@ -78,7 +79,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), AppError> {
     let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF");
     let (text, encoding) = match std::str::from_utf8(without_bom.unwrap_or(bytes)) {
         Ok(text) => (
-            text.to_string(),
+            Cow::Borrowed(text),
             if without_bom.is_some() {
                 "utf-8-bom"
             } else {
@@ -90,7 +91,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), AppError> {
             if had_errors {
                 return Err(not_text());
             }
-            (text.into_owned(), "gb18030")
+            (text, "gb18030")
         }
     };
     // Text files have no NUL characters (and PostgreSQL text cannot hold them).
@@ -100,8 +101,11 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), AppError> {
     Ok((text, encoding))
 }
 
-/// The header and rows of a CSV text.
-pub fn parse_csv(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), AppError> {
+/// Reads a CSV text: returns its header and hands each row that is not blank to `row`, in order.
+pub fn read_csv(
+    text: &str,
+    mut row: impl FnMut(Vec<String>) -> Result<(), AppError>,
+) -> Result<Vec<String>, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -125,16 +129,70 @@ pub fn parse_csv(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), AppError
             "the file has no header row",
         ));
     }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| AppError::validation("file", "invalid_csv", e.to_string()))?;
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) if record.iter().all(|f| f.trim().is_empty()) => {}
+            Ok(true) => row(record.iter().map(str::to_string).collect())?,
+            Err(e) => return Err(AppError::validation("file", "invalid_csv", e.to_string())),
         }
-        rows.push(record.iter().map(str::to_string).collect());
     }
-    Ok((header, rows))
+    Ok(header)
+}
+
+/// An uploaded CSV, read and sealed: its rows in encrypted chunks, ready to store.
+#[derive(Debug)]
+pub struct SealedCsv {
+    pub encoding: &'static str,
+    pub header: Vec<String>,
+    pub rows_total: usize,
+    pub chunks: Vec<SealedChunk>,
+}
+
+/// Consecutive rows of an upload, encrypted; `first_row` numbers the first as a spreadsheet
+/// would (the header is row 1, blank rows are not counted).
+#[derive(Debug)]
+pub struct SealedChunk {
+    pub first_row: i32,
+    pub rows_enc: Vec<u8>,
+}
+
+/// Decodes, reads and seals an uploaded file chunk by chunk (`chunk_rows` rows each), so that no
+/// more than one chunk of rows is held unsealed at a time.
+pub fn seal_csv(bytes: &[u8], vault: &Vault, chunk_rows: usize) -> Result<SealedCsv, AppError> {
+    let (text, encoding) = decode(bytes)?;
+    let chunk_rows = chunk_rows.max(1);
+    let mut chunks = Vec::new();
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity(chunk_rows);
+    let mut rows_total = 0;
+    let mut seal = |rows: &mut Vec<Vec<String>>, rows_total: &mut usize| {
+        let json = serde_json::to_vec(rows).map_err(AppError::internal)?;
+        chunks.push(SealedChunk {
+            // row 1 is the header, as a spreadsheet numbers them
+            first_row: i32::try_from(*rows_total + 2).map_err(AppError::internal)?,
+            rows_enc: vault.encrypt(ROWS, &json),
+        });
+        *rows_total += rows.len();
+        rows.clear();
+        Ok::<_, AppError>(())
+    };
+    let header = read_csv(&text, |row| {
+        rows.push(row);
+        if rows.len() == chunk_rows {
+            seal(&mut rows, &mut rows_total)?;
+        }
+        Ok(())
+    })?;
+    if !rows.is_empty() {
+        seal(&mut rows, &mut rows_total)?;
+    }
+    Ok(SealedCsv {
+        encoding,
+        header,
+        rows_total,
+        chunks,
+    })
 }
 
 /// Resolves the mapping (header → target) against the header and the custom fields: given, or
@@ -214,9 +272,7 @@ pub fn resolve_mapping(
 /// A parsed upload, ready to be stored.
 pub struct Upload {
     pub file_name: Option<String>,
-    pub encoding: &'static str,
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub csv: SealedCsv,
     pub mapping: Map<String, Value>,
     pub pool_id: Option<Uuid>,
     pub source_channel: SourceChannel,
@@ -226,10 +282,8 @@ pub struct Upload {
 /// Stores an upload (rows encrypted, in chunks) as a queued import.
 pub fn create(
     conn: &mut PgConnection,
-    vault: &Vault,
     uploader: Uuid,
     upload: Upload,
-    chunk_rows: usize,
     now: DateTime<Utc>,
 ) -> Result<Import, AppError> {
     if let Some(pool_id) = upload.pool_id {
@@ -237,26 +291,26 @@ pub fn create(
             .ok_or_else(|| AppError::validation("pool_id", "not_found", "no pool has this id"))?;
     }
     let id = Uuid::now_v7();
-    let chunks: Vec<&[Vec<String>]> = upload.rows.chunks(chunk_rows.max(1)).collect();
+    let csv = upload.csv;
     let import = Import {
         id,
         uploaded_by: uploader,
         dry_run: upload.dry_run,
         status: "queued".into(),
         file_name: upload.file_name,
-        encoding: upload.encoding.into(),
-        header: upload.header,
+        encoding: csv.encoding.into(),
+        header: csv.header,
         mapping: Value::Object(upload.mapping),
         pool_id: upload.pool_id,
         source_channel: upload.source_channel.as_str().into(),
-        rows_total: upload.rows.len() as i32,
+        rows_total: i32::try_from(csv.rows_total).map_err(AppError::internal)?,
         rows_done: 0,
         created: 0,
         merged: 0,
         rejected: 0,
         duplicates_in_file: 0,
         duplicates_in_db: 0,
-        chunks_total: chunks.len() as i32,
+        chunks_total: i32::try_from(csv.chunks.len()).map_err(AppError::internal)?,
         chunks_done: 0,
         lease_until: None,
         lease_token: None,
@@ -266,19 +320,16 @@ pub fn create(
         finished_at: None,
     };
     let import = repo::imports::insert(conn, &import)?;
-    let mut first_row = 2; // row 1 is the header, as a spreadsheet numbers them
-    let mut stored = Vec::with_capacity(chunks.len());
-    for (seq, rows) in chunks.iter().enumerate() {
-        let json = serde_json::to_vec(rows).map_err(AppError::internal)?;
-        stored.push(ImportChunk {
+    let stored: Vec<ImportChunk> = (0..)
+        .zip(csv.chunks)
+        .map(|(seq, chunk)| ImportChunk {
             import_id: id,
-            seq: seq as i32,
-            first_row,
-            rows_enc: vault.encrypt(ROWS, &json),
+            seq,
+            first_row: chunk.first_row,
+            rows_enc: chunk.rows_enc,
             done: false,
-        });
-        first_row += rows.len() as i32;
-    }
+        })
+        .collect();
     repo::imports::insert_chunks(conn, &stored)?;
     if !import.dry_run {
         Audit::of(Some(uploader), "import.created", "import", Some(id), now)
@@ -441,20 +492,8 @@ impl Cleaning<'_> {
             let reason = "no pool's routing matches and there is no default pool".into();
             return Err(self.reject(row_no, row, reason));
         };
-        let vault = self.vault;
-        let phone = clean
-            .phone
-            .as_ref()
-            .map(|p| vault.blind_index(PHONE, p.as_str()));
-        let email = clean
-            .email
-            .as_ref()
-            .map(|e| vault.blind_index(EMAIL, e.as_str()));
-        let wechat = clean.wechat.as_ref().map(|w| vault.blind_index(WECHAT, w));
-        let identity = clean
-            .identity_key()
-            .map(|k| vault.blind_index(IDENTITY, &k));
-        let keys: Vec<Vec<u8>> = [&phone, &email, &wechat, &identity]
+        let k = keys(self.vault, &clean);
+        let keys: Vec<Vec<u8>> = [&k.phone, &k.email, &k.wechat, &k.identity]
             .into_iter()
             .flatten()
             .cloned()
@@ -467,48 +506,9 @@ impl Cleaning<'_> {
             });
         }
         let lead = Lead {
-            id: Uuid::now_v7(),
-            pool_id: Some(pool_id),
-            state: LeadState::Pooled.as_str().into(),
-            stage: None,
-            owner_id: None,
-            name: clean.name.clone(),
-            company: clean.company.clone(),
-            phone_enc: clean
-                .phone
-                .as_ref()
-                .map(|p| vault.encrypt_str(PHONE, p.as_str())),
-            phone_bidx: phone,
-            email_enc: clean
-                .email
-                .as_ref()
-                .map(|e| vault.encrypt_str(EMAIL, e.as_str())),
-            email_bidx: email,
-            wechat_enc: clean.wechat.as_ref().map(|w| vault.encrypt_str(WECHAT, w)),
-            wechat_bidx: wechat,
-            identity_bidx: identity,
-            province: clean.province.clone(),
-            city: clean.city.clone(),
-            industry: clean.industry.clone(),
-            company_size: clean.company_size.clone(),
-            needs: clean.needs.clone(),
-            grade: clean.grade.map(|g| g.as_str().to_string()),
-            source_channel: channel.as_str().into(),
-            source_detail: clean.source_detail.clone(),
-            tags: clean.tags.clone(),
-            custom: Value::Object(custom),
             created_by: Some(import.uploaded_by),
-            created_at: self.now,
-            updated_at: self.now,
             import_id: Some(import.id),
-            claimed_at: None,
-            claimed_from_pool: false,
-            last_follow_up_at: None,
-            follow_ups_since_progress: 0,
-            next_follow_up_at: None,
-            recycle_at: None,
-            recycle_reason: None,
-            recycle_warned_at: None,
+            ..pooled_lead(self.vault, &clean, &k, pool_id, channel, custom, self.now)
         };
         let payload: Value = import
             .header
@@ -850,7 +850,15 @@ mod tests {
 
     #[test]
     fn csv_header_and_rows() {
-        let (header, rows) = parse_csv(" 姓名 ,电话\n张三,13812345678\n\n\"李,四\",139\n").unwrap();
+        let mut rows = Vec::new();
+        let header = read_csv(
+            " 姓名 ,电话\n张三,13812345678\n\n\"李,四\",139\n",
+            |row| {
+                rows.push(row);
+                Ok(())
+            },
+        )
+        .unwrap();
         assert_eq!(header, vec!["姓名", "电话"]);
         assert_eq!(
             rows,
@@ -859,6 +867,40 @@ mod tests {
                 vec!["李,四".into(), "139".into()]
             ]
         );
+    }
+
+    #[test]
+    fn uploads_are_sealed_in_chunks_numbered_as_a_spreadsheet_does() {
+        use crate::crypto::Key;
+        let vault = Vault::new(Key::random(), vec![], Key::random());
+        let file = "姓名,电话\n甲,1\n乙,2\n\n丙,3\n丁,4\n戊,5\n";
+        let sealed = seal_csv(file.as_bytes(), &vault, 2).unwrap();
+        assert_eq!(sealed.header, vec!["姓名", "电话"]);
+        assert_eq!(sealed.rows_total, 5);
+        let opened: Vec<(i32, Vec<Vec<String>>)> = sealed
+            .chunks
+            .iter()
+            .map(|c| {
+                let json = vault.decrypt(ROWS, &c.rows_enc).unwrap();
+                (c.first_row, serde_json::from_slice(&json).unwrap())
+            })
+            .collect();
+        let names = |chunk: &[Vec<String>]| chunk.iter().map(|r| r[0].clone()).collect::<Vec<_>>();
+        assert_eq!(opened.len(), 3);
+        assert_eq!(
+            (opened[0].0, names(&opened[0].1)),
+            (2, vec!["甲".into(), "乙".into()])
+        );
+        assert_eq!(
+            (opened[1].0, names(&opened[1].1)),
+            (4, vec!["丙".into(), "丁".into()])
+        );
+        assert_eq!(
+            (opened[2].0, names(&opened[2].1)),
+            (6, vec!["戊".to_string()])
+        );
+        let empty = seal_csv("姓名,电话\n".as_bytes(), &vault, 2).unwrap();
+        assert_eq!((empty.rows_total, empty.chunks.len()), (0, 0));
     }
 
     #[test]

@@ -77,14 +77,14 @@ pub enum Outcome {
 }
 
 /// The blind indexes of a cleaned lead.
-struct Keys {
-    phone: Option<Vec<u8>>,
-    email: Option<Vec<u8>>,
-    wechat: Option<Vec<u8>>,
-    identity: Option<Vec<u8>>,
+pub(crate) struct Keys {
+    pub phone: Option<Vec<u8>>,
+    pub email: Option<Vec<u8>>,
+    pub wechat: Option<Vec<u8>>,
+    pub identity: Option<Vec<u8>>,
 }
 
-fn keys(vault: &Vault, lead: &CleanLead) -> Keys {
+pub(crate) fn keys(vault: &Vault, lead: &CleanLead) -> Keys {
     Keys {
         phone: lead
             .phone
@@ -96,6 +96,63 @@ fn keys(vault: &Vault, lead: &CleanLead) -> Keys {
             .map(|e| vault.blind_index(EMAIL, e.as_str())),
         wechat: lead.wechat.as_ref().map(|w| vault.blind_index(WECHAT, w)),
         identity: lead.identity_key().map(|k| vault.blind_index(IDENTITY, &k)),
+    }
+}
+
+/// A new lead in `pool_id` made of a cleaned lead, its contact data encrypted and its blind
+/// indexes `k`; nobody created it and no import brought it until the caller says so.
+pub(crate) fn pooled_lead(
+    vault: &Vault,
+    l: &CleanLead,
+    k: &Keys,
+    pool_id: Uuid,
+    channel: SourceChannel,
+    custom: Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Lead {
+    Lead {
+        id: Uuid::now_v7(),
+        pool_id: Some(pool_id),
+        state: LeadState::Pooled.as_str().into(),
+        stage: None,
+        owner_id: None,
+        name: l.name.clone(),
+        company: l.company.clone(),
+        phone_enc: l
+            .phone
+            .as_ref()
+            .map(|p| vault.encrypt_str(PHONE, p.as_str())),
+        phone_bidx: k.phone.clone(),
+        email_enc: l
+            .email
+            .as_ref()
+            .map(|e| vault.encrypt_str(EMAIL, e.as_str())),
+        email_bidx: k.email.clone(),
+        wechat_enc: l.wechat.as_ref().map(|w| vault.encrypt_str(WECHAT, w)),
+        wechat_bidx: k.wechat.clone(),
+        identity_bidx: k.identity.clone(),
+        province: l.province.clone(),
+        city: l.city.clone(),
+        industry: l.industry.clone(),
+        company_size: l.company_size.clone(),
+        needs: l.needs.clone(),
+        grade: l.grade.map(|g| g.as_str().to_string()),
+        source_channel: channel.as_str().into(),
+        source_detail: l.source_detail.clone(),
+        tags: l.tags.clone(),
+        custom: Value::Object(custom),
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+        import_id: None,
+        claimed_at: None,
+        claimed_from_pool: false,
+        last_follow_up_at: None,
+        follow_ups_since_progress: 0,
+        next_follow_up_at: None,
+        recycle_at: None,
+        recycle_reason: None,
+        recycle_warned_at: None,
     }
 }
 
@@ -164,51 +221,11 @@ pub fn submit(
         })?,
     };
     let k = keys(vault, &sub.lead);
-    let l = &sub.lead;
-    let channel = l.source_channel.unwrap_or(sub.default_channel);
+    let channel = sub.lead.source_channel.unwrap_or(sub.default_channel);
     let row = Lead {
-        id: Uuid::now_v7(),
-        pool_id: Some(pool_id),
-        state: LeadState::Pooled.as_str().into(),
-        stage: None,
-        owner_id: None,
-        name: l.name.clone(),
-        company: l.company.clone(),
-        phone_enc: l
-            .phone
-            .as_ref()
-            .map(|p| vault.encrypt_str(PHONE, p.as_str())),
-        phone_bidx: k.phone.clone(),
-        email_enc: l
-            .email
-            .as_ref()
-            .map(|e| vault.encrypt_str(EMAIL, e.as_str())),
-        email_bidx: k.email.clone(),
-        wechat_enc: l.wechat.as_ref().map(|w| vault.encrypt_str(WECHAT, w)),
-        wechat_bidx: k.wechat.clone(),
-        identity_bidx: k.identity.clone(),
-        province: l.province.clone(),
-        city: l.city.clone(),
-        industry: l.industry.clone(),
-        company_size: l.company_size.clone(),
-        needs: l.needs.clone(),
-        grade: l.grade.map(|g| g.as_str().to_string()),
-        source_channel: channel.as_str().into(),
-        source_detail: l.source_detail.clone(),
-        tags: l.tags.clone(),
-        custom: Value::Object(custom.clone()),
         created_by: sub.actor_id,
-        created_at: now,
-        updated_at: now,
         import_id: sub.import_id,
-        claimed_at: None,
-        claimed_from_pool: false,
-        last_follow_up_at: None,
-        follow_ups_since_progress: 0,
-        next_follow_up_at: None,
-        recycle_at: None,
-        recycle_reason: None,
-        recycle_warned_at: None,
+        ..pooled_lead(vault, &sub.lead, &k, pool_id, channel, custom.clone(), now)
     };
 
     // Insert-or-find, a few times: the matching lead may be closed between our two statements.

@@ -106,6 +106,32 @@ impl World {
             .await
             .ok(200)
     }
+
+    /// The lead's holds, newest first, as an admin sees them.
+    async fn claims_of(&self, lead: Uuid) -> Vec<Value> {
+        let claims = self
+            .app
+            .get(
+                &format!("/api/v1/claims?lead_id={lead}"),
+                &self.app.admin.token,
+            )
+            .await
+            .ok(200);
+        claims["items"].as_array().unwrap().clone()
+    }
+
+    /// The lead's timeline, oldest first, as an admin sees it.
+    async fn timeline(&self, lead: Uuid) -> Vec<Value> {
+        let timeline = self
+            .app
+            .get(
+                &format!("/api/v1/leads/{lead}/timeline"),
+                &self.app.admin.token,
+            )
+            .await
+            .ok(200);
+        timeline["items"].as_array().unwrap().clone()
+    }
 }
 
 fn at(v: &Value) -> DateTime<Utc> {
@@ -227,15 +253,8 @@ async fn follow_ups_move_stages_and_the_recycle_clock() {
         .ok(201);
     assert_eq!(won["lead"]["state"], "converted");
     assert_eq!(won["lead"]["stage"], "won");
-    let claims = w
-        .app
-        .get(
-            &format!("/api/v1/claims?lead_id={lead}"),
-            &w.app.admin.token,
-        )
-        .await
-        .ok(200);
-    assert_eq!(claims["items"][0]["end_reason"], "converted");
+    let claims = w.claims_of(lead).await;
+    assert_eq!(claims[0]["end_reason"], "converted");
     w.follow_up(lead, &w.sales, json!({"type": "call", "content": "x"}))
         .await
         .problem(404, "not_found");
@@ -350,20 +369,8 @@ async fn each_recycle_rule_fires_at_its_boundary_and_not_before() {
             .iter()
             .any(|n| n["kind"] == "recycled" && n["lead_id"] == first.to_string())
     );
-    let timeline = w
-        .app
-        .get(
-            &format!("/api/v1/leads/{first}/timeline"),
-            &w.app.admin.token,
-        )
-        .await
-        .ok(200);
-    let last = timeline["items"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let timeline = w.timeline(first).await;
+    let last = timeline.last().unwrap();
     assert_eq!(last["kind"], "claim_ended");
     assert_eq!(last["details"]["reason"], "recycled_no_first_follow_up");
     assert_owners_match_claims(&w.app);
@@ -691,16 +698,9 @@ async fn transfers_by_request_or_by_a_manager_with_the_receivers_quota() {
     assert_eq!(moved["owner_id"], w.other.id.to_string());
     // The new hold is not "from a pool": no first-follow-up rule, three days without contact.
     assert_eq!(moved["recycle_reason"], "recycled_no_contact");
-    let claims = w
-        .app
-        .get(
-            &format!("/api/v1/claims?lead_id={lead}"),
-            &w.app.admin.token,
-        )
-        .await
-        .ok(200);
-    assert_eq!(claims["items"][0]["started_how"], "transfer");
-    assert_eq!(claims["items"][1]["end_reason"], "transferred");
+    let claims = w.claims_of(lead).await;
+    assert_eq!(claims[0]["started_how"], "transfer");
+    assert_eq!(claims[1]["end_reason"], "transferred");
 
     // The manager transfers at once; the receiver's quota is checked.
     let back = w
@@ -874,15 +874,8 @@ async fn lost_leads_go_back_or_are_closed_as_the_rules_say_and_the_timeline_tell
         .await
         .ok(201);
     assert_eq!(lost["lead"]["state"], "pooled");
-    let claims = w
-        .app
-        .get(
-            &format!("/api/v1/claims?lead_id={lead}"),
-            &w.app.admin.token,
-        )
-        .await
-        .ok(200);
-    assert_eq!(claims["items"][0]["end_reason"], "released");
+    let claims = w.claims_of(lead).await;
+    assert_eq!(claims[0]["end_reason"], "released");
     // The previous owner waits out the cooldown; another takes it.
     w.app
         .post(
@@ -937,17 +930,8 @@ async fn lost_leads_go_back_or_are_closed_as_the_rules_say_and_the_timeline_tell
         .ok(201);
     assert_eq!(closed["lead"]["state"], "closed");
     assert_eq!(closed["lead"]["stage"], "lost");
-    let timeline = w
-        .app
-        .get(
-            &format!("/api/v1/leads/{lead}/timeline"),
-            &w.app.admin.token,
-        )
-        .await
-        .ok(200);
-    let kinds: Vec<&str> = timeline["items"]
-        .as_array()
-        .unwrap()
+    let timeline = w.timeline(lead).await;
+    let kinds: Vec<&str> = timeline
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
