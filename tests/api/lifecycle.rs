@@ -107,30 +107,20 @@ impl World {
             .ok(200)
     }
 
-    /// The lead's holds, newest first, as an admin sees them.
-    async fn claims_of(&self, lead: Uuid) -> Vec<Value> {
-        let claims = self
-            .app
-            .get(
-                &format!("/api/v1/claims?lead_id={lead}"),
-                &self.app.admin.token,
-            )
-            .await
-            .ok(200);
-        claims["items"].as_array().unwrap().clone()
+    /// The items of a listing, as an admin sees them.
+    async fn items(&self, path: &str) -> Vec<Value> {
+        let page = self.app.get(path, &self.app.admin.token).await.ok(200);
+        page["items"].as_array().unwrap().clone()
     }
 
-    /// The lead's timeline, oldest first, as an admin sees it.
+    /// The lead's holds, newest first.
+    async fn claims_of(&self, lead: Uuid) -> Vec<Value> {
+        self.items(&format!("/api/v1/claims?lead_id={lead}")).await
+    }
+
+    /// The lead's timeline, oldest first.
     async fn timeline(&self, lead: Uuid) -> Vec<Value> {
-        let timeline = self
-            .app
-            .get(
-                &format!("/api/v1/leads/{lead}/timeline"),
-                &self.app.admin.token,
-            )
-            .await
-            .ok(200);
-        timeline["items"].as_array().unwrap().clone()
+        self.items(&format!("/api/v1/leads/{lead}/timeline")).await
     }
 }
 
