@@ -75,8 +75,11 @@ pub struct Config {
     /// (`LEADPOOL_SWEEP_PAUSE_PERCENT` / 100).
     pub sweep_pause_factor: f64,
     /// Leads the sweep recycles per transaction (`LEADPOOL_SWEEP_BATCH`): smaller batches hold
-    /// the rows they touch (the owners' report rows among them) for less time.
+    /// the rows they touch for less time.
     pub sweep_batch: i64,
+    /// How often the report projection folds what was committed since it last did
+    /// (`LEADPOOL_PROJECTOR_INTERVAL_MS`).
+    pub projector_interval: std::time::Duration,
     /// How often computed tiers are recomputed from the tier policy (`LEADPOOL_TIER_RECOMPUTE_SECS`).
     pub tier_recompute_interval: std::time::Duration,
     /// Failed sign-ins of one account within `login_block` before its sign-ins are refused for
@@ -301,6 +304,8 @@ impl Config {
         let sweep_batch = integer(&get, "LEADPOOL_SWEEP_BATCH", 50, 1..=10_000)?;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
+        let projector_interval_ms =
+            integer(&get, "LEADPOOL_PROJECTOR_INTERVAL_MS", 1000, 10..=60_000)?;
         let login_max_failures = integer(&get, "LEADPOOL_LOGIN_MAX_FAILURES", 5, 1..=1000)? as i32;
         let login_max_failures_per_address = integer(
             &get,
@@ -386,6 +391,7 @@ impl Config {
             sweep_pause_factor: sweep_pause_percent as f64 / 100.0,
             sweep_batch,
             tier_recompute_interval: std::time::Duration::from_secs(tier_recompute_secs as u64),
+            projector_interval: std::time::Duration::from_millis(projector_interval_ms as u64),
             login_max_failures,
             login_max_failures_per_address,
             cors_origins,

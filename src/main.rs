@@ -146,12 +146,14 @@ fn prepare_database(config: &Config, vault: &Vault, clock: &dyn Clock) -> Result
                 )));
             }
         }
-        match leadpool::repo::reports::align_time_zone(conn, time_zone) {
-            Ok(true) => log::warn!("report rollups rebuilt for the time zone {time_zone}"),
+        match leadpool::repo::reports::projector::prepare(conn, time_zone) {
+            Ok(true) => {
+                log::warn!("report projection built from the facts in the time zone {time_zone}")
+            }
             Ok(false) => {}
             Err(e) => {
                 return Err(db::PrepareError::Migrate(format!(
-                    "cannot align the report rollups with {time_zone}: {e}"
+                    "cannot prepare the report projection in {time_zone}: {e}"
                 )));
             }
         }

@@ -1,6 +1,6 @@
 //! Prometheus metrics of one instance: HTTP requests by route and status with latency histograms,
 //! the database pool (in use, idle, waits, timeouts), claims and refusals by code, recycles by
-//! reason, intake outcomes and sweep durations. Each app has its own registry (tests run many
+//! reason, intake outcomes, sweep durations and the report projector's folds. Each app has its own registry (tests run many
 //! apps in one process); `GET /metrics` renders it in the text format.
 
 use std::sync::Arc;
@@ -44,6 +44,9 @@ pub struct Metrics {
     recycles: IntCounterVec,
     intake: IntCounterVec,
     sweep_duration: Histogram,
+    projector_entries: IntCounter,
+    projector_duration: Histogram,
+    projector_last_fold: IntGauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -162,6 +165,28 @@ impl Metrics {
             "Time one recycle sweep took (all its batches and the warnings)",
             SWEEP_BUCKETS,
         );
+        let projector_entries = registered(
+            &registry,
+            IntCounter::new(
+                "leadpool_report_projector_entries_total",
+                "Timeline entries this instance's report projector folded into the rollups",
+            )
+            .expect("a valid metric"),
+        );
+        let projector_duration = histogram(
+            &registry,
+            "leadpool_report_projector_fold_seconds",
+            "Time one fold of the report projection took on this instance",
+            LATENCY_BUCKETS,
+        );
+        let projector_last_fold = registered(
+            &registry,
+            IntGauge::new(
+                "leadpool_report_projector_last_fold_timestamp_seconds",
+                "When this instance last folded the report projection (Unix time; an instance that finds another folding does not move it)",
+            )
+            .expect("a valid metric"),
+        );
         Arc::new(Self {
             registry,
             http_requests,
@@ -175,6 +200,9 @@ impl Metrics {
             recycles,
             intake,
             sweep_duration,
+            projector_entries,
+            projector_duration,
+            projector_last_fold,
         })
     }
 
@@ -207,6 +235,15 @@ impl Metrics {
 
     pub fn swept(&self, took: Duration) {
         self.sweep_duration.observe(took.as_secs_f64());
+    }
+
+    pub fn folded(&self, entries: i64, took: Duration) {
+        self.projector_entries.inc_by(entries.max(0) as u64);
+        self.projector_duration.observe(took.as_secs_f64());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.projector_last_fold.set(now);
     }
 
     /// The text exposition, with the pool's gauges read now.

@@ -177,38 +177,23 @@ mod tests {
     }
 }
 
-/// The median of `values` as SQL's `percentile_cont(0.5)` takes it (the mean of the two middle
-/// values when their number is even), rounded to 0.01; `None` without values.
-pub fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    // Selection, not a full sort: linear in the number of values.
-    let n = values.len();
-    let (below, upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
-    let upper = *upper;
-    let mid = if n % 2 == 1 {
-        upper
-    } else {
-        let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lower + upper) / 2.0
-    };
-    Some((mid * 100.0).round() / 100.0)
+/// A median (or any report figure in hours or days) as answered: rounded to 0.01, half away
+/// from zero.
+pub fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
 }
 
 #[cfg(test)]
-mod median_tests {
-    use super::median;
+mod round2_tests {
+    use super::round2;
 
     #[test]
-    fn median_of_odd_even_and_no_values() {
-        assert_eq!(median(&mut []), None);
-        assert_eq!(median(&mut [4.0]), Some(4.0));
-        assert_eq!(median(&mut [9.0, 1.0, 5.0]), Some(5.0));
-        assert_eq!(median(&mut [3.0, 1.0, 2.0, 10.0]), Some(2.5));
-        // Rounded to 0.01, half away from zero.
-        assert_eq!(median(&mut [1.0 / 3.0]), Some(0.33));
-        assert_eq!(median(&mut [0.125, 0.125]), Some(0.13));
-        assert_eq!(median(&mut [2.0000004, 1.9999996]), Some(2.0));
+    fn rounds_to_hundredths_half_away_from_zero() {
+        assert_eq!(round2(4.0), 4.0);
+        assert_eq!(round2(1.0 / 3.0), 0.33);
+        assert_eq!(round2(0.125), 0.13);
+        assert_eq!(round2(-0.125), -0.13);
+        assert_eq!(round2(2.0000004), 2.0);
+        assert_eq!(round2(1.999), 2.0);
     }
 }

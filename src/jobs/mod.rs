@@ -1,6 +1,7 @@
 //! Periodic background work, safe with several instances running at once.
 
 pub mod imports;
+pub mod projector;
 pub mod sweep;
 pub mod tiers;
 
@@ -10,5 +11,6 @@ use crate::AppState;
 pub fn spawn_all(state: AppState) {
     actix_web::rt::spawn(imports::run(state.clone()));
     actix_web::rt::spawn(sweep::run(state.clone()));
+    actix_web::rt::spawn(projector::run(state.clone()));
     actix_web::rt::spawn(tiers::run(state));
 }

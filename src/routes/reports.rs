@@ -1,13 +1,14 @@
 //! Reports over HTTP: conversion, salespeople, pool health and follow-up timing, as JSON or (with
 //! `Accept: text/csv`) as CSV with the same figures.
 //!
-//! Every figure is computed from the recorded facts when asked: leads (when created, first
-//! claimed, converted), claim records (each hold: how it started, how it ended, its first
-//! follow-up) and follow-ups. Periods are whole days in the organisation's time zone
-//! (`LEADPOOL_TIMEZONE`), `from` and `to` included.
+//! The figures come from the recorded facts: leads (when created, first claimed, converted),
+//! claim records (each hold: how it started, how it ended, its first follow-up) and follow-ups,
+//! through their projection into daily rollups (`repo::reports`) plus whatever was recorded since
+//! it last caught up, so an answer is exact as of its `as_of`. Periods are whole days in the
+//! organisation's time zone (`LEADPOOL_TIMEZONE`), `from` and `to` included.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,7 +20,7 @@ use super::extract::QueryParams;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db;
-use crate::domain::period::{MAX_DAYS, Period, PeriodError};
+use crate::domain::period::{MAX_DAYS, Period, PeriodError, round2};
 use crate::error::{AppError, Problem};
 use crate::repo::reports::ConversionKey;
 use crate::service;
@@ -31,7 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(follow_up_timing_report);
 }
 
-/// The period a report covers, as answered.
+/// The period a report covers, as answered, and how current it is.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportPeriod {
     /// First day, in `time_zone`.
@@ -40,13 +41,43 @@ pub struct ReportPeriod {
     pub to: NaiveDate,
     /// The organisation's time zone the days are in, e.g. `Asia/Shanghai`.
     pub time_zone: String,
+    /// The instant the figures are exact for: every fact recorded before it is counted, none
+    /// after. Reports read the projection of the facts plus the facts recorded since it last
+    /// caught up (at most a few seconds' worth), so this is the moment of the request; from a
+    /// read replica (`DATABASE_READ_URL`) it is earlier by the replica's replay delay.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Reads a report in one snapshot, with the instant it is exact for.
+async fn read<T, F>(state: &AppState, work: F) -> Result<(T, DateTime<Utc>), AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection) -> Result<T, AppError> + Send + 'static,
+{
+    let now = state.clock.now();
+    db::read_only(&state.read_pool, move |conn| {
+        let as_of = service::reports::as_of(conn, now)?;
+        Ok((work(conn)?, as_of))
+    })
+    .await
+}
+
+impl ReportPeriod {
+    fn new(p: &Period, state: &AppState, as_of: DateTime<Utc>) -> Self {
+        Self {
+            from: p.from,
+            to: p.to,
+            time_zone: state.config.timezone.name().to_string(),
+            as_of,
+        }
+    }
 }
 
 fn period(
     state: &AppState,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<(Period, ReportPeriod), AppError> {
+) -> Result<Period, AppError> {
     let tz = state.config.timezone;
     let p = Period::new(from, to, tz, state.clock.now()).map_err(|e| match e {
         PeriodError::Reversed => {
@@ -58,14 +89,7 @@ fn period(
             format!("a report covers at most {MAX_DAYS} days"),
         ),
     })?;
-    Ok((
-        p,
-        ReportPeriod {
-            from: p.from,
-            to: p.to,
-            time_zone: tz.name().to_string(),
-        },
-    ))
+    Ok(p)
 }
 
 /// `part / whole`, or nothing when `whole` is 0.
@@ -161,7 +185,7 @@ async fn conversion_report(
     query: QueryParams<ConversionQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let (p, shown) = period(&state, q.from, q.to)?;
+    let p = period(&state, q.from, q.to)?;
     let group = q.group_by.unwrap_or_default();
     let key = match group {
         ConversionGroup::Source => ConversionKey::Source,
@@ -170,7 +194,7 @@ async fn conversion_report(
         ConversionGroup::Pool => ConversionKey::Pool,
         ConversionGroup::Grade => ConversionKey::Grade,
     };
-    let rows = db::read_only(&state.read_pool, move |conn| {
+    let (rows, as_of) = read(&state, move |conn| {
         service::reports::conversion(conn, &user, key, p.start, p.end)
     })
     .await?;
@@ -202,7 +226,7 @@ async fn conversion_report(
         );
     }
     Ok(HttpResponse::Ok().json(ConversionReport {
-        period: shown,
+        period: ReportPeriod::new(&p, &state, as_of),
         group_by: group,
         groups,
     }))
@@ -281,10 +305,7 @@ pub struct SalespersonFigures {
 }
 
 impl SalespersonFigures {
-    fn new(
-        r: crate::repo::reports::SalespersonRow,
-        median_first_follow_up_hours: Option<f64>,
-    ) -> Self {
+    fn new(r: crate::repo::reports::SalespersonRow) -> Self {
         Self {
             conversion_rate: rate(r.claims_converted, r.claims),
             recycled: r.recycled_no_first_follow_up
@@ -310,7 +331,7 @@ impl SalespersonFigures {
             follow_ups_meeting: r.meeting,
             follow_ups_other: r.other,
             claims_followed_up: r.followed_up,
-            median_first_follow_up_hours,
+            median_first_follow_up_hours: r.median_first_follow_up_hours.map(round2),
             recycled_no_first_follow_up: r.recycled_no_first_follow_up,
             recycled_no_contact: r.recycled_no_contact,
             recycled_no_progress: r.recycled_no_progress,
@@ -394,20 +415,17 @@ async fn salespeople_report(
     query: QueryParams<SalespeopleQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let (p, shown) = period(&state, q.from, q.to)?;
-    let rows = db::read_only(&state.read_pool, move |conn| {
+    let p = period(&state, q.from, q.to)?;
+    let (rows, as_of) = read(&state, move |conn| {
         service::reports::salespeople(conn, &user, &p, q.team_id)
     })
     .await?;
-    let people: Vec<SalespersonFigures> = rows
-        .into_iter()
-        .map(|(row, median)| SalespersonFigures::new(row, median))
-        .collect();
+    let people: Vec<SalespersonFigures> = rows.into_iter().map(SalespersonFigures::new).collect();
     if csv::wanted(&req) {
         return csv::answer(SALESPEOPLE_HEADER, &people, "salespeople.csv");
     }
     Ok(HttpResponse::Ok().json(SalespeopleReport {
-        period: shown,
+        period: ReportPeriod::new(&p, &state, as_of),
         people,
     }))
 }
@@ -544,15 +562,15 @@ async fn pool_health_report(
     query: QueryParams<PoolHealthQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let (p, shown) = period(&state, q.from, q.to)?;
+    let p = period(&state, q.from, q.to)?;
     let now = state.clock.now();
-    let (rows, churn) = db::read_only(&state.read_pool, move |conn| {
+    let ((rows, churn), as_of) = read(&state, move |conn| {
         service::reports::pool_health(conn, &user, &p, q.pool_id, now)
     })
     .await?;
     let pools: Vec<PoolHealthFigures> = rows
         .into_iter()
-        .map(|(r, median_hours_in_pool)| PoolHealthFigures {
+        .map(|r| PoolHealthFigures {
             churn: churn
                 .iter()
                 .filter(|c| c.pool_id == Some(r.pool_id))
@@ -574,7 +592,7 @@ async fn pool_health_report(
             outflow_claims: r.claims,
             outflow_assignments: r.assignments,
             outflow_distributed: r.distributed,
-            median_hours_in_pool,
+            median_hours_in_pool: r.median_hours_in_pool.map(round2),
             backlog: r.backlog,
             never_claimed_over_30_days: r.never_claimed_over_30_days,
         })
@@ -601,7 +619,7 @@ async fn pool_health_report(
         );
     }
     Ok(HttpResponse::Ok().json(PoolHealthReport {
-        period: shown,
+        period: ReportPeriod::new(&p, &state, as_of),
         pools,
     }))
 }
@@ -669,8 +687,8 @@ async fn follow_up_timing_report(
     query: QueryParams<TimingQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let (p, shown) = period(&state, q.from, q.to)?;
-    let rows = db::read_only(&state.read_pool, move |conn| {
+    let p = period(&state, q.from, q.to)?;
+    let (rows, as_of) = read(&state, move |conn| {
         service::reports::follow_up_timing(conn, &user, &p)
     })
     .await?;
@@ -704,7 +722,7 @@ async fn follow_up_timing_report(
         return csv::answer(&[], &cells, "follow-up-timing.csv");
     }
     Ok(HttpResponse::Ok().json(TimingReport {
-        period: shown,
+        period: ReportPeriod::new(&p, &state, as_of),
         cells,
     }))
 }

@@ -140,9 +140,8 @@ pub fn end_hold(
     detail: Value,
     now: DateTime<Utc>,
 ) -> Result<(Lead, Option<Claim>), AppError> {
-    // The lead's row first, then its claim: every transaction takes the leads rollups before the
-    // claims rollups (the other order deadlocked against claims under load; the claim/owner
-    // consistency check is deferred to commit).
+    // The lead's row first, then its claim: the lock order every transaction keeps
+    // (migrations/README.md); the claim/owner consistency check is deferred to commit.
     let updated = match after {
         After::Pool(pool) => {
             repo::lifecycle::release_row(conn, lead.id, "pooled", Some(pool), None, now)?
@@ -911,7 +910,7 @@ pub fn close(
                     lead.id,
                     "closed",
                     Some(actor.id),
-                    json!({"close_reason": reason}),
+                    json!({"close_reason": reason, "pool_id": lead.pool_id}),
                     now,
                 ),
             )?;

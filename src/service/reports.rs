@@ -1,7 +1,7 @@
-//! Reports: who may see which figures, and the figures themselves, computed from the recorded
-//! facts in one read-only transaction.
+//! Reports: who may see which figures, and the figures themselves, read in one read-only
+//! snapshot from the projection of the facts and the facts since it (see `repo::reports`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::pg::PgConnection;
 use uuid::Uuid;
 
@@ -13,6 +13,16 @@ use crate::repo;
 use crate::repo::reports::{
     ChurnRow, ConversionKey, ConversionRow, PoolHealthRow, SalespersonRow, TimingRow,
 };
+
+/// The instant a report read in this snapshot is exact for: `now`, less the delay of a read
+/// replica still replaying. 503 while the projection has not been built (a start-up prepares it).
+pub fn as_of(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
+    let status = repo::reports::projector::status(conn)?;
+    if !status.built {
+        return Err(AppError::Unavailable);
+    }
+    Ok(now - Duration::milliseconds((status.replica_delay_secs * 1000.0).round() as i64))
+}
 
 /// Whose figures a caller sees: everyone's (`None`) or those of the listed people.
 fn people_of(conn: &mut PgConnection, actor: &AuthUser) -> Result<Option<Vec<Uuid>>, AppError> {
@@ -62,7 +72,7 @@ pub fn salespeople(
     actor: &AuthUser,
     period: &Period,
     team_id: Option<Uuid>,
-) -> Result<Vec<(SalespersonRow, Option<f64>)>, AppError> {
+) -> Result<Vec<SalespersonRow>, AppError> {
     if let Some(team) = team_id {
         let allowed = match actor.role {
             Role::Admin => true,
@@ -76,19 +86,16 @@ pub fn salespeople(
         }
     }
     let people = people_of(conn, actor)?;
-    let rows = repo::reports::salespeople(conn, period, people.as_deref(), team_id)?;
-    let medians = repo::reports::first_follow_up_medians(conn, period, people.as_deref())?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let median = medians.get(&row.user_id).copied();
-            (row, median)
-        })
-        .collect())
+    Ok(repo::reports::salespeople(
+        conn,
+        period,
+        people.as_deref(),
+        team_id,
+    )?)
 }
 
-/// Each pool's figures with its median wait (hours), and the churn rows of those pools.
-pub type PoolHealth = (Vec<(PoolHealthRow, Option<f64>)>, Vec<ChurnRow>);
+/// Each pool's figures, and the churn rows of those pools.
+pub type PoolHealth = (Vec<PoolHealthRow>, Vec<ChurnRow>);
 
 /// Pool flows: managers see the pools their teams' people belong to; admins all. Salespeople
 /// do not read pool health.
@@ -116,17 +123,12 @@ pub fn pool_health(
             return Err(AppError::NotFound);
         }
     }
-    let (rows, churn) = repo::reports::pool_health(conn, period, pools.as_deref(), now)?;
-    let medians = repo::reports::pool_wait_medians(conn, period, pools.as_deref())?;
-    Ok((
-        rows.into_iter()
-            .map(|row| {
-                let median = medians.get(&row.pool_id).copied();
-                (row, median)
-            })
-            .collect(),
-        churn,
-    ))
+    Ok(repo::reports::pool_health(
+        conn,
+        period,
+        pools.as_deref(),
+        now,
+    )?)
 }
 
 /// Follow-ups by local weekday and hour: salespeople their own, managers their teams', admins

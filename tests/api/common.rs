@@ -113,6 +113,9 @@ fn ensure_template(name: &str) {
             template
                 .run_pending_migrations(db::MIGRATIONS)
                 .expect("migrate template");
+            // As start-up does: the report projection, built (empty) in the tests' time zone.
+            leadpool::repo::reports::projector::prepare(&mut template, "Asia/Shanghai")
+                .expect("prepare the report projection");
         }
         conn.batch_execute(&format!(
             "ALTER DATABASE {} RENAME TO {}",

@@ -16,6 +16,7 @@ mod openapi;
 mod ops;
 mod owasp;
 mod pools;
+mod projection;
 mod reports;
 mod rotation;
 mod rules;

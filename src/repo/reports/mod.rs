@@ -1,5 +1,8 @@
-//! The report queries: aggregates over the recorded facts (leads, claims, follow-ups). Each query
-//! lives in its own `.sql` file next to this one, so it can be read and `EXPLAIN`ed as it is.
+//! Reports' one home: the projection of the facts into rollups (`projector`, `fold.sql`,
+//! `rebuild.sql`) and the report queries over it (one `.sql` file each, next to this one, so it
+//! can be read and `EXPLAIN`ed as it is). A query reads the rollups plus the fold of what was
+//! committed since the projection's watermark, so its answer counts every fact its snapshot
+//! sees; medians are taken over the facts themselves (index-only scans), so they stay exact.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
@@ -10,6 +13,18 @@ use diesel::sql_types::{
 use uuid::Uuid;
 
 use crate::domain::period::Period;
+
+pub mod projector;
+
+/// A report query (a file next to this one) with the fold's definitions in place of `{fold}`,
+/// made once.
+macro_rules! folded {
+    ($file:literal) => {{
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        SQL.get_or_init(|| include_str!($file).replace("{fold}", projector::FOLD.trim_end()))
+            .as_str()
+    }};
+}
 
 /// What the conversion report groups by: a column of `leads`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,19 +72,19 @@ pub fn conversion(
     people: Option<&[Uuid]>,
 ) -> QueryResult<Vec<ConversionRow>> {
     match people {
-        None => diesel::sql_query(
-            include_str!("reports/conversion_all.sql").replace("{key}", key.column()),
-        )
-        .bind::<Timestamptz, _>(start)
-        .bind::<Timestamptz, _>(end)
-        .load(conn),
-        Some(people) => diesel::sql_query(
-            include_str!("reports/conversion_scoped.sql").replace("{key}", key.column()),
-        )
-        .bind::<Timestamptz, _>(start)
-        .bind::<Timestamptz, _>(end)
-        .bind::<Array<SqlUuid>, _>(people)
-        .load(conn),
+        None => {
+            diesel::sql_query(include_str!("conversion_all.sql").replace("{key}", key.column()))
+                .bind::<Timestamptz, _>(start)
+                .bind::<Timestamptz, _>(end)
+                .load(conn)
+        }
+        Some(people) => {
+            diesel::sql_query(include_str!("conversion_scoped.sql").replace("{key}", key.column()))
+                .bind::<Timestamptz, _>(start)
+                .bind::<Timestamptz, _>(end)
+                .bind::<Array<SqlUuid>, _>(people)
+                .load(conn)
+        }
     }
 }
 
@@ -133,6 +148,10 @@ pub struct SalespersonRow {
     pub other: i64,
     #[diesel(sql_type = BigInt)]
     pub held_now: i64,
+    /// Hours from the start of a hold to its first follow-up, the median over the person's holds
+    /// started in the period that have one (not rounded).
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median_first_follow_up_hours: Option<f64>,
 }
 
 /// Per person of `people` (every non-admin when `None`), optionally of one team.
@@ -142,7 +161,7 @@ pub fn salespeople(
     people: Option<&[Uuid]>,
     team_id: Option<Uuid>,
 ) -> QueryResult<Vec<SalespersonRow>> {
-    diesel::sql_query(include_str!("reports/salespeople.sql"))
+    diesel::sql_query(folded!("salespeople.sql"))
         .bind::<Timestamptz, _>(period.start)
         .bind::<Timestamptz, _>(period.end)
         .bind::<Nullable<Array<SqlUuid>>, _>(people)
@@ -178,6 +197,10 @@ pub struct PoolHealthRow {
     pub backlog: i64,
     #[diesel(sql_type = BigInt)]
     pub never_claimed_over_30_days: i64,
+    /// Hours the leads taken from the pool in the period had waited in it, the median (not
+    /// rounded).
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median_hours_in_pool: Option<f64>,
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -201,7 +224,7 @@ pub fn pool_health(
     pools: Option<&[Uuid]>,
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<PoolHealthRow>, Vec<ChurnRow>)> {
-    let health = diesel::sql_query(include_str!("reports/pool_health.sql"))
+    let health = diesel::sql_query(folded!("pool_health.sql"))
         .bind::<Timestamptz, _>(period.start)
         .bind::<Timestamptz, _>(period.end)
         .bind::<Nullable<Array<SqlUuid>>, _>(pools)
@@ -209,7 +232,7 @@ pub fn pool_health(
         .bind::<Date, _>(period.from)
         .bind::<Date, _>(period.to)
         .load(conn)?;
-    let churn = diesel::sql_query(include_str!("reports/pool_churn.sql"))
+    let churn = diesel::sql_query(folded!("pool_churn.sql"))
         .bind::<Date, _>(period.from)
         .bind::<Date, _>(period.to)
         .bind::<Nullable<Array<SqlUuid>>, _>(pools)
@@ -241,90 +264,16 @@ pub fn follow_up_timing(
     people: Option<&[Uuid]>,
 ) -> QueryResult<Vec<TimingRow>> {
     match people {
-        None => diesel::sql_query(include_str!("reports/follow_up_timing_all.sql"))
+        None => diesel::sql_query(folded!("follow_up_timing_all.sql"))
             .bind::<Date, _>(period.from)
             .bind::<Date, _>(period.to)
             .load(conn),
-        Some(people) => diesel::sql_query(include_str!("reports/follow_up_timing_scoped.sql"))
+        Some(people) => diesel::sql_query(folded!("follow_up_timing_scoped.sql"))
             .bind::<Date, _>(period.from)
             .bind::<Date, _>(period.to)
             .bind::<Array<SqlUuid>, _>(people)
             .load(conn),
     }
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-struct Values {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Array<Double>)]
-    hours: Vec<f64>,
-}
-
-fn medians(rows: Vec<Values>) -> std::collections::HashMap<Uuid, f64> {
-    let mut by_id: std::collections::HashMap<Uuid, Vec<f64>> = std::collections::HashMap::new();
-    for row in rows {
-        by_id.entry(row.id).or_default().extend(row.hours);
-    }
-    by_id
-        .into_iter()
-        .filter_map(|(id, mut values)| crate::domain::period::median(&mut values).map(|m| (id, m)))
-        .collect()
-}
-
-/// Per person, the median hours from the start of a hold to its first follow-up, over the holds
-/// started in the period (exact: taken over every stored latency).
-pub fn first_follow_up_medians(
-    conn: &mut PgConnection,
-    period: &Period,
-    people: Option<&[Uuid]>,
-) -> QueryResult<std::collections::HashMap<Uuid, f64>> {
-    Ok(medians(
-        diesel::sql_query(include_str!("reports/latencies.sql"))
-            .bind::<Date, _>(period.from)
-            .bind::<Date, _>(period.to)
-            .bind::<Nullable<Array<SqlUuid>>, _>(people)
-            .load(conn)?,
-    ))
-}
-
-/// Per pool, the median hours a lead had waited in it when taken, over the holds started in
-/// the period.
-pub fn pool_wait_medians(
-    conn: &mut PgConnection,
-    period: &Period,
-    pools: Option<&[Uuid]>,
-) -> QueryResult<std::collections::HashMap<Uuid, f64>> {
-    Ok(medians(
-        diesel::sql_query(include_str!("reports/pool_waits.sql"))
-            .bind::<Date, _>(period.from)
-            .bind::<Date, _>(period.to)
-            .bind::<Nullable<Array<SqlUuid>>, _>(pools)
-            .load(conn)?,
-    ))
-}
-
-/// Whether the rollups are kept in `tz`; when they are not, records `tz` and rebuilds them from
-/// the facts (start-up calls this, so a changed `LEADPOOL_TIMEZONE` takes effect). Returns
-/// whether it rebuilt.
-pub fn align_time_zone(conn: &mut PgConnection, tz: &str) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Zone {
-        #[diesel(sql_type = Text)]
-        zone: String,
-    }
-    let current: Zone = diesel::sql_query("SELECT report_time_zone() AS zone").get_result(conn)?;
-    if current.zone == tz {
-        return Ok(false);
-    }
-    diesel::sql_query(
-        "INSERT INTO settings (key, value, updated_at) VALUES ('report_time_zone', to_jsonb($1::text), now())
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at",
-    )
-    .bind::<Text, _>(tz)
-    .execute(conn)?;
-    diesel::sql_query("SELECT report_rebuild()").execute(conn)?;
-    Ok(true)
 }
 
 /// The people a manager answers for: themselves and the members of the teams they manage.

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS lead_events_tx_idx;
