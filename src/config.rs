@@ -77,6 +77,9 @@ pub struct Config {
     /// Leads the sweep recycles per transaction (`LEADPOOL_SWEEP_BATCH`): smaller batches hold
     /// the rows they touch for less time.
     pub sweep_batch: i64,
+    /// How long an instance trusts what it read of a caller's access (`LEADPOOL_ACCESS_CACHE_SECS`;
+    /// changes are pushed to every instance at once, this is the safety net).
+    pub access_cache_ttl: std::time::Duration,
     /// How often the report projection folds what was committed since it last did
     /// (`LEADPOOL_PROJECTOR_INTERVAL_MS`).
     pub projector_interval: std::time::Duration,
@@ -304,6 +307,7 @@ impl Config {
         let sweep_batch = integer(&get, "LEADPOOL_SWEEP_BATCH", 50, 1..=10_000)?;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
+        let access_cache_secs = integer(&get, "LEADPOOL_ACCESS_CACHE_SECS", 5, 0..=60)?;
         let projector_interval_ms =
             integer(&get, "LEADPOOL_PROJECTOR_INTERVAL_MS", 1000, 10..=60_000)?;
         let login_max_failures = integer(&get, "LEADPOOL_LOGIN_MAX_FAILURES", 5, 1..=1000)? as i32;
@@ -392,6 +396,7 @@ impl Config {
             sweep_batch,
             tier_recompute_interval: std::time::Duration::from_secs(tier_recompute_secs as u64),
             projector_interval: std::time::Duration::from_millis(projector_interval_ms as u64),
+            access_cache_ttl: std::time::Duration::from_secs(access_cache_secs as u64),
             login_max_failures,
             login_max_failures_per_address,
             cors_origins,

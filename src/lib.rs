@@ -47,6 +47,8 @@ pub struct AppState {
     /// Where reports, listings and exports read: a replica when `DATABASE_READ_URL` is set,
     /// else the same pool as `pool`.
     pub read_pool: DbPool,
+    /// Callers' current access (active, role, token version), kept fresh by a listener.
+    pub access: Arc<crate::auth::access::AccessCache>,
 }
 
 impl AppState {
@@ -69,6 +71,15 @@ impl AppState {
             None => pool.clone(),
         };
         let vault = config.vault().expect("a data key is configured");
+        let access = crate::auth::access::AccessCache::new(config.access_cache_ttl);
+        // LISTEN needs a session of its own: the direct URL when DATABASE_URL is a pooler's.
+        let listen_url = config
+            .database_migration_url
+            .as_ref()
+            .unwrap_or(&config.database_url)
+            .expose()
+            .to_string();
+        crate::auth::access::spawn_listener(listen_url, &access);
         Self {
             pool,
             config: Arc::new(config),
@@ -77,6 +88,7 @@ impl AppState {
             vault: Arc::new(vault),
             read_pool,
             metrics,
+            access,
         }
     }
 }

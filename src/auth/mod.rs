@@ -1,19 +1,20 @@
 //! Authentication: passwords, access and refresh tokens, and the extractor that turns a bearer
-//! token into an [`AuthUser`] without touching the database.
+//! token into an [`AuthUser`]: the token's signature and expiry, then the user's current access
+//! (active, role, token version), usually from this instance's memory (see [`access`]).
 
+pub mod access;
 pub mod password;
 pub mod tokens;
 
-use std::future::{Ready, ready};
-
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::domain::role::Role;
 use crate::error::AppError;
 
-/// The caller, as proven by a valid access token.
+/// The caller, as proven by a valid access token, with the role they have now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthUser {
     pub id: Uuid,
@@ -44,10 +45,10 @@ fn unauthorized(code: &'static str, detail: &str) -> AppError {
 
 impl FromRequest for AuthUser {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        Box::pin(authenticate(req))
     }
 }
 
@@ -76,31 +77,76 @@ impl std::ops::Deref for Supervisor {
 
 impl FromRequest for Admin {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|user| {
+        let user = authenticate(req);
+        Box::pin(async move {
+            let user = user.await?;
             user.require_admin()?;
             Ok(Admin(user))
-        }))
+        })
     }
 }
 
 impl FromRequest for Supervisor {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|user| {
+        let user = authenticate(req);
+        Box::pin(async move {
+            let user = user.await?;
             user.require(&[Role::Manager, Role::Admin])?;
             Ok(Supervisor(user))
-        }))
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+/// The token is checked at once (no database); the user's current access after, from this
+/// instance's memory or, when it has none fresh, from the database.
+fn authenticate(req: &HttpRequest) -> impl Future<Output = Result<AuthUser, AppError>> + 'static {
+    let checked = bearer_claims(req);
+    async move {
+        let (state, claims) = checked?;
+        let access = match state.access.get(claims.sub) {
+            Some(access) => access,
+            None => {
+                let epoch = state.access.epoch();
+                let id = claims.sub;
+                let loaded =
+                    crate::db::connection(&state.pool, move |conn| Ok(access::load(conn, id)?))
+                        .await?;
+                let access = loaded.ok_or_else(|| {
+                    unauthorized("invalid_token", "the access token is not valid")
+                })?;
+                state.access.put(id, access, epoch);
+                access
+            }
+        };
+        if !access.active {
+            return Err(unauthorized(
+                "account_disabled",
+                "this account is deactivated",
+            ));
+        }
+        if claims.ver < access.token_version {
+            return Err(unauthorized(
+                "token_revoked",
+                "this access token was revoked (a password change or sign-out everywhere); sign in again",
+            ));
+        }
+        Ok(AuthUser {
+            id: claims.sub,
+            role: access.role,
+        })
+    }
+}
+
+fn bearer_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, tokens::Claims), AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
+        .cloned()
         .ok_or_else(|| AppError::internal("AppState is not registered"))?;
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         unauthorized("missing_token", "send Authorization: Bearer <access token>")
@@ -118,8 +164,5 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthorized("invalid_token", "the Authorization scheme must be Bearer"))?;
     let claims = state.tokens.decode_access(token, state.clock.now())?;
-    Ok(AuthUser {
-        id: claims.sub,
-        role: claims.role,
-    })
+    Ok((state, claims))
 }

@@ -24,6 +24,9 @@ pub struct Claims {
     pub aud: String,
     pub sub: Uuid,
     pub role: Role,
+    /// The user's token version when issued (tokens below the current one are refused).
+    #[serde(default)]
+    pub ver: i32,
     pub iat: i64,
     pub exp: i64,
 }
@@ -58,6 +61,7 @@ impl TokenKeys {
         &self,
         user_id: Uuid,
         role: Role,
+        version: i32,
         now: DateTime<Utc>,
     ) -> Result<String, AppError> {
         let claims = Claims {
@@ -65,6 +69,7 @@ impl TokenKeys {
             aud: AUDIENCE.into(),
             sub: user_id,
             role,
+            ver: version,
             iat: now.timestamp(),
             exp: (now + self.access_ttl).timestamp(),
         };
@@ -116,7 +121,7 @@ mod tests {
         let keys = keys();
         let now = Utc::now();
         let id = Uuid::now_v7();
-        let token = keys.issue_access(id, Role::Manager, now).unwrap();
+        let token = keys.issue_access(id, Role::Manager, 0, now).unwrap();
         let claims = keys.decode_access(&token, now).unwrap();
         assert_eq!((claims.sub, claims.role), (id, Role::Manager));
         let err = keys
@@ -129,7 +134,7 @@ mod tests {
     fn another_key_is_refused() {
         let now = Utc::now();
         let token = keys()
-            .issue_access(Uuid::now_v7(), Role::Admin, now)
+            .issue_access(Uuid::now_v7(), Role::Admin, 0, now)
             .unwrap();
         let other = TokenKeys::new(&[8u8; 32], Duration::minutes(15), Duration::days(14));
         assert_eq!(

@@ -27,6 +27,9 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     /// The tier was set by an admin (else it is computed by the tier policy).
     pub tier_pinned: bool,
+    /// Access tokens issued below this version no longer work (raised by a password change, a
+    /// deactivation, "sign out everywhere").
+    pub token_version: i32,
 }
 
 #[derive(Debug, Insertable)]

@@ -267,6 +267,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         tier_pinned -> Bool,
+        token_version -> Int4,
     }
 }
 

@@ -123,6 +123,13 @@ pub fn update(conn: &mut PgConnection, id: Uuid, changes: &UserChanges) -> Query
         .get_result(conn)
 }
 
+/// Raises the user's token version: every access token issued before stops working.
+pub fn bump_token_version(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::token_version.eq(users::token_version + 1))
+        .execute(conn)
+}
+
 /// Active admins other than `except`.
 pub fn count_other_active_admins(conn: &mut PgConnection, except: Uuid) -> QueryResult<i64> {
     users::table

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(login)
         .service(refresh)
         .service(logout)
+        .service(logout_everywhere)
         .service(me);
 }
 
@@ -180,8 +181,9 @@ async fn refresh(
 
 /// Signs out: revokes the given refresh token and every token refreshed from the same sign-in.
 ///
-/// Answers 204 whether or not the token was known. Access tokens already issued stay valid until
-/// they expire (at most `LEADPOOL_ACCESS_TOKEN_TTL_SECS`).
+/// Answers 204 whether or not the token was known. The access token of this sign-in stays valid
+/// until it expires (at most `LEADPOOL_ACCESS_TOKEN_TTL_SECS`): to end every access token at once,
+/// use `POST /auth/logout-everywhere`.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -206,6 +208,30 @@ async fn logout(
     let now = state.clock.now();
     db::transaction(&state.pool, move |conn| {
         service::auth::logout(conn, user.id, &token, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Signs the caller out everywhere: every refresh token of theirs is revoked and every access
+/// token they hold (this one included) stops working, on every instance within moments.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session of the caller ended"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout-everywhere")]
+async fn logout_everywhere(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
+    db::transaction(&state.pool, move |conn| {
+        service::auth::sign_out_everywhere(conn, user.id, user.id, now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -23,7 +23,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
         .service(create_user)
         .service(get_user)
-        .service(update_user);
+        .service(update_user)
+        .service(sign_out_user);
 }
 
 super::page_type!(UserPage, UserResponse);
@@ -341,4 +342,33 @@ async fn update_user(
     })
     .await?;
     Ok(web::Json(UserResponse::from_row(updated, now)?))
+}
+
+/// Signs a user out everywhere (a lost phone, a shared laptop): every refresh token is revoked and
+/// every access token they hold stops working, on every instance within moments. The user may
+/// sign in again with their password; to keep them out, deactivate them instead.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The user")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session of the user ended"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins sign others out", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/sign-out")]
+async fn sign_out_user(
+    state: web::Data<AppState>,
+    user: Admin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let (id, actor, now) = (id.into_inner(), user.id, state.clock.now());
+    db::transaction(&state.pool, move |conn| {
+        service::auth::sign_out_everywhere(conn, actor, id, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

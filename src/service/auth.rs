@@ -188,6 +188,39 @@ pub fn refresh(
     issue_pair(conn, keys, &user, spent.family_id, now).map(RefreshOutcome::Renewed)
 }
 
+/// Ends every session of `user_id` at once: their refresh tokens are revoked and their token
+/// version raised, so the access tokens they hold stop working too (on every instance within
+/// moments: the version change is pushed to each).
+pub fn end_sessions(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    repo::refresh_tokens::revoke_user(conn, user_id, now)?;
+    repo::users::bump_token_version(conn, user_id)?;
+    Ok(())
+}
+
+/// "Sign out everywhere", by the person themselves or an admin: [`end_sessions`], audited.
+pub fn sign_out_everywhere(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    repo::users::find_locked(conn, user_id)?.ok_or(AppError::NotFound)?;
+    end_sessions(conn, user_id, now)?;
+    crate::service::audit::Audit::of(
+        Some(actor),
+        "user.signed_out_everywhere",
+        "user",
+        Some(user_id),
+        now,
+    )
+    .write(conn)?;
+    Ok(())
+}
+
 /// Revokes the family of `token` if it belongs to `user_id`. Unknown tokens are ignored, so the
 /// answer never tells whether a token exists.
 pub fn logout(
@@ -212,7 +245,7 @@ fn issue_pair(
     now: DateTime<Utc>,
 ) -> Result<TokenPair, AppError> {
     let role = super::stored_role(&user.role)?;
-    let access_token = keys.issue_access(user.id, role, now)?;
+    let access_token = keys.issue_access(user.id, role, user.token_version, now)?;
     let (refresh_token, token_hash) = new_refresh_token();
     repo::refresh_tokens::insert(
         conn,

@@ -265,7 +265,7 @@ pub fn update(
     };
     let user = repo::users::update(conn, id, &changes).map_err(map_unique)?;
     if signs_out {
-        repo::refresh_tokens::revoke_user(conn, id, now)?;
+        super::auth::end_sessions(conn, id, now)?;
     }
     if stops_managing {
         repo::teams::clear_manager(conn, id, now)?;

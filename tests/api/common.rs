@@ -282,14 +282,65 @@ pub struct TestUser {
 
 /// The real app on 127.0.0.1:0 with its own database and a movable clock.
 pub struct TestApp {
+    /// First, so it stops before the database is dropped.
+    server: Served,
     pub base: String,
     pub state: AppState,
     pub clock: Arc<TestClock>,
     pub pool: DbPool,
-    _db: TestDb,
+    /// The database, dropped with the app (`None` on a second instance of another app's).
+    _db: Option<TestDb>,
     pub admin: TestUser,
     client: awc::Client,
-    server: actix_web::dev::ServerHandle,
+}
+
+/// The app served on 127.0.0.1:0 from a thread (and actix system) of its own, so that dropping
+/// it can wait for the server to stop: the app's state, its pools and its listener go with it.
+struct Served {
+    addr: std::net::SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Served {
+    fn start(state: AppState) -> Served {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    let server = HttpServer::new(move || build_app(state.clone()))
+                        .workers(1)
+                        .disable_signals()
+                        .listen(listener)
+                        .expect("listen")
+                        .run();
+                    tx.send(server.handle()).expect("hand the handle over");
+                    let _ = server.await;
+                });
+            })
+            .expect("server thread");
+        let handle = rx.recv().expect("the server started");
+        Served {
+            addr,
+            handle,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // The server runs on its own thread, so waiting here cannot block it (the stop is
+        // awaited on a thread of its own: this one may be running a test's actix system).
+        let stop = self.handle.stop(false);
+        let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(stop)).join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl TestApp {
@@ -322,16 +373,7 @@ impl TestApp {
             metrics.pool_events(),
         );
         let state = AppState::new(config, pool.clone(), clock.clone(), metrics);
-        let app_state = state.clone();
-        let server = HttpServer::new(move || build_app(state.clone()))
-            .workers(1)
-            .disable_signals()
-            .bind("127.0.0.1:0")
-            .expect("bind");
-        let addr = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        let server = Served::start(state.clone());
 
         let (bootstrap_pool, now) = (pool.clone(), clock.now());
         actix_web::rt::task::spawn_blocking(move || {
@@ -351,11 +393,11 @@ impl TestApp {
             .timeout(Duration::from_secs(30))
             .finish();
         let mut app = TestApp {
-            base: format!("http://{addr}"),
-            state: app_state,
+            base: format!("http://{}", server.addr),
+            state,
             clock,
             pool,
-            _db: db,
+            _db: Some(db),
             admin: TestUser {
                 id: Uuid::nil(),
                 email: ADMIN_EMAIL.into(),
@@ -363,10 +405,38 @@ impl TestApp {
                 refresh_token: String::new(),
             },
             client,
-            server: handle,
+            server,
         };
         app.admin = app.login(ADMIN_EMAIL, PASSWORD).await;
         app
+    }
+
+    /// Another instance of the service on this app's database (its own pool, memory and
+    /// listener), as a second server behind a load balancer; it shares the clock and the admin.
+    pub async fn instance(&self) -> TestApp {
+        let config = (*self.state.config).clone();
+        let metrics = leadpool::metrics::Metrics::new();
+        let pool = db::build_pool(
+            config.database_url.expose(),
+            config.db_pool_size,
+            config.db_timeout,
+            config.db_statement_cache,
+            metrics.pool_events(),
+        );
+        let state = AppState::new(config, pool.clone(), self.clock.clone(), metrics);
+        let server = Served::start(state.clone());
+        TestApp {
+            base: format!("http://{}", server.addr),
+            state,
+            clock: self.clock.clone(),
+            pool,
+            _db: None,
+            admin: self.admin.clone(),
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .finish(),
+            server,
+        }
     }
 
     /// Sends a request with optional bearer token, extra headers and raw body.
@@ -556,7 +626,7 @@ impl TestApp {
             let token = self
                 .state
                 .tokens
-                .issue_access(id, role.parse().unwrap(), now)
+                .issue_access(id, role.parse().unwrap(), 0, now)
                 .unwrap();
             users.push(TestUser {
                 id,
@@ -577,16 +647,16 @@ impl TestApp {
     pub fn fresh(&self, user: &TestUser) -> TestUser {
         use diesel::prelude::*;
         use leadpool::db::schema::users;
-        let role: String = users::table
+        let (role, version): (String, i32) = users::table
             .find(user.id)
-            .select(users::role)
+            .select((users::role, users::token_version))
             .first(&mut self.pool.get().unwrap())
             .unwrap();
         TestUser {
             token: self
                 .state
                 .tokens
-                .issue_access(user.id, role.parse().unwrap(), self.clock.now())
+                .issue_access(user.id, role.parse().unwrap(), version, self.clock.now())
                 .unwrap(),
             ..user.clone()
         }
@@ -645,12 +715,5 @@ impl TestApp {
             )
             .await;
         res.ok(201)["id"].as_str().unwrap().parse().unwrap()
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        // Stop accepting; the database is dropped (with FORCE) right after.
-        drop(self.server.stop(false));
     }
 }

@@ -18,6 +18,7 @@ mod owasp;
 mod pools;
 mod projection;
 mod reports;
+mod revocation;
 mod rotation;
 mod rules;
 mod scaling;
