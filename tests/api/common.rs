@@ -283,7 +283,7 @@ pub struct TestUser {
 /// The real app on 127.0.0.1:0 with its own database and a movable clock.
 pub struct TestApp {
     /// First, so it stops before the database is dropped.
-    server: Served,
+    _server: Served,
     pub base: String,
     pub state: AppState,
     pub clock: Arc<TestClock>,
@@ -405,7 +405,7 @@ impl TestApp {
                 refresh_token: String::new(),
             },
             client,
-            server,
+            _server: server,
         };
         app.admin = app.login(ADMIN_EMAIL, PASSWORD).await;
         app
@@ -435,7 +435,7 @@ impl TestApp {
             client: awc::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .finish(),
-            server,
+            _server: server,
         }
     }
 
