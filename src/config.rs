@@ -80,6 +80,9 @@ pub struct Config {
     /// How long an instance trusts what it read of a caller's access (`LEADPOOL_ACCESS_CACHE_SECS`;
     /// changes are pushed to every instance at once, this is the safety net).
     pub access_cache_ttl: std::time::Duration,
+    /// How long `POST /admin/sweep` waits for its drain before answering 202 with the progress
+    /// (`LEADPOOL_SWEEP_ANSWER_MS`).
+    pub sweep_answer_within: std::time::Duration,
     /// How often the report projection folds what was committed since it last did
     /// (`LEADPOOL_PROJECTOR_INTERVAL_MS`).
     pub projector_interval: std::time::Duration,
@@ -307,6 +310,7 @@ impl Config {
         let sweep_batch = integer(&get, "LEADPOOL_SWEEP_BATCH", 50, 1..=10_000)?;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
+        let sweep_answer_ms = integer(&get, "LEADPOOL_SWEEP_ANSWER_MS", 2000, 0..=60_000)?;
         let access_cache_secs = integer(&get, "LEADPOOL_ACCESS_CACHE_SECS", 5, 0..=60)?;
         let projector_interval_ms =
             integer(&get, "LEADPOOL_PROJECTOR_INTERVAL_MS", 1000, 10..=60_000)?;
@@ -397,6 +401,7 @@ impl Config {
             tier_recompute_interval: std::time::Duration::from_secs(tier_recompute_secs as u64),
             projector_interval: std::time::Duration::from_millis(projector_interval_ms as u64),
             access_cache_ttl: std::time::Duration::from_secs(access_cache_secs as u64),
+            sweep_answer_within: std::time::Duration::from_millis(sweep_answer_ms as u64),
             login_max_failures,
             login_max_failures_per_address,
             cors_origins,

@@ -393,6 +393,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sweep_runs (id) {
+        id -> Uuid,
+        requested_by -> Nullable<Uuid>,
+        started_at -> Timestamptz,
+        heartbeat_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        status -> Text,
+        recycled -> Int4,
+        recycled_by_reason -> Jsonb,
+        warned -> Int4,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(claims -> claim_decisions (decision_id));
 diesel::joinable!(claims -> leads (lead_id));
 diesel::joinable!(claims -> pools (pool_id));
@@ -439,6 +454,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rotation_members,
     rotation_pools,
     settings,
+    sweep_runs,
     teams,
     users,
 );

@@ -1,12 +1,19 @@
 //! The recycle sweep: returns due leads to their pools in batches and warns owners of leads due
 //! soon. Every instance runs it; due leads are taken with `FOR UPDATE SKIP LOCKED`, so each is
-//! recycled exactly once and a sweep never waits for (or blocks) claims of other leads.
+//! recycled exactly once and a sweep never waits for (or blocks) claims of other leads. An
+//! admin's sweep (`POST /admin/sweep`) is the same drain, with its progress kept in `sweep_runs`.
+
+use std::collections::BTreeMap;
 
 use actix_web::web;
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::db::transaction_blocking;
 use crate::error::AppError;
+use crate::repo;
+use crate::repo::sweeps::SweepRun;
+use crate::service::audit::Audit;
 use crate::service::lifecycle::{SweepReport, sweep_batch, warn};
 
 pub async fn run(state: AppState) {
@@ -25,30 +32,107 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// Sweeps until nothing is due, then sends the warnings. Between full batches it pauses for
-/// `LEADPOOL_SWEEP_PAUSE_PERCENT` percent of the time the batch took, so that a large backlog drains
-/// without starving the claims and follow-ups running beside it.
+/// Sweeps until nothing is due, then sends the warnings (the periodic sweep).
 pub async fn sweep_all(state: &AppState) -> Result<SweepReport, AppError> {
-    let started = std::time::Instant::now();
-    let report = sweep_batches(state).await;
-    if let Ok(report) = &report {
-        state.metrics.swept(started.elapsed());
-        for (_, _, reason) in &report.recycled {
-            state.metrics.recycled(reason.as_str());
-        }
-    }
-    report
+    drain(state, None).await
 }
 
-async fn sweep_batches(state: &AppState) -> Result<SweepReport, AppError> {
+/// Starts an admin's sweep: records the run, and drains in the background. The receiver gets the
+/// drain's report when it ends (the run's row has its progress meanwhile).
+pub async fn start_requested(
+    state: &AppState,
+    actor: Uuid,
+) -> Result<
+    (
+        SweepRun,
+        tokio::sync::oneshot::Receiver<Result<SweepReport, AppError>>,
+    ),
+    AppError,
+> {
+    let now = state.clock.now();
+    let run = SweepRun {
+        id: Uuid::now_v7(),
+        requested_by: Some(actor),
+        started_at: now,
+        heartbeat_at: now,
+        finished_at: None,
+        status: "running".into(),
+        recycled: 0,
+        recycled_by_reason: serde_json::json!({}),
+        warned: 0,
+        error: None,
+    };
+    let row = run.clone();
+    crate::db::transaction(&state.pool, move |conn| {
+        Ok(repo::sweeps::insert(conn, &row)?)
+    })
+    .await?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (state, id) = (state.clone(), run.id);
+    actix_web::rt::spawn(async move {
+        let report = drain(&state, Some(id)).await;
+        let (now, error) = (
+            state.clock.now(),
+            report.as_ref().err().map(|e| e.to_string()),
+        );
+        let warned = report.as_ref().map_or(0, |r| r.warned as i32);
+        let recycled = report.as_ref().map_or(0, |r| r.recycled.len());
+        let ended = crate::db::transaction(&state.pool, move |conn| {
+            repo::sweeps::finish(conn, id, warned, error.as_deref(), now)?;
+            // The recycles are audited one by one (by no one: the rules did it); this records
+            // who asked for the sweep.
+            Audit::of(Some(actor), "sweep.run", "sweep", Some(id), now)
+                .change(
+                    None,
+                    Some(serde_json::json!({"recycled": recycled, "warned": warned})),
+                )
+                .write(conn)
+        })
+        .await;
+        if let Err(e) = ended {
+            log::error!("sweep {id}: cannot record its end: {e}");
+        }
+        let _ = tx.send(report);
+    });
+    Ok((run, rx))
+}
+
+/// Leads recycled so far by reason.
+#[derive(Default)]
+struct Tally {
+    recycled: i32,
+    by_reason: BTreeMap<&'static str, i32>,
+}
+
+/// Sweeps until nothing is due, then sends the warnings. With `run`, each batch records the
+/// run's progress in its own transaction. Between full batches it pauses for
+/// `LEADPOOL_SWEEP_PAUSE_PERCENT` percent of the time the batch took, so that a large backlog
+/// drains without starving the claims and follow-ups running beside it.
+async fn drain(state: &AppState, run: Option<Uuid>) -> Result<SweepReport, AppError> {
+    let started = std::time::Instant::now();
     let worker = state.clone();
-    web::block(move || {
+    let report = web::block(move || {
         let mut report = SweepReport::default();
+        let mut tally = Tally::default();
         loop {
             let started = std::time::Instant::now();
             let now = worker.clock.now();
             let size = worker.config.sweep_batch;
-            let batch = transaction_blocking(&worker.pool, |conn| sweep_batch(conn, now, size))?;
+            let batch = transaction_blocking(&worker.pool, |conn| {
+                let batch = sweep_batch(conn, now, size)?;
+                if let Some(id) = run {
+                    for (_, _, reason) in &batch.recycled {
+                        tally.recycled += 1;
+                        *tally.by_reason.entry(reason.as_str()).or_default() += 1;
+                    }
+                    let by_reason = serde_json::to_value(&tally.by_reason)
+                        .map_err(|e| AppError::internal(e.to_string()))?;
+                    repo::sweeps::progress(conn, id, tally.recycled, &by_reason, now)?;
+                }
+                Ok(batch)
+            });
+            // A batch that failed rolled back (its progress with it): the drain ends there.
+            let batch = batch?;
             let done = (batch.recycled.len() as i64) < size;
             log::debug!(
                 "sweep batch: {} recycled in {} ms",
@@ -69,7 +153,12 @@ async fn sweep_batches(state: &AppState) -> Result<SweepReport, AppError> {
             report.warned,
             started.elapsed().as_millis()
         );
-        Ok(report)
+        Ok::<_, AppError>(report)
     })
-    .await?
+    .await??;
+    state.metrics.swept(started.elapsed());
+    for (_, _, reason) in &report.recycled {
+        state.metrics.recycled(reason.as_str());
+    }
+    Ok(report)
 }

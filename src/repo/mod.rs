@@ -14,6 +14,7 @@ pub mod pools;
 pub mod refresh_tokens;
 pub mod reports;
 pub mod settings;
+pub mod sweeps;
 pub mod teams;
 pub mod users;
 

@@ -13,7 +13,7 @@ use super::extract::{JsonBody, QueryParams};
 use super::leads::{LeadResponse, lead_response, parse_stored};
 use super::page_params;
 use crate::AppState;
-use crate::auth::{Admin, AuthUser, Supervisor};
+use crate::auth::{AuthUser, Supervisor};
 use crate::db::{
     self,
     models::{Approval, FollowUp, Notification},
@@ -39,8 +39,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cancel)
         .service(agenda)
         .service(list_notifications)
-        .service(read_notification)
-        .service(sweep_now);
+        .service(read_notification);
 }
 
 super::page_type!(FollowUpPage, FollowUpResponse);
@@ -992,63 +991,4 @@ async fn read_notification(
     })
     .await?;
     Ok(web::Json(n.into()))
-}
-
-/// What a sweep did.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SweepResponse {
-    /// Leads returned to their pools.
-    pub recycled: Vec<RecycledLead>,
-    /// Owners warned of leads due back soon.
-    pub warned: usize,
-}
-
-/// A lead the sweep returned to its pool.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RecycledLead {
-    pub lead_id: Uuid,
-    pub previous_owner_id: Option<Uuid>,
-    pub reason: ClaimEnd,
-}
-
-/// Runs the recycle sweep now (admin): every lead due back goes to its pool, its claim ending
-/// with the rule's reason; owners of leads due soon are warned. Safe alongside the periodic
-/// sweep of every instance (each lead is recycled exactly once).
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "What the sweep did", body = SweepResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/admin/sweep")]
-async fn sweep_now(
-    state: web::Data<AppState>,
-    user: Admin,
-) -> Result<web::Json<SweepResponse>, AppError> {
-    let report = crate::jobs::sweep::sweep_all(&state).await?;
-    // The recycles are audited one by one (by no one: the rules did it); this records who ran it.
-    let (now, actor) = (state.clock.now(), user.id);
-    let counts = serde_json::json!({"recycled": report.recycled.len(), "warned": report.warned});
-    db::transaction(&state.pool, move |conn| {
-        service::audit::Audit::of(Some(actor), "sweep.run", "sweep", None, now)
-            .change(None, Some(counts))
-            .write(conn)
-    })
-    .await?;
-    Ok(web::Json(SweepResponse {
-        recycled: report
-            .recycled
-            .into_iter()
-            .map(|(lead_id, previous_owner_id, reason)| RecycledLead {
-                lead_id,
-                previous_owner_id,
-                reason,
-            })
-            .collect(),
-        warned: report.warned,
-    }))
 }

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod pools;
 pub mod reports;
 pub mod rules;
+pub mod sweeps;
 pub mod teams;
 pub mod users;
 
@@ -38,6 +39,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     lead_fields::configure(cfg);
     leads::configure(cfg);
     lifecycle::configure(cfg);
+    sweeps::configure(cfg);
     intake::configure(cfg);
     imports::configure(cfg);
     reports::configure(cfg);

@@ -24,5 +24,6 @@ mod rules;
 mod scaling;
 mod security;
 mod startup;
+mod sweeps;
 mod teams;
 mod users;

@@ -90,6 +90,7 @@ const ACCESS: &[(&str, Access)] = &[
     ("GET /api/v1/notifications", Access::Signed),
     ("POST /api/v1/notifications/{id}/read", Access::Signed),
     ("POST /api/v1/admin/sweep", Access::Admin),
+    ("GET /api/v1/admin/sweeps/{id}", Access::Admin),
     ("POST /api/v1/intake/leads", Access::Intake),
     ("GET /api/v1/intake-sources", Access::Admin),
     ("POST /api/v1/intake-sources", Access::Admin),
@@ -468,6 +469,14 @@ async fn object_level_matrix_nobody_reaches_anothers_objects() {
         .unwrap()
         .to_string();
 
+    let sweep = app
+        .post("/api/v1/admin/sweep", &app.admin.token, &json!({}))
+        .await
+        .ok(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
     // Which object each family of paths is about, and who legitimately reads it.
     let object_of = |path: &str| -> Option<(String, &TestUser)> {
         let rest = path.strip_prefix("/api/v1/")?;
@@ -483,6 +492,7 @@ async fn object_level_matrix_nobody_reaches_anothers_objects() {
             "teams" => (team1.to_string(), &app.admin),
             "lead-fields" => ("budget".to_string(), &app.admin),
             "intake-sources" | "intake" => (Uuid::now_v7().to_string(), &app.admin),
+            "admin" => (sweep.clone(), &app.admin),
             _ => return None,
         })
     };

@@ -1,0 +1,75 @@
+//! Sweeps an admin asked for: their progress, written by the drain that runs them.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::db::schema::sweep_runs;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sweep_runs, check_for_backend(diesel::pg::Pg))]
+pub struct SweepRun {
+    pub id: Uuid,
+    pub requested_by: Option<Uuid>,
+    pub started_at: DateTime<Utc>,
+    pub heartbeat_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub recycled: i32,
+    pub recycled_by_reason: Value,
+    pub warned: i32,
+    pub error: Option<String>,
+}
+
+pub fn insert(conn: &mut PgConnection, run: &SweepRun) -> QueryResult<()> {
+    diesel::insert_into(sweep_runs::table)
+        .values(run)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<SweepRun>> {
+    sweep_runs::table
+        .find(id)
+        .select(SweepRun::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// What the run has done so far (absolute figures: only its own drain writes the row).
+pub fn progress(
+    conn: &mut PgConnection,
+    id: Uuid,
+    recycled: i32,
+    by_reason: &Value,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(sweep_runs::table.find(id))
+        .set((
+            sweep_runs::recycled.eq(recycled),
+            sweep_runs::recycled_by_reason.eq(by_reason),
+            sweep_runs::heartbeat_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Ends the run: `done` with the warnings sent, or `failed` with what went wrong.
+pub fn finish(
+    conn: &mut PgConnection,
+    id: Uuid,
+    warned: i32,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(sweep_runs::table.find(id))
+        .set((
+            sweep_runs::status.eq(if error.is_some() { "failed" } else { "done" }),
+            sweep_runs::warned.eq(warned),
+            sweep_runs::error.eq(error),
+            sweep_runs::finished_at.eq(now),
+            sweep_runs::heartbeat_at.eq(now),
+        ))
+        .execute(conn)
+}
