@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod repo;
 pub mod request_id;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub read_pool: DbPool,
     /// Callers' current access (active, role, token version), kept fresh by a listener.
     pub access: Arc<crate::auth::access::AccessCache>,
+    /// The active custom field definitions, for showing leads, kept fresh by a listener.
+    pub field_defs: Arc<crate::service::lead_fields::FieldDefsCache>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
         };
         let vault = config.vault().expect("a data key is configured");
         let access = crate::auth::access::AccessCache::new(config.access_cache_ttl);
+        let field_defs = crate::service::lead_fields::FieldDefsCache::new(config.access_cache_ttl);
         // LISTEN needs a session of its own: the direct URL when DATABASE_URL is a pooler's.
         let listen_url = config
             .database_migration_url
@@ -79,7 +83,11 @@ impl AppState {
             .unwrap_or(&config.database_url)
             .expose()
             .to_string();
-        crate::auth::access::spawn_listener(listen_url, &access);
+        let listeners: Vec<std::sync::Weak<dyn crate::notify::Listener>> = vec![
+            Arc::downgrade(&access) as std::sync::Weak<dyn crate::notify::Listener>,
+            Arc::downgrade(&field_defs) as std::sync::Weak<dyn crate::notify::Listener>,
+        ];
+        crate::notify::spawn(listen_url, listeners);
         Self {
             pool,
             config: Arc::new(config),
@@ -89,6 +97,7 @@ impl AppState {
             read_pool,
             metrics,
             access,
+            field_defs,
         }
     }
 }

@@ -4,13 +4,14 @@
 //! Each instance keeps these three facts of recent callers in memory, so a request usually costs
 //! one map lookup. A change to a user (deactivation, new role, password change, "sign out
 //! everywhere") notifies every instance through PostgreSQL (`LISTEN leadpool_access`, sent by a
-//! trigger on `users`), and each forgets that user at once; the next request reads the user
-//! again. Entries also expire after `LEADPOOL_ACCESS_CACHE_SECS` (5 s), the safety net should a
-//! notification be lost; the listener forgets everyone whenever it (re)connects.
+//! trigger on `users`, received by [`crate::notify`]), and each forgets that user at once; the next
+//! request reads the user again. Entries also expire after `LEADPOOL_ACCESS_CACHE_SECS` (5 s), the
+//! safety net should a notification be lost; the listener forgets everyone whenever it
+//! (re)connects.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use diesel::pg::PgConnection;
@@ -114,76 +115,19 @@ impl AccessCache {
     }
 }
 
-/// Listens for access changes on its own connection to `database_url` (a direct one: `LISTEN`
-/// does not work through PgBouncer in transaction mode) and makes `cache` forget each changed
-/// user. Reconnects after a failure (forgetting everyone, as changes may have been missed); stops
-/// when the cache is dropped.
-pub fn spawn_listener(database_url: String, cache: &Arc<AccessCache>) {
-    let cache: Weak<AccessCache> = Arc::downgrade(cache);
-    let spawned = std::thread::Builder::new()
-        .name("access-listener".into())
-        .spawn(move || listen(&database_url, &cache));
-    if let Err(e) = spawned {
-        log::error!(
-            "cannot start the access listener: {e}; access changes apply after the cache expiry"
-        );
+impl crate::notify::Listener for AccessCache {
+    fn channel(&self) -> &'static str {
+        CHANNEL
     }
-}
 
-fn listen(database_url: &str, cache: &Weak<AccessCache>) {
-    use diesel::connection::SimpleConnection;
-    let mut failures = 0u32;
-    while cache.strong_count() > 0 {
-        let connected = PgConnection::establish(database_url)
-            .map_err(|e| e.to_string())
-            .and_then(|mut conn| {
-                conn.batch_execute(&format!("LISTEN {CHANNEL}"))
-                    .map_err(|e| e.to_string())?;
-                Ok(conn)
-            });
-        let mut conn = match connected {
-            Ok(conn) => conn,
-            Err(e) => {
-                failures += 1;
-                if failures == 1 || failures % 60 == 0 {
-                    log::warn!("access listener cannot connect ({e}); retrying");
-                }
-                std::thread::sleep(Duration::from_secs(1));
-                continue;
-            }
-        };
-        failures = 0;
-        let Some(live) = cache.upgrade() else { return };
-        live.clear();
-        drop(live);
-        let mut last_check = Instant::now();
-        'connected: loop {
-            let Some(live) = cache.upgrade() else { return };
-            for note in conn.notifications_iter() {
-                match note {
-                    Ok(note) => match note.payload.parse::<Uuid>() {
-                        Ok(id) => live.forget(id),
-                        Err(_) => live.clear(),
-                    },
-                    Err(e) => {
-                        log::warn!("access listener lost its connection ({e}); reconnecting");
-                        break 'connected;
-                    }
-                }
-            }
-            drop(live);
-            // A connection that died quietly shows on the next statement.
-            if last_check.elapsed() > Duration::from_secs(5) {
-                if let Err(e) = conn.batch_execute("SELECT 1") {
-                    log::warn!("access listener lost its connection ({e}); reconnecting");
-                    break 'connected;
-                }
-                last_check = Instant::now();
-            }
-            std::thread::sleep(Duration::from_millis(20));
+    fn notified(&self, payload: &str) {
+        match payload.parse::<Uuid>() {
+            Ok(id) => self.forget(id),
+            Err(_) => self.clear(),
         }
-        if let Some(live) = cache.upgrade() {
-            live.clear();
-        }
+    }
+
+    fn reset(&self) {
+        self.clear();
     }
 }

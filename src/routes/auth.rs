@@ -234,6 +234,7 @@ async fn logout_everywhere(
         service::auth::sign_out_everywhere(conn, user.id, user.id, now)
     })
     .await?;
+    state.access.forget(user.id);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -201,6 +201,8 @@ async fn create_field(
         service::lead_fields::create(conn, actor, new, now)
     })
     .await?;
+    // This instance at once; the others when the trigger's notification reaches them.
+    state.field_defs.forget();
     Ok(HttpResponse::Created().json(FieldResponse::try_from(field)?))
 }
 
@@ -244,6 +246,7 @@ async fn update_field(
         service::lead_fields::update(conn, actor, &key, patch, now)
     })
     .await?;
+    state.field_defs.forget();
     Ok(web::Json(field.try_into()?))
 }
 
@@ -273,5 +276,6 @@ async fn delete_field(
         service::lead_fields::remove(conn, actor, &key, now)
     })
     .await?;
+    state.field_defs.forget();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -109,11 +109,22 @@ pub(crate) async fn lead_response(
     lead: Lead,
     viewer: Uuid,
 ) -> Result<LeadResponse, AppError> {
-    let defs = db::transaction(&state.pool, service::lead_fields::active_defs).await?;
+    let cache = state.field_defs.clone();
+    let defs = db::connection(&state.pool, move |conn| cache.get(conn)).await?;
+    lead_response_with(state, lead, viewer, &defs)
+}
+
+/// [`lead_response`] with the active field definitions already read.
+pub(crate) fn lead_response_with(
+    state: &AppState,
+    lead: Lead,
+    viewer: Uuid,
+    defs: &[(crate::domain::custom_field::FieldDef, bool)],
+) -> Result<LeadResponse, AppError> {
     LeadResponse::build(
         &state.vault,
         lead,
-        &active_keys(&defs),
+        &active_keys(defs),
         Contact::ForViewer(viewer),
     )
 }
@@ -838,12 +849,13 @@ async fn get_lead(
     let id = id.into_inner();
     let reveal = query.into_inner().reveal == Some(Reveal::Contact);
     let (viewer, now) = (user.id, state.clock.now());
+    let cache = state.field_defs.clone();
     let (lead, defs) = db::transaction(&state.pool, move |conn| {
         let lead = service::leads::get(conn, &user, id)?;
         if reveal {
             service::leads::record_reveal(conn, user.id, &lead, now)?;
         }
-        Ok((lead, service::lead_fields::active_defs(conn)?))
+        Ok((lead, cache.get(conn)?))
     })
     .await?;
     let contact = if reveal {

@@ -341,6 +341,8 @@ async fn update_user(
         service::users::update(conn, actor, id, patch, now)
     })
     .await?;
+    // This instance at once; the others when the trigger's notification reaches them.
+    state.access.forget(id);
     Ok(web::Json(UserResponse::from_row(updated, now)?))
 }
 

@@ -218,3 +218,69 @@ pub fn active_defs(conn: &mut PgConnection) -> Result<Vec<(FieldDef, bool)>, App
 pub fn field_defs(conn: &mut PgConnection) -> Result<Vec<FieldDef>, AppError> {
     Ok(active_defs(conn)?.into_iter().map(|(def, _)| def).collect())
 }
+
+/// The channel a trigger on `lead_fields` notifies on every change of a definition.
+pub const CHANNEL: &str = "leadpool_lead_fields";
+
+/// The active definitions as this instance last read them, for showing leads (which custom
+/// values an answer carries): read once and kept until a definition changes (every instance is
+/// told at once, see [`crate::notify`]) or `ttl` passes. Validation reads them in its own
+/// transaction instead.
+#[derive(Debug)]
+pub struct FieldDefsCache {
+    ttl: std::time::Duration,
+    kept: std::sync::RwLock<Option<(ActiveDefs, std::time::Instant)>>,
+    /// Moves on every change: a read that started before one is not kept.
+    epoch: std::sync::atomic::AtomicU64,
+}
+
+/// Active definitions, shared.
+pub type ActiveDefs = std::sync::Arc<Vec<(FieldDef, bool)>>;
+
+impl FieldDefsCache {
+    pub fn new(ttl: std::time::Duration) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            ttl,
+            kept: std::sync::RwLock::new(None),
+            epoch: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// The active definitions: kept ones while fresh, else read on `conn`.
+    pub fn get(&self, conn: &mut PgConnection) -> Result<ActiveDefs, AppError> {
+        use std::sync::atomic::Ordering;
+        if let Some((defs, at)) = self.kept.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            if at.elapsed() < self.ttl {
+                return Ok(defs.clone());
+            }
+        }
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let defs: ActiveDefs = std::sync::Arc::new(active_defs(conn)?);
+        let mut kept = self.kept.write().unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::SeqCst) == epoch && !self.ttl.is_zero() {
+            *kept = Some((defs.clone(), std::time::Instant::now()));
+        }
+        Ok(defs)
+    }
+
+    /// Forgets what it kept (a definition changed).
+    pub fn forget(&self) {
+        let mut kept = self.kept.write().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        *kept = None;
+    }
+}
+
+impl crate::notify::Listener for FieldDefsCache {
+    fn channel(&self) -> &'static str {
+        CHANNEL
+    }
+
+    fn notified(&self, _payload: &str) {
+        self.forget();
+    }
+
+    fn reset(&self) {
+        self.forget();
+    }
+}

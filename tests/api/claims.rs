@@ -361,8 +361,10 @@ async fn people_on_leave_or_deactivated_cannot_claim() {
     )
     .await
     .ok(200);
-    // The access token is still within its lifetime; the claim checks the account.
-    claim(&app, lead, &me).await.problem(422, "user_inactive");
+    // The access token is still within its lifetime, but deactivation ends the session at once.
+    claim(&app, lead, &me)
+        .await
+        .problem(401, "account_disabled");
 }
 
 #[actix_web::test]

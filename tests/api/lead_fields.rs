@@ -238,3 +238,59 @@ async fn values_are_validated_filtered_and_kept_when_a_field_is_removed() {
     };
     assert_eq!(stored, vec!["VIP".to_string()]);
 }
+
+/// Each instance keeps the field definitions in memory; a change made on one is shown by the
+/// others at once (their memory lasts 60 s here, so only the change's notification can explain it).
+#[actix_web::test]
+async fn every_instance_shows_a_field_change_at_once() {
+    let app = TestApp::spawn_with_settings(&[("LEADPOOL_ACCESS_CACHE_SECS", "60")]).await;
+    let other = app.instance().await;
+    app.pool("Default", true, &[], &[]).await;
+    app.post(
+        "/api/v1/lead-fields",
+        &app.admin.token,
+        &json!({"key": "budget", "label": "预算", "type": "number"}),
+    )
+    .await
+    .ok(201);
+    let lead = app
+        .post(
+            "/api/v1/leads",
+            &app.admin.token,
+            &json!({"phone": "13900000001", "source_channel": "website", "custom": {"budget": 5000}}),
+        )
+        .await
+        .ok(201);
+    let path = format!("/api/v1/leads/{}", lead["id"].as_str().unwrap());
+    // Both instances have read the definitions (and remember them).
+    for instance in [&app, &other] {
+        let shown = instance.get(&path, &app.admin.token).await.ok(200);
+        assert_eq!(shown["custom"]["budget"], json!(5000));
+    }
+
+    let res = app
+        .send(
+            "DELETE",
+            "/api/v1/lead-fields/budget",
+            Some(&app.admin.token),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 204);
+    // The instance that made the change forgets at once; the other on the notification.
+    let shown = app.get(&path, &app.admin.token).await.ok(200);
+    assert!(shown["custom"].get("budget").is_none(), "{shown}");
+    let started = std::time::Instant::now();
+    loop {
+        let shown = other.get(&path, &app.admin.token).await.ok(200);
+        if shown["custom"].get("budget").is_none() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the other instance still shows a removed field: {shown}"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
