@@ -244,7 +244,8 @@ pub struct LeadTouch {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = lead_events, check_for_backend(diesel::pg::Pg))]
+// A `None` is bound as NULL (not DEFAULT), so every insert has the same SQL and stays prepared.
+#[diesel(table_name = lead_events, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct LeadEvent {
     pub id: Uuid,
     pub lead_id: Uuid,
@@ -255,7 +256,8 @@ pub struct LeadEvent {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
+// A `None` is bound as NULL (not DEFAULT), so every insert has the same SQL and stays prepared.
+#[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct Notification {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -367,7 +369,8 @@ pub struct RuleVersion {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = claims, check_for_backend(diesel::pg::Pg))]
+// A `None` is bound as NULL (not DEFAULT), so every insert has the same SQL and stays prepared.
+#[diesel(table_name = claims, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct Claim {
     pub id: Uuid,
     pub lead_id: Uuid,
@@ -385,7 +388,8 @@ pub struct Claim {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = claim_decisions, check_for_backend(diesel::pg::Pg))]
+// A `None` is bound as NULL (not DEFAULT), so every insert has the same SQL and stays prepared.
+#[diesel(table_name = claim_decisions, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct Decision {
     pub id: Uuid,
     pub kind: String,
@@ -400,7 +404,8 @@ pub struct Decision {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = audit_log, check_for_backend(diesel::pg::Pg))]
+// A `None` is bound as NULL (not DEFAULT), so every insert has the same SQL and stays prepared.
+#[diesel(table_name = audit_log, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct AuditEntry {
     pub id: Uuid,
     pub actor_id: Option<Uuid>,
@@ -414,7 +419,8 @@ pub struct AuditEntry {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = follow_ups, check_for_backend(diesel::pg::Pg))]
+// A `None` is bound as NULL (not DEFAULT), so every insert has the same SQL and stays prepared.
+#[diesel(table_name = follow_ups, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct FollowUp {
     pub id: Uuid,
     pub lead_id: Uuid,

@@ -302,6 +302,14 @@ impl Rules {
         errors
     }
 
+    /// Whether some quota counts what a person holds or claimed today (then their claims are
+    /// decided one at a time, under a lock of their row, so the counts hold under concurrency).
+    pub fn counts_people(&self) -> bool {
+        self.max_owned_per_user.is_some()
+            || self.max_claims_per_day.is_some()
+            || (self.claim_mode == ClaimMode::Capability && !self.tiers.is_empty())
+    }
+
     /// The quotas of a person with `tier` (in `capability` mode, their tier's, else the pool's).
     pub fn quota_for(&self, tier: Option<i32>) -> Quota {
         if self.claim_mode == ClaimMode::Capability {

@@ -195,22 +195,28 @@ pub fn take_pooled(
     now: DateTime<Utc>,
     recycle: Option<(DateTime<Utc>, &str)>,
 ) -> QueryResult<Option<Lead>> {
-    let changes = crate::repo::lifecycle::HoldChanges {
-        stage: Some(Some("new".into())),
-        ..crate::repo::lifecycle::HoldChanges::started(
-            user_id,
-            true,
-            recycle.map(|(at, reason)| (at, reason.to_string())),
-            now,
-        )
-    };
+    // Every column named (not a changeset that skips some), so the statement is the same for
+    // every claim and stays prepared.
     diesel::update(
         leads::table
             .filter(leads::id.eq(lead_id))
             .filter(leads::state.eq("pooled"))
             .filter(leads::pool_id.eq(pool_id)),
     )
-    .set(&changes)
+    .set((
+        leads::state.eq("owned"),
+        leads::owner_id.eq(Some(user_id)),
+        leads::stage.eq(Some("new")),
+        leads::claimed_at.eq(Some(now)),
+        leads::claimed_from_pool.eq(true),
+        leads::last_follow_up_at.eq(None::<DateTime<Utc>>),
+        leads::follow_ups_since_progress.eq(0),
+        leads::next_follow_up_at.eq(None::<DateTime<Utc>>),
+        leads::recycle_at.eq(recycle.map(|r| r.0)),
+        leads::recycle_reason.eq(recycle.map(|r| r.1)),
+        leads::recycle_warned_at.eq(None::<DateTime<Utc>>),
+        leads::updated_at.eq(now),
+    ))
     .returning(Lead::as_returning())
     .get_result(conn)
     .optional()

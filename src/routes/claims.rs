@@ -331,14 +331,31 @@ async fn claim_lead(
     let now = state.clock.now();
     let tz = state.config.timezone;
     let per_minute = state.config.claim_attempts_per_minute;
-    let taken = db::connection(&state.pool, move |conn| {
+    // One connection for the attempt's count, the claim's transaction and (after it) the field
+    // definitions the answer shows.
+    let cache = state.field_defs.clone();
+    let (taken, defs) = db::connection(&state.pool, move |conn| {
         service::claims::count_claim_attempt(conn, user.id, per_minute, now)?;
-        conn.transaction(|conn| service::claims::claim(conn, &user, lead_id, now, tz))
+        let taken =
+            conn.transaction(|conn| service::claims::claim(conn, &user, lead_id, now, tz))?;
+        let defs = match &taken {
+            Ok(_) => Some(cache.get(conn)?),
+            Err(_) => None,
+        };
+        Ok((taken, defs))
     })
-    .await
-    .and_then(|taken| taken);
+    .await?;
     let taken = counted(&state, taken)?;
-    Ok(web::Json(taken_response(&state, taken, viewer).await?))
+    Ok(web::Json(TakenResponse {
+        lead: super::leads::lead_response_with(
+            &state,
+            taken.lead,
+            viewer,
+            defs.as_deref().map_or(&[][..], |d| d.as_slice()),
+        )?,
+        claim: ClaimResponse::build(taken.claim)?,
+        decision_id: taken.decision.id,
+    }))
 }
 
 /// A manager's or admin's assignment of a pooled lead.

@@ -306,11 +306,9 @@ pub fn count_claim_attempt(
     let window_start = now
         .duration_trunc(chrono::TimeDelta::minutes(1))
         .unwrap_or(now);
-    // A transaction of its own (not the claim's: refused attempts count too), so that behind
-    // PgBouncer in transaction mode the statement stays on one server connection.
-    let attempts = diesel::Connection::transaction(conn, |conn| {
-        repo::action_rate::count_attempt(conn, user_id, "claim", window_start)
-    })?;
+    // One statement committing on its own (not in the claim's transaction: refused and failed
+    // attempts count too).
+    let attempts = repo::action_rate::count_attempt(conn, user_id, "claim", window_start)?;
     if attempts <= per_minute {
         return Ok(());
     }
@@ -343,7 +341,13 @@ pub fn claim(
                 .into(),
         });
     }
-    let user = repo::users::lock_for_claims(conn, actor.id)?.ok_or(AppError::NotFound)?;
+    let user = if rules.counts_people() {
+        repo::users::lock_for_claims(conn, actor.id)?
+    } else {
+        // Nothing is counted: the lead's conditional update alone decides.
+        repo::users::find(conn, actor.id)?
+    }
+    .ok_or(AppError::NotFound)?;
     let ctx = Context {
         pool_id,
         rules: &rules,
