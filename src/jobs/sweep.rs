@@ -147,7 +147,14 @@ async fn drain(state: &AppState, run: Option<Uuid>) -> Result<SweepReport, AppEr
         }
         let now = worker.clock.now();
         let started = std::time::Instant::now();
-        report.warned = transaction_blocking(&worker.pool, |conn| warn(conn, now))?;
+        loop {
+            let size = worker.config.sweep_batch;
+            let warned = transaction_blocking(&worker.pool, |conn| warn(conn, now, size))?;
+            report.warned += warned.count;
+            if !warned.more {
+                break;
+            }
+        }
         log::debug!(
             "sweep warnings: {} sent in {} ms",
             report.warned,

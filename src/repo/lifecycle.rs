@@ -129,24 +129,34 @@ pub fn due_for_update(
         .load(conn)
 }
 
-/// Marks as warned the owned leads of `pool_id` due back before `horizon` whose owners were not
-/// warned yet; returns them.
+/// Marks as warned up to `limit` owned leads of `pool_id` due back before `horizon` whose owners
+/// were not warned yet, soonest first (leads another transaction holds are left for the next
+/// call); returns them.
 pub fn mark_warned(
     conn: &mut PgConnection,
     pool_id: Uuid,
     horizon: DateTime<Utc>,
     now: DateTime<Utc>,
+    limit: i64,
 ) -> QueryResult<Vec<Lead>> {
-    diesel::update(
-        leads::table
-            .filter(leads::pool_id.eq(pool_id))
-            .filter(leads::state.eq("owned"))
-            .filter(leads::recycle_at.le(horizon))
-            .filter(leads::recycle_warned_at.is_null()),
-    )
-    .set(leads::recycle_warned_at.eq(now))
-    .returning(Lead::as_returning())
-    .get_results(conn)
+    let batch: Vec<Uuid> = leads::table
+        .filter(leads::pool_id.eq(pool_id))
+        .filter(leads::state.eq("owned"))
+        .filter(leads::recycle_at.le(horizon))
+        .filter(leads::recycle_warned_at.is_null())
+        .order(leads::recycle_at.asc())
+        .limit(limit)
+        .select(leads::id)
+        .for_update()
+        .skip_locked()
+        .load(conn)?;
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(leads::table.filter(leads::id.eq_any(&batch)))
+        .set(leads::recycle_warned_at.eq(now))
+        .returning(Lead::as_returning())
+        .get_results(conn)
 }
 
 /// Owned leads of `pool_id` (for recomputing after a rule change).

@@ -1042,17 +1042,20 @@ pub fn sweep_batch(
     Ok(report)
 }
 
-/// Warns owners of leads due back within their pool's warning window (once per recycle time):
-/// one statement marks a pool's leads, and the notifications and timeline entries are inserted in
-/// bulk (with the default rules every fresh claim is inside the window, so this is busy).
-pub fn warn(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
-    let mut warned = 0;
+/// Warns owners of up to `limit` leads per pool due back within their pool's warning window (once
+/// per recycle time): one statement marks a pool's leads, and the notifications and timeline
+/// entries are inserted in bulk. Returns how many were warned; the sweep calls it again, in a
+/// new transaction, until a call warns fewer than `limit` in every pool.
+pub fn warn(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<Warned, AppError> {
+    let mut warned = Warned::default();
     for pool in repo::pools::all(conn)? {
         let (rules, _) = pool_rules(conn, pool.id)?;
         let horizon = now + Duration::hours(rules.warn_before_recycle_hours);
         let mut notes = Vec::new();
         let mut events = Vec::new();
-        for lead in repo::lifecycle::mark_warned(conn, pool.id, horizon, now)? {
+        let marked = repo::lifecycle::mark_warned(conn, pool.id, horizon, now, limit)?;
+        warned.more |= marked.len() as i64 == limit;
+        for lead in marked {
             let (Some(owner), Some(at)) = (lead.owner_id, lead.recycle_at) else {
                 continue;
             };
@@ -1077,11 +1080,19 @@ pub fn warn(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, AppErr
                 now,
             ));
         }
-        warned += notes.len();
+        warned.count += notes.len();
         repo::lifecycle::insert_notifications(conn, &notes)?;
         repo::leads::insert_events(conn, &events)?;
     }
     Ok(warned)
+}
+
+/// What one call of [`warn`] did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Warned {
+    pub count: usize,
+    /// Some pool had more to warn than the call's limit.
+    pub more: bool,
 }
 
 /// One item of a person's agenda.

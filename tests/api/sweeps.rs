@@ -147,3 +147,34 @@ async fn a_quick_sweep_answers_what_it_did() {
         .ok(200);
     assert_eq!(run["status"], "interrupted", "{run}");
 }
+
+/// Warnings go out in batches too (each in its own transaction), and one sweep warns of every
+/// lead in the window however many batches that takes — once each.
+#[actix_web::test]
+async fn a_sweep_warns_of_every_lead_due_soon_batch_by_batch() {
+    let mut app = TestApp::spawn_with_settings(&[("LEADPOOL_SWEEP_BATCH", "2")]).await;
+    let leads = due_leads(&mut app, 5).await;
+    // Back to just after the claims: the first follow-up is due in under an hour, inside the
+    // default 24 h warning window, and nothing is due yet.
+    let earlier = app.clock.now() - Hours::hours(2) + Hours::minutes(5);
+    app.travel_to(earlier);
+    let done = app
+        .post("/api/v1/admin/sweep", &app.admin.token, &json!({}))
+        .await
+        .ok(200);
+    assert_eq!(done["recycled_count"], 0, "{done}");
+    assert_eq!(done["warned"], 5, "{done}");
+    for lead in &leads {
+        assert_eq!(
+            app.count(&format!(
+                "leads WHERE id = '{lead}' AND recycle_warned_at IS NOT NULL"
+            )),
+            1
+        );
+    }
+    let again = app
+        .post("/api/v1/admin/sweep", &app.admin.token, &json!({}))
+        .await
+        .ok(200);
+    assert_eq!(again["warned"], 0, "each lead is warned of once: {again}");
+}
