@@ -1,10 +1,117 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "pg_snapshot", schema = "pg_catalog"))]
+    pub struct PgSnapshot;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "xid8", schema = "pg_catalog"))]
+    pub struct Xid8;
+}
+
+diesel::table! {
+    action_rate_windows (user_id, action) {
+        user_id -> Uuid,
+        action -> Text,
+        window_start -> Timestamptz,
+        attempts -> Int4,
+    }
+}
+
+diesel::table! {
+    approvals (id) {
+        id -> Uuid,
+        kind -> Text,
+        lead_id -> Uuid,
+        claim_id -> Uuid,
+        requester_id -> Uuid,
+        status -> Text,
+        reason_code -> Nullable<Text>,
+        note -> Nullable<Text>,
+        to_pool_id -> Nullable<Uuid>,
+        to_user_id -> Nullable<Uuid>,
+        decided_by -> Nullable<Uuid>,
+        comment -> Nullable<Text>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Uuid,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Nullable<Uuid>,
+        lead_id -> Nullable<Uuid>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claim_decisions (id) {
+        id -> Uuid,
+        kind -> Text,
+        pool_id -> Nullable<Uuid>,
+        lead_id -> Nullable<Uuid>,
+        actor_id -> Nullable<Uuid>,
+        outcome -> Text,
+        chosen_user_id -> Nullable<Uuid>,
+        code -> Nullable<Text>,
+        candidates -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claims (id) {
+        id -> Uuid,
+        lead_id -> Uuid,
+        pool_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        started_at -> Timestamptz,
+        started_day -> Date,
+        started_how -> Text,
+        started_by -> Nullable<Uuid>,
+        quota_override -> Bool,
+        decision_id -> Nullable<Uuid>,
+        ended_at -> Nullable<Timestamptz>,
+        end_reason -> Nullable<Text>,
+        ended_by -> Nullable<Uuid>,
+        first_follow_up_at -> Nullable<Timestamptz>,
+        pooled_since -> Nullable<Timestamptz>,
+        lead_created_at -> Timestamptz,
+    }
+}
+
 diesel::table! {
     crypto_keys (purpose, key_id) {
         purpose -> Text,
         key_id -> Bytea,
         first_used -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Uuid,
+        lead_id -> Uuid,
+        claim_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        #[sql_name = "type"]
+        type_ -> Text,
+        content -> Text,
+        feedback -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        stage_from -> Nullable<Text>,
+        stage_to -> Nullable<Text>,
+        next_follow_up_at -> Nullable<Timestamptz>,
+        corrects_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -106,6 +213,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Xid8;
+
     lead_events (id) {
         id -> Uuid,
         lead_id -> Uuid,
@@ -113,6 +223,7 @@ diesel::table! {
         actor_id -> Nullable<Uuid>,
         details -> Jsonb,
         created_at -> Timestamptz,
+        tx -> Nullable<Xid8>,
     }
 }
 
@@ -185,6 +296,18 @@ diesel::table! {
         recycle_at -> Nullable<Timestamptz>,
         recycle_reason -> Nullable<Text>,
         recycle_warned_at -> Nullable<Timestamptz>,
+        pooled_at -> Nullable<Timestamptz>,
+        first_claimed_at -> Nullable<Timestamptz>,
+        converted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_failures (key) {
+        key -> Text,
+        failures -> Int4,
+        window_start -> Timestamptz,
+        blocked_until -> Nullable<Timestamptz>,
     }
 }
 
@@ -211,6 +334,17 @@ diesel::table! {
     pool_member_users (pool_id, user_id) {
         pool_id -> Uuid,
         user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    pool_rule_versions (pool_id, version) {
+        pool_id -> Uuid,
+        version -> Int4,
+        rules -> Jsonb,
+        diff -> Jsonb,
+        changed_by -> Nullable<Uuid>,
+        changed_at -> Timestamptz,
     }
 }
 
@@ -243,127 +377,111 @@ diesel::table! {
 }
 
 diesel::table! {
-    teams (id) {
-        id -> Uuid,
-        name -> Text,
-        manager_id -> Nullable<Uuid>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
+    report_follow_up_hours (day, hour) {
+        day -> Date,
+        hour -> Int2,
+        follow_ups -> Int4,
+        advanced -> Int4,
+        converted_within_7_days -> Int4,
+        converted_not_advanced -> Int4,
     }
 }
 
 diesel::table! {
-    users (id) {
-        id -> Uuid,
-        name -> Text,
-        email -> Text,
-        role -> Text,
-        team_id -> Nullable<Uuid>,
-        tier -> Nullable<Int4>,
-        active -> Bool,
-        on_leave_from -> Nullable<Timestamptz>,
-        on_leave_until -> Nullable<Timestamptz>,
-        password_hash -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        tier_pinned -> Bool,
-        token_version -> Int4,
-    }
-}
-
-diesel::table! {
-    approvals (id) {
-        id -> Uuid,
-        kind -> Text,
-        lead_id -> Uuid,
-        claim_id -> Uuid,
-        requester_id -> Uuid,
-        status -> Text,
-        reason_code -> Nullable<Text>,
-        note -> Nullable<Text>,
-        to_pool_id -> Nullable<Uuid>,
-        to_user_id -> Nullable<Uuid>,
-        decided_by -> Nullable<Uuid>,
-        comment -> Nullable<Text>,
-        decided_at -> Nullable<Timestamptz>,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    follow_ups (id) {
-        id -> Uuid,
-        lead_id -> Uuid,
-        claim_id -> Nullable<Uuid>,
+    report_follow_up_user_hours (user_id, day, hour) {
         user_id -> Uuid,
-        #[sql_name = "type"]
-        type_ -> Text,
-        content -> Text,
-        feedback -> Nullable<Text>,
-        outcome -> Nullable<Text>,
-        stage_from -> Nullable<Text>,
-        stage_to -> Nullable<Text>,
-        next_follow_up_at -> Nullable<Timestamptz>,
-        corrects_id -> Nullable<Uuid>,
-        created_at -> Timestamptz,
+        day -> Date,
+        hour -> Int2,
+        follow_ups -> Int4,
+        advanced -> Int4,
+        converted_within_7_days -> Int4,
+        converted_not_advanced -> Int4,
     }
 }
 
 diesel::table! {
-    audit_log (id) {
-        id -> Uuid,
-        actor_id -> Nullable<Uuid>,
-        action -> Text,
-        object_type -> Text,
-        object_id -> Nullable<Uuid>,
-        lead_id -> Nullable<Uuid>,
-        before -> Nullable<Jsonb>,
-        after -> Nullable<Jsonb>,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    claim_decisions (id) {
-        id -> Uuid,
-        kind -> Text,
-        pool_id -> Nullable<Uuid>,
-        lead_id -> Nullable<Uuid>,
-        actor_id -> Nullable<Uuid>,
-        outcome -> Text,
-        chosen_user_id -> Nullable<Uuid>,
-        code -> Nullable<Text>,
-        candidates -> Jsonb,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    claims (id) {
-        id -> Uuid,
-        lead_id -> Uuid,
-        pool_id -> Nullable<Uuid>,
+    report_hold_days (day, user_id, pool_id) {
+        day -> Date,
         user_id -> Uuid,
-        started_at -> Timestamptz,
-        started_day -> Date,
-        started_how -> Text,
-        started_by -> Nullable<Uuid>,
-        quota_override -> Bool,
-        decision_id -> Nullable<Uuid>,
-        ended_at -> Nullable<Timestamptz>,
-        end_reason -> Nullable<Text>,
-        ended_by -> Nullable<Uuid>,
-    }
-}
-
-diesel::table! {
-    pool_rule_versions (pool_id, version) {
         pool_id -> Uuid,
-        version -> Int4,
-        rules -> Jsonb,
-        diff -> Jsonb,
-        changed_by -> Nullable<Uuid>,
-        changed_at -> Timestamptz,
+        started -> Int4,
+        started_recycled -> Int4,
+    }
+}
+
+diesel::table! {
+    report_holdings (user_id) {
+        user_id -> Uuid,
+        held -> Int4,
+    }
+}
+
+diesel::table! {
+    report_person_days (day, user_id) {
+        day -> Date,
+        user_id -> Uuid,
+        started_self_claim -> Int4,
+        started_capability -> Int4,
+        started_round_robin -> Int4,
+        started_manager_assign -> Int4,
+        started_transfer -> Int4,
+        started_intake_route -> Int4,
+        started_followed_up -> Int4,
+        started_converted -> Int4,
+        started_recycled -> Int4,
+        ended_released -> Int4,
+        ended_transferred -> Int4,
+        ended_converted -> Int4,
+        ended_closed -> Int4,
+        ended_reassigned -> Int4,
+        ended_recycled_no_first_follow_up -> Int4,
+        ended_recycled_no_contact -> Int4,
+        ended_recycled_no_progress -> Int4,
+        ended_recycled_no_deal -> Int4,
+        follow_ups -> Int4,
+        follow_ups_call -> Int4,
+        follow_ups_visit -> Int4,
+        follow_ups_wechat -> Int4,
+        follow_ups_email -> Int4,
+        follow_ups_sms -> Int4,
+        follow_ups_meeting -> Int4,
+        follow_ups_other -> Int4,
+    }
+}
+
+diesel::table! {
+    report_pool_backlog (pool_id) {
+        pool_id -> Uuid,
+        pooled -> Int4,
+    }
+}
+
+diesel::table! {
+    report_pool_days (day, pool_id) {
+        day -> Date,
+        pool_id -> Uuid,
+        started_self_claim -> Int4,
+        started_capability -> Int4,
+        started_round_robin -> Int4,
+        started_manager_assign -> Int4,
+        ended_released -> Int4,
+        ended_recycled -> Int4,
+        created_intake -> Int4,
+        created_import -> Int4,
+        created_manual -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::PgSnapshot;
+
+    report_projection (id) {
+        id -> Int2,
+        watermark -> Nullable<PgSnapshot>,
+        time_zone -> Text,
+        projected_at -> Nullable<Timestamptz>,
+        folded -> Int8,
     }
 }
 
@@ -408,26 +526,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    teams (id) {
+        id -> Uuid,
+        name -> Text,
+        manager_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        name -> Text,
+        email -> Text,
+        role -> Text,
+        team_id -> Nullable<Uuid>,
+        tier -> Nullable<Int4>,
+        active -> Bool,
+        on_leave_from -> Nullable<Timestamptz>,
+        on_leave_until -> Nullable<Timestamptz>,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        tier_pinned -> Bool,
+        token_version -> Int4,
+    }
+}
+
+diesel::joinable!(action_rate_windows -> users (user_id));
+diesel::joinable!(approvals -> claims (claim_id));
+diesel::joinable!(approvals -> leads (lead_id));
+diesel::joinable!(approvals -> pools (to_pool_id));
+diesel::joinable!(audit_log -> leads (lead_id));
+diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(claim_decisions -> leads (lead_id));
+diesel::joinable!(claim_decisions -> pools (pool_id));
 diesel::joinable!(claims -> claim_decisions (decision_id));
 diesel::joinable!(claims -> leads (lead_id));
 diesel::joinable!(claims -> pools (pool_id));
+diesel::joinable!(follow_ups -> claims (claim_id));
+diesel::joinable!(follow_ups -> leads (lead_id));
+diesel::joinable!(follow_ups -> users (user_id));
 diesel::joinable!(idempotency_keys -> intake_sources (source_id));
 diesel::joinable!(import_chunks -> imports (import_id));
 diesel::joinable!(import_rejects -> imports (import_id));
+diesel::joinable!(imports -> pools (pool_id));
+diesel::joinable!(imports -> users (uploaded_by));
 diesel::joinable!(intake_quarantine -> intake_sources (source_id));
+diesel::joinable!(intake_quarantine -> leads (lead_id));
+diesel::joinable!(intake_quarantine -> users (decided_by));
 diesel::joinable!(intake_rate_windows -> intake_sources (source_id));
+diesel::joinable!(intake_sources -> users (created_by));
 diesel::joinable!(lead_events -> leads (lead_id));
+diesel::joinable!(lead_events -> users (actor_id));
+diesel::joinable!(lead_touches -> imports (import_id));
+diesel::joinable!(lead_touches -> intake_sources (intake_source_id));
 diesel::joinable!(lead_touches -> leads (lead_id));
+diesel::joinable!(lead_touches -> users (actor_id));
+diesel::joinable!(leads -> imports (import_id));
 diesel::joinable!(leads -> pools (pool_id));
 diesel::joinable!(notifications -> leads (lead_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(pool_member_teams -> pools (pool_id));
 diesel::joinable!(pool_member_teams -> teams (team_id));
 diesel::joinable!(pool_member_users -> pools (pool_id));
 diesel::joinable!(pool_member_users -> users (user_id));
+diesel::joinable!(pool_rule_versions -> pools (pool_id));
+diesel::joinable!(pool_rule_versions -> users (changed_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::joinable!(users -> teams (team_id));
+diesel::joinable!(rotation_members -> pools (pool_id));
+diesel::joinable!(rotation_members -> users (user_id));
+diesel::joinable!(rotation_pools -> pools (pool_id));
+diesel::joinable!(settings -> users (updated_by));
+diesel::joinable!(sweep_runs -> users (requested_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    action_rate_windows,
     approvals,
     audit_log,
     claim_decisions,
@@ -445,12 +621,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_fields,
     lead_touches,
     leads,
+    login_failures,
     notifications,
     pool_member_teams,
     pool_member_users,
     pool_rule_versions,
     pools,
     refresh_tokens,
+    report_follow_up_hours,
+    report_follow_up_user_hours,
+    report_hold_days,
+    report_holdings,
+    report_person_days,
+    report_pool_backlog,
+    report_pool_days,
+    report_projection,
     rotation_members,
     rotation_pools,
     settings,

@@ -22,6 +22,7 @@ mod revocation;
 mod rotation;
 mod rules;
 mod scaling;
+mod schema;
 mod security;
 mod startup;
 mod sweeps;
