@@ -358,6 +358,7 @@ async fn update_user(
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only admins sign others out", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -372,5 +373,6 @@ async fn sign_out_user(
         service::auth::sign_out_everywhere(conn, actor, id, now)
     })
     .await?;
+    state.access.forget(id);
     Ok(HttpResponse::NoContent().finish())
 }

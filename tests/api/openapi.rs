@@ -90,6 +90,18 @@ fn every_operation_is_documented_for_clients() {
                 );
                 assert!(responses.contains_key("401"), "{name}: documents 401");
             }
+            // A path id that is not a UUID is answered 422 before the handler runs.
+            let uuid_in_path = op["parameters"].as_array().is_some_and(|params| {
+                params
+                    .iter()
+                    .any(|p| p["in"] == "path" && p["schema"]["format"] == "uuid")
+            });
+            if uuid_in_path {
+                assert!(
+                    responses.contains_key("422"),
+                    "{name}: documents 422 for its id"
+                );
+            }
             if op.get("requestBody").is_some() {
                 for status in ["400", "413", "415", "422"] {
                     assert!(responses.contains_key(status), "{name}: documents {status}");
