@@ -118,6 +118,12 @@ pub enum AppError {
         decision_id: uuid::Uuid,
         explanation: serde_json::Value,
     },
+    /// The path is known but does not take this method (405 `method_not_allowed`, with `Allow`).
+    #[error("this path does not take this method; it takes {allow}")]
+    MethodNotAllowed { allow: String },
+    /// A method outside HTTP's standard set (501 `method_not_implemented`).
+    #[error("the method is not one this service implements")]
+    MethodNotImplemented,
     /// The body is larger than the configured limit (413).
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -167,6 +173,8 @@ impl AppError {
             AppError::DuplicateLead { .. } => "duplicate_lead",
             AppError::Rule { code, .. } => code,
             AppError::Refused { code, .. } => code,
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
+            AppError::MethodNotImplemented => "method_not_implemented",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
@@ -187,6 +195,8 @@ impl AppError {
             AppError::Rule { .. } => "Refused by a rule",
             AppError::Refused { conflict: true, .. } => "Conflict",
             AppError::Refused { .. } => "Refused by a rule",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
+            AppError::MethodNotImplemented => "Not implemented",
             AppError::PayloadTooLarge { .. } => "Payload too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::TooManyRequests { .. } => "Too many requests",
@@ -245,6 +255,8 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } | AppError::DuplicateLead { .. } => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::MethodNotImplemented => StatusCode::NOT_IMPLEMENTED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -274,6 +286,11 @@ impl ResponseError for AppError {
             }
             AppError::Contention => {
                 response.insert_header((header::RETRY_AFTER, 1));
+            }
+            AppError::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    response.insert_header((header::ALLOW, value));
+                }
             }
             AppError::TooManyRequests {
                 retry_after_secs, ..

@@ -10,6 +10,7 @@ pub mod cors;
 pub mod crypto;
 pub mod db;
 pub mod domain;
+pub mod edge;
 pub mod error;
 pub mod jobs;
 pub mod metrics;
@@ -145,13 +146,18 @@ pub fn build_app(
     let origins: std::sync::Arc<[String]> = state_origins.into();
     // The validator badge would send the document to an outside service: off.
     let docs_config = utoipa_swagger_ui::Config::default().validator_url("none");
+    let known = Arc::new(edge::Routes::from_document(&api));
     app.service(
         SwaggerUi::new("/docs/{_:.*}")
             .url("/openapi.json", api)
             .config(docs_config),
     )
     .service(web::redirect("/docs", "/docs/"))
-    .default_service(web::to(routes::ops::no_such_route))
+    // No route took it: 405 with `Allow` on a known path, else 404.
+    .default_service(web::to(move |req: actix_web::HttpRequest| {
+        let answer = known.unmatched(&req);
+        async move { Err::<actix_web::HttpResponse, _>(answer) }
+    }))
     .wrap(
         DefaultHeaders::new()
             .add(("X-Content-Type-Options", "nosniff"))
@@ -161,8 +167,13 @@ pub fn build_app(
     .wrap(from_fn(move |req, next| {
         cors::handle(origins.clone(), req, next)
     }))
+    .wrap(from_fn(edge::no_store))
+    .wrap(from_fn(edge::guard))
     .wrap(from_fn(request_id::assign))
     .wrap(from_fn(metrics::record))
     // The path only (`%U`), never the query string: searches carry phone numbers and emails.
-    .wrap(Logger::new(r#"%{x-request-id}o %a "%m %U" %s %b %Dms"#))
+    .wrap(
+        Logger::new(r#"%{x-request-id}o %a "%{method}xi %U" %s %b %Dms"#)
+            .custom_request_replace("method", |req| edge::label(req.method()).to_string()),
+    )
 }

@@ -298,14 +298,15 @@ pub async fn record(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|state| state.metrics.clone());
-    let method = req.method().as_str().to_string();
+    // Standard methods by name, any other as `other`: callers cannot add series at will.
+    let method = crate::edge::label(req.method());
     let res = next.call(req).await?;
     if let Some(metrics) = metrics {
         let route = res
             .request()
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_string());
-        metrics.request(&method, &route, res.status().as_u16(), started.elapsed());
+        metrics.request(method, &route, res.status().as_u16(), started.elapsed());
     }
     Ok(res)
 }

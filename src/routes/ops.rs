@@ -115,11 +115,6 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Every path that no route matches: 404 problem+json.
-pub async fn no_such_route() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
-}
-
 // `Problem` is referenced here so the schema is registered even before any route returns it.
 #[allow(dead_code)]
 fn _problem_schema(_: Problem) {}

@@ -168,9 +168,10 @@ async fn unknown_routes_are_404_problem_json() {
     app.get("/api/v1/nothing-here", &app.admin.token)
         .await
         .problem(404, "not_found");
+    // A known path with a method it does not take is 405 (see hardening.rs).
     app.send("DELETE", "/api/v1/users", Some(&app.admin.token), &[], None)
         .await
-        .problem(404, "not_found");
+        .problem(405, "method_not_allowed");
 }
 
 #[actix_web::test]

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod claims;
 mod errors;
+mod hardening;
 mod imports;
 mod intake;
 mod lead_fields;

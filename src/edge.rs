@@ -1,0 +1,178 @@
+//! What every request meets first: its method checked, and API answers marked not to be stored.
+//!
+//! A method outside RFC 9110's set is answered 501 before anything
+//! else, and named `other` in the metrics and the access log (so made-up methods cannot multiply
+//! the metrics' series); a path with a control character (`%00`…) names nothing (404); HEAD is served by the GET route, without its body; a known path asked
+//! with a method it does not take is answered 405 with `Allow` (see [`Routes`]).
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, ResponseError};
+
+use crate::error::AppError;
+
+/// The method's name for metrics and logs: a standard one as it is, anything else `other`.
+pub fn label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
+}
+
+/// Middleware (for `actix_web::middleware::from_fn`): 501 for a made-up method, HEAD served as
+/// GET (the HTTP layer still knows the request was HEAD and sends no body).
+pub async fn guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refused = if label(req.method()) == "other" {
+        Some(AppError::MethodNotImplemented)
+    } else if has_control(req.path()) {
+        // No resource has a control character in its name (and a NUL must not reach the
+        // database as a text parameter).
+        Some(AppError::NotFound)
+    } else {
+        None
+    };
+    if let Some(refused) = refused {
+        let res = refused.error_response();
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// Middleware: every answer under `/api/` says `Cache-Control: no-store` (they carry customers'
+/// data: revealed contacts, CSV exports), unless the handler chose otherwise.
+pub async fn no_store(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let api = req.path().starts_with("/api/");
+    let mut res = next.call(req).await?;
+    if api && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
+/// The paths of the API document, each with the methods it takes: what a 405 names in `Allow`.
+#[derive(Debug, Default)]
+pub struct Routes(Vec<(Vec<Option<String>>, Vec<Method>)>);
+
+impl Routes {
+    pub fn from_document(doc: &utoipa::openapi::OpenApi) -> Routes {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = segments(path)
+                    .map(|s| (!s.starts_with('{')).then(|| s.to_string()))
+                    .collect();
+                let mut methods: Vec<Method> = [
+                    (item.get.is_some(), Method::GET),
+                    (item.get.is_some(), Method::HEAD),
+                    (item.post.is_some(), Method::POST),
+                    (item.put.is_some(), Method::PUT),
+                    (item.patch.is_some(), Method::PATCH),
+                    (item.delete.is_some(), Method::DELETE),
+                ]
+                .into_iter()
+                .filter_map(|(has, m)| has.then_some(m))
+                .collect();
+                methods.dedup();
+                (segments, methods)
+            })
+            .collect();
+        Routes(routes)
+    }
+
+    /// The methods `path` takes, when some documented path matches it.
+    pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+        let asked: Vec<&str> = segments(path).collect();
+        let mut allowed: Vec<Method> = Vec::new();
+        for (template, methods) in &self.0 {
+            let matches = template.len() == asked.len()
+                && template
+                    .iter()
+                    .zip(&asked)
+                    .all(|(t, a)| t.as_deref().is_none_or(|t| t == *a));
+            if matches {
+                for m in methods {
+                    if !allowed.contains(m) {
+                        allowed.push(m.clone());
+                    }
+                }
+            }
+        }
+        (!allowed.is_empty()).then_some(allowed)
+    }
+
+    /// What the app answers when no route took the request: 405 with `Allow` when the path is
+    /// known, else 404.
+    pub fn unmatched(&self, req: &HttpRequest) -> AppError {
+        match self.allowed(req.path()) {
+            Some(methods) => AppError::MethodNotAllowed {
+                allow: methods
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
+            None => AppError::NotFound,
+        }
+    }
+}
+
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.trim_end_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+}
+
+/// Whether a (percent-encoded) path carries a control character, `%00`–`%1F` or `%7F`.
+pub fn has_control(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.windows(3).any(|w| {
+        w[0] == b'%'
+            && matches!(
+                (w[1].to_ascii_uppercase(), w[2].to_ascii_uppercase()),
+                (b'0' | b'1', b'0'..=b'9' | b'A'..=b'F') | (b'7', b'F')
+            )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_found_encoded() {
+        assert!(has_control("/api/v1/lead-fields/a%00b"));
+        assert!(has_control("/x/%1f"));
+        assert!(has_control("/x/%7F"));
+        assert!(!has_control("/api/v1/lead-fields/a%20b"));
+        assert!(!has_control("/api/v1/leads/%E5%AE%A2"));
+    }
+
+    #[test]
+    fn labels_name_only_standard_methods() {
+        assert_eq!(label(&Method::PATCH), "PATCH");
+        assert_eq!(label(&Method::from_bytes(b"FOOBAR").unwrap()), "other");
+    }
+}
