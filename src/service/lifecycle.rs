@@ -662,7 +662,16 @@ pub fn transfer(
         return Err(AppError::Forbidden);
     }
     match repo::users::find(conn, to_user_id)? {
-        Some(u) if matches!(u.role.as_str(), "sales" | "manager") && u.id != actor.id => {}
+        Some(u) if matches!(u.role.as_str(), "sales" | "manager") && u.id != actor.id => {
+            // Refused now, as a manager's direct transfer is, rather than left pending for an
+            // approval that could only fail.
+            if !u.active {
+                return Err(AppError::Rule {
+                    code: "user_inactive",
+                    detail: "the receiver is deactivated".into(),
+                });
+            }
+        }
         _ => {
             return Err(AppError::validation(
                 "to_user_id",
