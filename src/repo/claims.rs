@@ -389,10 +389,3 @@ pub fn save_rotation(
     }
     Ok(())
 }
-
-/// Removes a decision that turned out not to apply (its lead was taken meanwhile).
-pub fn delete_decision(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::delete(claim_decisions::table.find(id))
-        .execute(conn)
-        .map(|_| ())
-}

@@ -217,8 +217,8 @@ fn start(
     how: ClaimStart,
     by: Uuid,
     quota_override: bool,
-    decision_id: Uuid,
-) -> Result<Option<(Lead, Claim)>, AppError> {
+    decision: &Draft,
+) -> Result<Option<(Lead, Claim, Decision)>, AppError> {
     let (pool_id, now, today) = (ctx.pool_id, ctx.now, ctx.today);
     let recycle = crate::domain::recycle::due(
         ctx.rules,
@@ -241,6 +241,10 @@ fn start(
     else {
         return Ok(None);
     };
+    // Stored once the lead is taken: a lost race stores its refusal instead, with nothing to
+    // take back.
+    let decision = store_decision(conn, decision, Some(user_id), None, now)?;
+    let decision_id = decision.id;
     let claim = Claim {
         id: Uuid::now_v7(),
         lead_id,
@@ -283,7 +287,7 @@ fn start(
             Some(json!({"state": "owned", "owner_id": user_id, "how": how.as_str()})),
         )
         .write(conn)?;
-    Ok(Some((lead, claim)))
+    Ok(Some((lead, claim, decision)))
 }
 
 /// The result of taking a lead.
@@ -392,16 +396,12 @@ fn take_for(
     ctx: &Context,
 ) -> Result<Result<Taken, AppError>, AppError> {
     let user_id = candidate.user_id;
-    let decision_id_draft = {
-        let candidates = std::slice::from_ref(&candidate);
-        let d = Draft {
-            kind,
-            pool_id: Some(pool_id),
-            lead_id: Some(lead_id),
-            actor_id,
-            candidates,
-        };
-        store_decision(conn, &d, Some(user_id), None, ctx.now)?
+    let draft = Draft {
+        kind,
+        pool_id: Some(pool_id),
+        lead_id: Some(lead_id),
+        actor_id,
+        candidates: std::slice::from_ref(&candidate),
     };
     match start(
         conn,
@@ -411,16 +411,15 @@ fn take_for(
         how,
         actor_id,
         quota_override,
-        decision_id_draft.id,
+        &draft,
     )? {
-        Some((lead, claim)) => Ok(Ok(Taken {
+        Some((lead, claim, decision)) => Ok(Ok(Taken {
             lead,
             claim,
-            decision: decision_id_draft,
+            decision,
         })),
         None => {
             // Someone took it between our read and our update: no claim, a refusal instead.
-            repo::claims::delete_decision(conn, decision_id_draft.id)?;
             candidate.reasons.insert(0, SkipReason::AlreadyClaimed);
             candidate.eligible = false;
             Ok(Err(refuse_candidate(
@@ -718,19 +717,16 @@ pub fn next_lead(
     let mut after = rotation.clone();
     after.serve(index);
     after.settle();
-    let decision = {
-        // The lead went to the caller, whose turn it was: they are the one candidate for it (the
-        // whole rotation is kept with refusals, where it explains who is behind).
-        let d = Draft {
-            kind: "next_lead",
-            pool_id: Some(pool_id),
-            lead_id: Some(lead_id),
-            actor_id: actor.id,
-            candidates: std::slice::from_ref(&candidates[index]),
-        };
-        store_decision(conn, &d, Some(actor.id), None, now)?
+    // The lead went to the caller, whose turn it was: they are the one candidate for it (the
+    // whole rotation is kept with refusals, where it explains who is behind).
+    let draft = Draft {
+        kind: "next_lead",
+        pool_id: Some(pool_id),
+        lead_id: Some(lead_id),
+        actor_id: actor.id,
+        candidates: std::slice::from_ref(&candidates[index]),
     };
-    let Some((lead, claim)) = start(
+    let Some((lead, claim, decision)) = start(
         conn,
         &ctx,
         lead_id,
@@ -738,7 +734,7 @@ pub fn next_lead(
         ClaimStart::RoundRobin,
         actor.id,
         false,
-        decision.id,
+        &draft,
     )?
     else {
         return Err(AppError::Contention);
@@ -897,17 +893,8 @@ pub fn distribute(
             actor_id: actor.id,
             candidates: &candidates,
         };
-        let decision = store_decision(conn, &d, Some(user_id), None, now)?;
-        let Some((lead, claim)) = start(
-            conn,
-            &ctx,
-            lead_id,
-            user_id,
-            how,
-            actor.id,
-            false,
-            decision.id,
-        )?
+        let Some((lead, claim, decision)) =
+            start(conn, &ctx, lead_id, user_id, how, actor.id, false, &d)?
         else {
             return Err(AppError::Contention);
         };
