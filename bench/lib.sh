@@ -72,3 +72,70 @@ result() {
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "${api:--}" "$3" "${4:--}" "${5:--}" "${pg:--}" \
     "${7:--}" "${8:--}" "$ratio" "${9:--}" "${10:--}" >> "$RESULTS_TSV"
 }
+
+# --- Shared set-up of the drivers ----------------------------------------------------------
+# Every driver runs its own service on its own database with these settings (the admin, keys and
+# secret are for benchmarks only).
+BENCH_SECRET=bench-only-secret-bench-only-secret-0123456789
+bench_env() { # database-url port
+  export DATABASE_URL="$1" LEADPOOL_BIND="127.0.0.1:$2" RUST_LOG="${RUST_LOG:-warn}" \
+    LEADPOOL_JWT_SECRET="$BENCH_SECRET" \
+    LEADPOOL_DATA_KEY=5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a \
+    LEADPOOL_ADMIN_EMAIL=bench@example.com LEADPOOL_ADMIN_PASSWORD=bench-password-42
+}
+
+# Starts $BIN in the background (output to LOG), sets PID, and waits until BASE/readyz answers.
+start_service() { # log
+  "$BIN" > "$1" 2>&1 &
+  PID=$!
+  local _
+  for _ in $(seq 1 300); do
+    curl -sf "$BASE/readyz" >/dev/null && return 0
+    kill -0 "$PID" 2>/dev/null || { echo "the service exited:" >&2; tail -n 20 "$1" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "the service did not become ready: see $1" >&2
+  return 1
+}
+
+# A server with autovacuum off (as on some of these machines) measures dead-row pile-up, not the
+# service: switch it on for the run (restore_autovacuum puts the setting back; call it on exit).
+autovacuum_on() { # server url (maintenance database)
+  AUTOVACUUM_URL="$1"
+  AUTOVACUUM_WAS=$(psql -qAt "$1" -c "SHOW autovacuum")
+  AUTOVACUUM_FROM=$(psql -qAt "$1" -c "SELECT coalesce(sourcefile, '') FROM pg_settings WHERE name = 'autovacuum'")
+  [ "$AUTOVACUUM_WAS" = on ] || psql -q "$1" -c "ALTER SYSTEM SET autovacuum = on" -c "SELECT pg_reload_conf()" >/dev/null
+}
+restore_autovacuum() {
+  [ "${AUTOVACUUM_WAS:-on}" = on ] && return 0
+  case "$AUTOVACUUM_FROM" in
+    *postgresql.auto.conf) psql -q "$AUTOVACUUM_URL" -c "ALTER SYSTEM SET autovacuum = '$AUTOVACUUM_WAS'" >/dev/null ;;
+    *) psql -q "$AUTOVACUUM_URL" -c "ALTER SYSTEM RESET autovacuum" >/dev/null ;;
+  esac
+  psql -q "$AUTOVACUUM_URL" -c "SELECT pg_reload_conf()" >/dev/null || true
+}
+
+# Access tokens for the user ids on stdin (one per line), as the service issues them (HS256 with
+# the bench secret, valid a day), one per line on stdout.
+mint_tokens() { # role
+  python3 -c '
+import base64, hashlib, hmac, json, sys, time
+secret, role = sys.argv[1].encode(), sys.argv[2]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+now = int(time.time())
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    body = b64(json.dumps({"iss": "leadpool", "aud": "leadpool-api", "sub": line.strip(), "role": role,
+                           "iat": now, "exp": now + 86400}).encode())
+    print(f"{head}.{body}." + b64(hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()))
+' "$BENCH_SECRET" "$1"
+}
+
+# The service's memory now (VmRSS), in MiB.
+rss_mib() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status"; }
+
+# WAL position, and bytes between two positions.
+wal_lsn() { psql -qAt "$1" -c "SELECT pg_current_wal_lsn()"; }
+wal_bytes() { psql -qAt "$1" -c "SELECT pg_wal_lsn_diff('$3', '$2')::bigint"; }
