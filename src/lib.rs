@@ -20,6 +20,7 @@ pub mod repo;
 pub mod request_id;
 pub mod routes;
 pub mod service;
+pub mod spreadsheet;
 
 use std::sync::Arc;
 

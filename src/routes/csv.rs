@@ -1,5 +1,6 @@
 //! CSV answers: chosen by `Accept: text/csv`, UTF-8 with a byte-order mark so spreadsheet programs
-//! (Excel in particular) read Chinese text correctly; large lists are streamed page by page.
+//! (Excel in particular) read Chinese text correctly, every cell written so that none runs as a
+//! formula ([`crate::spreadsheet`]); large lists are streamed page by page.
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -42,23 +43,53 @@ pub fn wanted(req: &HttpRequest) -> bool {
     csv > 0.0 && csv >= quality("application/json")
 }
 
+/// A CSV writer into memory: every text cell it writes goes through
+/// [`crate::spreadsheet::cell`], so no cell of an answer runs as a spreadsheet formula.
+pub struct Writer(csv::Writer<Vec<u8>>);
+
+impl Writer {
+    /// One record (its field names make the header, before the first record of [`writer`]).
+    pub fn serialize<R: serde::Serialize>(&mut self, row: R) -> Result<(), AppError> {
+        self.0
+            .serialize(crate::spreadsheet::Safe(&row))
+            .map_err(csv_error)
+    }
+
+    /// One record of text cells.
+    pub fn write_record<I, T>(&mut self, record: I) -> Result<(), AppError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        self.0
+            .write_record(
+                record
+                    .into_iter()
+                    .map(|field| crate::spreadsheet::cell(field.as_ref()).into_owned()),
+            )
+            .map_err(csv_error)
+    }
+
+    /// The finished bytes.
+    pub fn finish(self) -> Result<Vec<u8>, AppError> {
+        self.0
+            .into_inner()
+            .map_err(|e| AppError::Internal(format!("writing CSV: {e}")))
+    }
+}
+
 /// A CSV writer into memory that starts with the byte-order mark.
-pub fn writer() -> csv::Writer<Vec<u8>> {
-    csv::Writer::from_writer(BOM.as_bytes().to_vec())
+pub fn writer() -> Writer {
+    Writer(csv::Writer::from_writer(BOM.as_bytes().to_vec()))
 }
 
 /// Rows without the header and the byte-order mark: the continuation of a streamed answer.
-pub fn continuation() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new())
-}
-
-/// The finished bytes of a writer.
-pub fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
-    writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("writing CSV: {e}")))
+pub fn continuation() -> Writer {
+    Writer(
+        csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new()),
+    )
 }
 
 /// A whole CSV answer from rows that serialise to records (the header comes from the first
@@ -72,12 +103,12 @@ pub fn answer<R: serde::Serialize>(
     let mut any = false;
     for row in rows {
         any = true;
-        out.serialize(row).map_err(csv_error)?;
+        out.serialize(row)?;
     }
     if !any {
-        out.write_record(header).map_err(csv_error)?;
+        out.write_record(header)?;
     }
-    Ok(response(file_name).body(finish(out)?))
+    Ok(response(file_name).body(out.finish()?))
 }
 
 /// The head of a CSV answer: type and a download file name.
@@ -121,14 +152,14 @@ where
         loop {
             let rows = page(conn, after, size)?;
             if after.is_none() && rows.is_empty() {
-                out.write_record(header).map_err(csv_error)?;
+                out.write_record(header)?;
             }
             after = rows.last().map(id_of);
             let full = rows.len() as i64 == size;
             for row in rows {
-                out.serialize(record(row)?).map_err(csv_error)?;
+                out.serialize(record(row)?)?;
             }
-            if !send(finish(out)?) || !full {
+            if !send(out.finish()?) || !full {
                 return Ok(());
             }
             out = continuation();

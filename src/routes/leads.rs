@@ -601,16 +601,14 @@ async fn list_leads(
                             super::csv::continuation()
                         };
                         if first && rows.is_empty() {
-                            out.write_record(LEAD_CSV_HEADER)
-                                .map_err(super::csv::csv_error)?;
+                            out.write_record(LEAD_CSV_HEADER)?;
                         }
                         first = false;
                         for lead in rows {
                             let lead = LeadResponse::build(&vault, lead, &keys, viewer)?;
-                            out.serialize(LeadRecord::from(lead))
-                                .map_err(super::csv::csv_error)?;
+                            out.serialize(LeadRecord::from(lead))?;
                         }
-                        Ok(send(super::csv::finish(out)?))
+                        Ok(send(out.finish()?))
                     },
                 )
             },

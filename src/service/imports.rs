@@ -799,7 +799,8 @@ pub fn get(
 }
 
 /// The rejected (and, for dry runs, duplicate) rows as CSV: the original columns, then `row` and
-/// `reason`; UTF-8 with a BOM so that Excel shows Chinese text correctly.
+/// `reason`; UTF-8 with a BOM so that Excel shows Chinese text correctly, and every cell through
+/// [`crate::spreadsheet::cell`] (the rows are a stranger's file).
 pub fn rejected_csv(
     conn: &mut PgConnection,
     vault: &Vault,
@@ -812,7 +813,14 @@ pub fn rejected_csv(
         let mut header = import.header.clone();
         header.push("row".into());
         header.push("reason".into());
-        writer.write_record(&header).map_err(AppError::internal)?;
+        let cells = |row: &[String]| -> Vec<String> {
+            row.iter()
+                .map(|field| crate::spreadsheet::cell(field).into_owned())
+                .collect()
+        };
+        writer
+            .write_record(cells(&header))
+            .map_err(AppError::internal)?;
         for reject in rejects {
             let bytes = vault
                 .decrypt(ROWS, &reject.raw_enc)
@@ -822,7 +830,9 @@ pub fn rejected_csv(
             row.resize(import.header.len(), String::new());
             row.push(reject.row_no.to_string());
             row.push(reject.reason);
-            writer.write_record(&row).map_err(AppError::internal)?;
+            writer
+                .write_record(cells(&row))
+                .map_err(AppError::internal)?;
         }
         writer.flush().map_err(AppError::internal)?;
     }

@@ -41,7 +41,7 @@ pub(crate) async fn upload(
     .await
 }
 
-async fn wait(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn wait(app: &TestApp, id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let import = app
