@@ -2,7 +2,7 @@
 //! quarantine (admin).
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -372,11 +372,10 @@ fn batch_answer(results: Vec<ItemResult>) -> Result<(u16, Value), AppError> {
 async fn intake_leads(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: JsonBody<AnyJson>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let token = bearer(&req)?;
     let key = idempotency_key(&req)?;
-    let body = body.into_inner().0;
     let now = state.clock.now();
     let source = db::transaction(&state.pool, move |conn| {
         service::intake::authenticate(conn, &token, now)
@@ -387,6 +386,11 @@ async fn intake_leads(
             state.metrics.intake("rate_limited", 1);
         }
     })?;
+    // The body is read only once the caller is known: a stranger's body costs nothing.
+    let body = JsonBody::<AnyJson>::from_request(&req, &mut payload.into_inner())
+        .await?
+        .into_inner()
+        .0;
 
     // Parse before claiming the key: a malformed request never holds one.
     let batch = match body.as_object() {

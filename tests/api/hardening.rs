@@ -149,3 +149,86 @@ async fn a_transfer_to_a_deactivated_colleague_is_refused_at_once() {
     .problem(422, "user_inactive");
     assert_eq!(app.count("approvals"), 0, "nothing is left pending");
 }
+
+/// A web form's or a file's text that a spreadsheet would run as a formula comes out of every CSV
+/// as text (a leading `'`), in the lead export and in an import's rejected rows alike; a number
+/// stays a number.
+#[actix_web::test]
+async fn no_csv_cell_runs_as_a_formula() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("Default", true, &[], &[]).await;
+    app.lead(
+        pool,
+        json!({"phone": "13900000003", "name": "=HYPERLINK(\"http://evil.example\",\"点我\")",
+               "company": "+cmd|' /C calc'!A0", "needs": "@SUM(A1:A9)", "tags": ["-2+3"]}),
+    )
+    .await;
+    let export = app
+        .send(
+            "GET",
+            "/api/v1/leads",
+            Some(&app.admin.token),
+            &[("Accept", "text/csv")],
+            None,
+        )
+        .await;
+    assert_eq!(export.status, 200);
+    let text = String::from_utf8(export.body).unwrap();
+    let mut rows =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let row = rows.records().next().expect("the lead").unwrap();
+    let at = |name: &str| &row[header.iter().position(|h| h == name).unwrap()];
+    assert_eq!(at("name"), "'=HYPERLINK(\"http://evil.example\",\"点我\")");
+    assert_eq!(at("company"), "'+cmd|' /C calc'!A0");
+    assert_eq!(at("needs"), "'@SUM(A1:A9)");
+    assert_eq!(at("tags"), "'-2+3");
+
+    // A rejected row of an uploaded file comes back neutralised too.
+    let file = "姓名,手机\n=1+1,not-a-phone\n".as_bytes();
+    let queued = crate::imports::upload(&app, &app.admin.token, file, &[], false)
+        .await
+        .ok(202);
+    let done = crate::imports::wait(&app, queued["id"].as_str().unwrap()).await;
+    assert_eq!(done["rejected"], 1, "{done}");
+    let rejected = app
+        .get(
+            &format!("/api/v1/imports/{}/rejected", done["id"].as_str().unwrap()),
+            &app.admin.token,
+        )
+        .await;
+    let text = String::from_utf8(rejected.body).unwrap();
+    assert!(text.contains("\n'=1+1,"), "{text}");
+}
+
+/// Intake knows its caller before it reads a byte of the body: without a valid source token, a
+/// malformed, mistyped or oversized body is 401 like any other.
+#[actix_web::test]
+async fn intake_asks_for_the_credential_before_the_body() {
+    let app = TestApp::spawn_without_jobs().await;
+    let json = ("Content-Type", "application/json");
+    for (headers, body) in [
+        (vec![json], b"{not json".to_vec()),
+        (vec![("Content-Type", "text/plain")], b"hello".to_vec()),
+        (vec![json], vec![b' '; 200_000]),
+    ] {
+        app.send(
+            "POST",
+            "/api/v1/intake/leads",
+            None,
+            &headers,
+            Some(body.clone()),
+        )
+        .await
+        .problem(401, "missing_token");
+        app.send(
+            "POST",
+            "/api/v1/intake/leads",
+            Some("lpi_made_up_token_0123456789"),
+            &headers,
+            Some(body),
+        )
+        .await
+        .problem(401, "invalid_token");
+    }
+}
