@@ -1,9 +1,11 @@
 //! What every request meets first: its method checked, and API answers marked not to be stored.
 //!
-//! A method outside RFC 9110's set is answered 501 before anything
-//! else, and named `other` in the metrics and the access log (so made-up methods cannot multiply
-//! the metrics' series); a path with a control character (`%00`…) names nothing (404); HEAD is served by the GET route, without its body; a known path asked
-//! with a method it does not take is answered 405 with `Allow` (see [`Routes`]).
+//! A known path asked with a method it does not take is answered 405 with `Allow` (see
+//! [`Routes`]), a made-up method (`QUERY`, `FOOBAR`) included: no route takes one, and a 5xx
+//! would say the server failed. A method outside RFC 9110's set is named `other` in the metrics
+//! and the access log (so made-up methods cannot multiply the metrics' series); a path with a
+//! control character (`%00`…) names nothing (404); HEAD is served by the GET route, without its
+//! body.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -30,23 +32,16 @@ pub fn label(method: &Method) -> &'static str {
     }
 }
 
-/// Middleware (for `actix_web::middleware::from_fn`): 501 for a made-up method, HEAD served as
-/// GET (the HTTP layer still knows the request was HEAD and sends no body).
+/// Middleware (for `actix_web::middleware::from_fn`): 404 for a control character in the path,
+/// HEAD served as GET (the HTTP layer still knows the request was HEAD and sends no body).
 pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let refused = if label(req.method()) == "other" {
-        Some(AppError::MethodNotImplemented)
-    } else if has_control(req.path()) {
+    if has_control(req.path()) {
         // No resource has a control character in its name (and a NUL must not reach the
         // database as a text parameter).
-        Some(AppError::NotFound)
-    } else {
-        None
-    };
-    if let Some(refused) = refused {
-        let res = refused.error_response();
+        let res = AppError::NotFound.error_response();
         return Ok(req.into_response(res).map_into_right_body());
     }
     if req.method() == Method::HEAD {

@@ -121,9 +121,6 @@ pub enum AppError {
     /// The path is known but does not take this method (405 `method_not_allowed`, with `Allow`).
     #[error("this path does not take this method; it takes {allow}")]
     MethodNotAllowed { allow: String },
-    /// A method outside HTTP's standard set (501 `method_not_implemented`).
-    #[error("the method is not one this service implements")]
-    MethodNotImplemented,
     /// The body is larger than the configured limit (413).
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -174,7 +171,6 @@ impl AppError {
             AppError::Rule { code, .. } => code,
             AppError::Refused { code, .. } => code,
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
-            AppError::MethodNotImplemented => "method_not_implemented",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
@@ -196,7 +192,6 @@ impl AppError {
             AppError::Refused { conflict: true, .. } => "Conflict",
             AppError::Refused { .. } => "Refused by a rule",
             AppError::MethodNotAllowed { .. } => "Method not allowed",
-            AppError::MethodNotImplemented => "Not implemented",
             AppError::PayloadTooLarge { .. } => "Payload too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::TooManyRequests { .. } => "Too many requests",
@@ -256,7 +251,6 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } | AppError::DuplicateLead { .. } => StatusCode::CONFLICT,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::MethodNotImplemented => StatusCode::NOT_IMPLEMENTED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

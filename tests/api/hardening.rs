@@ -14,8 +14,30 @@ async fn made_up_methods_are_refused_and_counted_as_other() {
         let res = app
             .send(&method, "/api/v1/leads", Some(&app.admin.token), &[], None)
             .await;
-        res.problem(501, "method_not_implemented");
+        res.problem(405, "method_not_allowed");
+        assert_eq!(res.header("allow"), Some("GET, HEAD, POST"));
     }
+    let res = app
+        .send(
+            "QUERY",
+            "/api/v1/auth/logout-everywhere",
+            Some(&app.admin.token),
+            &[],
+            None,
+        )
+        .await;
+    res.problem(405, "method_not_allowed");
+    assert_eq!(res.header("allow"), Some("POST"));
+    let res = app
+        .send(
+            "QUERY",
+            "/api/v1/no-such-thing",
+            Some(&app.admin.token),
+            &[],
+            None,
+        )
+        .await;
+    res.problem(404, "not_found");
     let metrics = app.send("GET", "/metrics", None, &[], None).await;
     let text = String::from_utf8(metrics.body).unwrap();
     assert!(!text.contains("QQQQ"), "made-up methods name no series");
