@@ -151,7 +151,7 @@ pub struct LeadFieldChanges {
 }
 
 /// A lead row. Contact fields are encrypted (`*_enc`) with blind indexes (`*_bidx`).
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = leads, check_for_backend(diesel::pg::Pg))]
 pub struct Lead {
     pub id: Uuid,

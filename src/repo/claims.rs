@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::models::{Claim, Decision, Lead};
+use crate::db::models::{Claim, Decision};
 use crate::db::schema::{
     claim_decisions, claims, leads, rotation_members, rotation_pools, teams, users,
 };
@@ -182,44 +182,6 @@ pub fn list(
         query = query.filter(claims::id.lt(after));
     }
     query.order(claims::id.desc()).limit(limit).load(conn)
-}
-
-/// Takes a pooled lead of `pool_id` for `user_id`: one conditional update, so of many people
-/// taking the same lead at once exactly one gets it (the others get `None`). The hold starts now,
-/// with its recycle time.
-pub fn take_pooled(
-    conn: &mut PgConnection,
-    lead_id: Uuid,
-    pool_id: Uuid,
-    user_id: Uuid,
-    now: DateTime<Utc>,
-    recycle: Option<(DateTime<Utc>, &str)>,
-) -> QueryResult<Option<Lead>> {
-    // Every column named (not a changeset that skips some), so the statement is the same for
-    // every claim and stays prepared.
-    diesel::update(
-        leads::table
-            .filter(leads::id.eq(lead_id))
-            .filter(leads::state.eq("pooled"))
-            .filter(leads::pool_id.eq(pool_id)),
-    )
-    .set((
-        leads::state.eq("owned"),
-        leads::owner_id.eq(Some(user_id)),
-        leads::stage.eq(Some("new")),
-        leads::claimed_at.eq(Some(now)),
-        leads::claimed_from_pool.eq(true),
-        leads::last_follow_up_at.eq(None::<DateTime<Utc>>),
-        leads::follow_ups_since_progress.eq(0),
-        leads::next_follow_up_at.eq(None::<DateTime<Utc>>),
-        leads::recycle_at.eq(recycle.map(|r| r.0)),
-        leads::recycle_reason.eq(recycle.map(|r| r.1)),
-        leads::recycle_warned_at.eq(None::<DateTime<Utc>>),
-        leads::updated_at.eq(now),
-    ))
-    .returning(Lead::as_returning())
-    .get_result(conn)
-    .optional()
 }
 
 /// The id of the next pooled lead of `pool_id` in the pool's order, locked; leads other

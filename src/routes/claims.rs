@@ -331,13 +331,12 @@ async fn claim_lead(
     let now = state.clock.now();
     let tz = state.config.timezone;
     let per_minute = state.config.claim_attempts_per_minute;
-    // One connection for the attempt's count, the claim's transaction and (after it) the field
-    // definitions the answer shows.
+    // One connection for the attempt's count, the claim (its own transaction when it needs one)
+    // and the field definitions the answer shows.
     let cache = state.field_defs.clone();
     let (taken, defs) = db::connection(&state.pool, move |conn| {
         service::claims::count_claim_attempt(conn, user.id, per_minute, now)?;
-        let taken =
-            conn.transaction(|conn| service::claims::claim(conn, &user, lead_id, now, tz))?;
+        let taken = service::claims::claim(conn, &user, lead_id, now, tz)?;
         let defs = match &taken {
             Ok(_) => Some(cache.get(conn)?),
             Err(_) => None,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use chrono_tz::Tz;
-use diesel::PgConnection;
+use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -230,21 +230,18 @@ fn start(
             follow_ups_since_progress: 0,
         },
     );
-    let Some(lead) = repo::claims::take_pooled(
-        conn,
-        lead_id,
-        pool_id,
-        user_id,
-        now,
-        recycle.map(|d| (d.at, d.reason.as_str())),
-    )?
-    else {
-        return Ok(None);
+    let decision = Decision {
+        id: Uuid::now_v7(),
+        kind: decision.kind.into(),
+        pool_id: decision.pool_id,
+        lead_id: decision.lead_id,
+        actor_id: Some(decision.actor_id),
+        outcome: "assigned".into(),
+        chosen_user_id: Some(user_id),
+        code: None,
+        candidates: serde_json::to_value(decision.candidates).unwrap_or(Value::Null),
+        created_at: now,
     };
-    // Stored once the lead is taken: a lost race stores its refusal instead, with nothing to
-    // take back.
-    let decision = store_decision(conn, decision, Some(user_id), None, now)?;
-    let decision_id = decision.id;
     let claim = Claim {
         id: Uuid::now_v7(),
         lead_id,
@@ -255,38 +252,46 @@ fn start(
         started_how: how.as_str().into(),
         started_by: Some(by),
         quota_override,
-        decision_id: Some(decision_id),
+        decision_id: Some(decision.id),
         ended_at: None,
         end_reason: None,
         ended_by: None,
     };
-    repo::claims::insert(conn, &claim)?;
-    repo::leads::insert_event(
-        conn,
-        &LeadEvent {
-            id: Uuid::now_v7(),
-            lead_id,
-            kind: "claimed".into(),
-            actor_id: Some(by),
-            details: json!({
-                "claim_id": claim.id, "user_id": user_id, "how": how.as_str(),
-                "pool_id": pool_id, "quota_override": quota_override, "decision_id": decision_id,
-            }),
-            created_at: now,
-        },
-    )?;
+    let event = LeadEvent {
+        id: Uuid::now_v7(),
+        lead_id,
+        kind: "claimed".into(),
+        actor_id: Some(by),
+        details: json!({
+            "claim_id": claim.id, "user_id": user_id, "how": how.as_str(),
+            "pool_id": pool_id, "quota_override": quota_override, "decision_id": decision.id,
+        }),
+        created_at: now,
+    };
     let action = if quota_override {
         "lead.assigned_over_quota"
     } else {
         "lead.claimed"
     };
-    Audit::of(Some(by), action, "claim", Some(claim.id), now)
+    let audit = Audit::of(Some(by), action, "claim", Some(claim.id), now)
         .lead(lead_id)
         .change(
             Some(json!({"state": "pooled", "owner_id": null, "pool_id": pool_id})),
             Some(json!({"state": "owned", "owner_id": user_id, "how": how.as_str()})),
         )
-        .write(conn)?;
+        .into_entry();
+    // The lead taken and every fact recorded in one statement; a lost race (the lead no longer
+    // pooled) writes nothing and stores its refusal instead.
+    let start = repo::holds::Start {
+        decision: &decision,
+        claim: &claim,
+        event: &event,
+        audit: &audit,
+        recycle: recycle.map(|d| (d.at, d.reason.as_str())),
+    };
+    let Some(lead) = repo::holds::start_hold(conn, &start)? else {
+        return Ok(None);
+    };
     Ok(Some((lead, claim, decision)))
 }
 
@@ -324,7 +329,13 @@ pub fn count_claim_attempt(
 }
 
 /// `POST /leads/{id}/claim`: the caller claims a named pooled lead of a pool they belong to.
-/// A refusal is stored with its reasons and returned as `Ok(Err(..))` so the caller commits it.
+/// A refusal is stored with its reasons and returned as `Ok(Err(..))`.
+///
+/// Runs on a connection outside any transaction: everything the claim decides on is read in one
+/// statement, and when no quota counts the claimer's holds the claim is one more statement (the
+/// conditional update with its facts, atomic on its own). When a quota counts them, the
+/// claimer's row is locked and their holds counted in a transaction that also takes the lead,
+/// so two claims of one person cannot both pass a limit.
 pub fn claim(
     conn: &mut PgConnection,
     actor: &AuthUser,
@@ -332,12 +343,13 @@ pub fn claim(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> Result<Result<Taken, AppError>, AppError> {
-    let lead = repo::leads::find(conn, lead_id)?.ok_or(AppError::NotFound)?;
-    let pool_id = lead.pool_id.ok_or(AppError::NotFound)?;
-    if !repo::pools::is_member(conn, pool_id, actor.id)? {
+    let view = repo::holds::claim_view(conn, lead_id, actor.id)?.ok_or(AppError::NotFound)?;
+    if !view.member {
         return Err(AppError::NotFound);
     }
-    let (rules, _) = pool_rules(conn, pool_id)?;
+    let pool_id = view.pool_id;
+    let rules = Rules::from_stored(&view.rules)
+        .map_err(|e| AppError::internal(format!("stored rules of pool {pool_id}: {e}")))?;
     if rules.claim_mode == ClaimMode::RoundRobin {
         return Err(AppError::Rule {
             code: "claim_mode_mismatch",
@@ -345,40 +357,63 @@ pub fn claim(
                 .into(),
         });
     }
-    let user = if rules.counts_people() {
-        repo::users::lock_for_claims(conn, actor.id)?
-    } else {
-        // Nothing is counted: the lead's conditional update alone decides.
-        repo::users::find(conn, actor.id)?
-    }
-    .ok_or(AppError::NotFound)?;
+    let grade = view
+        .grade
+        .as_deref()
+        .map(|g| {
+            g.parse()
+                .map_err(|_| AppError::internal(format!("unknown grade {g:?}")))
+        })
+        .transpose()?;
     let ctx = Context {
         pool_id,
         rules: &rules,
         now,
         today: local_day(now, tz),
     };
-    let (facts, quota) = ctx
-        .facts(conn, std::slice::from_ref(&user), &[user.id], Some(lead.id))?
-        .remove(0);
-    let mut candidate = assess(&facts, &quota, Some(stored_grade(&lead)?), now);
-    if lead.state != "pooled" {
-        candidate.reasons.insert(0, SkipReason::AlreadyClaimed);
-        candidate.eligible = false;
-    }
-    if let Some(reason) = leading_reason(&candidate.reasons) {
-        let at = (pool_id, Some(lead.id));
-        return Ok(Err(refuse_candidate(
-            conn, "claim", at, actor.id, candidate, reason, now,
-        )?));
-    }
-    let how = match rules.claim_mode {
-        ClaimMode::Capability => ClaimStart::Capability,
-        _ => ClaimStart::SelfClaim,
+    let decide = |conn: &mut PgConnection, facts: Facts, quota: Quota| {
+        let mut candidate = assess(&facts, &quota, Some(grade), now);
+        if view.state != "pooled" {
+            candidate.reasons.insert(0, SkipReason::AlreadyClaimed);
+            candidate.eligible = false;
+        }
+        if let Some(reason) = leading_reason(&candidate.reasons) {
+            let at = (pool_id, Some(lead_id));
+            return Ok(Err(refuse_candidate(
+                conn, "claim", at, actor.id, candidate, reason, now,
+            )?));
+        }
+        let how = match rules.claim_mode {
+            ClaimMode::Capability => ClaimStart::Capability,
+            _ => ClaimStart::SelfClaim,
+        };
+        take_for(
+            conn, "claim", lead_id, pool_id, actor.id, candidate, how, false, &ctx,
+        )
     };
-    take_for(
-        conn, "claim", lead.id, pool_id, actor.id, candidate, how, false, &ctx,
-    )
+    if rules.counts_people() {
+        return conn.transaction(|conn| {
+            let user = repo::users::lock_for_claims(conn, actor.id)?.ok_or(AppError::NotFound)?;
+            let (facts, quota) = ctx
+                .facts(conn, std::slice::from_ref(&user), &[user.id], Some(lead_id))?
+                .remove(0);
+            decide(conn, facts, quota)
+        });
+    }
+    // Nothing is counted: the lead's conditional update alone decides.
+    let facts = Facts {
+        user_id: actor.id,
+        member: true,
+        active: view.active,
+        on_leave: on_leave(view.on_leave_from, view.on_leave_until, now),
+        owned: 0,
+        claimed_today: 0,
+        cooldown_until: view
+            .last_hold_end
+            .filter(|_| rules.reclaim_cooldown_days > 0)
+            .map(|end| end + Duration::days(rules.reclaim_cooldown_days)),
+    };
+    decide(conn, facts, rules.quota_for(view.tier))
 }
 
 /// Stores the decision and takes the lead for the chosen candidate; if someone else took it
