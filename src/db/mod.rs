@@ -4,6 +4,7 @@
 //! closure inside one transaction.
 
 pub mod models;
+pub mod pool;
 pub mod schema;
 
 use std::time::Duration;
@@ -12,7 +13,7 @@ use actix_web::web;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::AppError;
@@ -23,8 +24,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// once take turns ("leadpool" in ASCII).
 const STARTUP_LOCK_KEY: i64 = 0x6c65_6164_706f_6f6c;
 
-pub type DbPool = Pool<ConnectionManager<PgConnection>>;
-pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+pub type DbPool = Pool<pool::Manager>;
+pub type DbConn = PooledConnection<pool::Manager>;
 
 /// Builds the pool without connecting: the service starts (and `/readyz` reports) even while the
 /// database is briefly away, and a request waits at most `timeout` for a connection. Checkout
@@ -45,7 +46,7 @@ pub fn build_pool(
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(true)
-        .build_unchecked(ConnectionManager::new(database_url))
+        .build_unchecked(pool::Manager::new(database_url))
 }
 
 /// What every new connection is set up with.
@@ -54,8 +55,8 @@ struct Session {
     statement_cache: bool,
 }
 
-impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for Session {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+impl diesel::r2d2::CustomizeConnection<pool::Conn, diesel::r2d2::Error> for Session {
+    fn on_acquire(&self, conn: &mut pool::Conn) -> Result<(), diesel::r2d2::Error> {
         if !self.statement_cache {
             use diesel::connection::{CacheSize, Connection};
             conn.set_prepared_statement_cache_size(CacheSize::Disabled);
@@ -83,7 +84,11 @@ where
     let pool = pool.clone();
     web::block(move || {
         let mut pooled = pool.get()?;
-        work(&mut pooled)
+        let done = work(&mut pooled);
+        if done.is_err() {
+            pooled.distrust();
+        }
+        done
     })
     .await?
 }
@@ -112,7 +117,11 @@ pub fn transaction_blocking<T>(
 ) -> Result<T, AppError> {
     let mut pooled = pool.get()?;
     let conn: &mut PgConnection = &mut pooled;
-    conn.transaction(work)
+    let done = conn.transaction(work);
+    if done.is_err() {
+        pooled.distrust();
+    }
+    done
 }
 
 /// Errors preparing the database at start-up; `Display` is the one-line message.

@@ -38,7 +38,7 @@ fn count(app: &TestApp, sql: &str) -> i64 {
     }
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query(format!("SELECT ({sql})::bigint AS n"))
-        .get_result::<N>(&mut conn)
+        .get_result::<N>(&mut **conn)
         .unwrap()
         .n
 }

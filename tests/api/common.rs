@@ -575,7 +575,7 @@ impl TestApp {
         }
         let mut conn = self.pool.get().unwrap();
         diesel::sql_query(format!("SELECT count(*) AS n FROM {from}"))
-            .get_result::<Count>(&mut conn)
+            .get_result::<Count>(&mut **conn)
             .unwrap()
             .n
     }
@@ -601,7 +601,7 @@ impl TestApp {
             .join(" UNION ALL ");
         let mut conn = self.pool.get().unwrap();
         diesel::sql_query(query)
-            .load::<Text>(&mut conn)
+            .load::<Text>(&mut **conn)
             .unwrap()
             .into_iter()
             .map(|r| r.text)
@@ -650,7 +650,7 @@ impl TestApp {
         let (role, version): (String, i32) = users::table
             .find(user.id)
             .select((users::role, users::token_version))
-            .first(&mut self.pool.get().unwrap())
+            .first(&mut **self.pool.get().unwrap())
             .unwrap();
         TestUser {
             token: self

@@ -60,7 +60,7 @@ fn lead_count(app: &TestApp) -> usize {
     use diesel::prelude::*;
     use leadpool::db::schema::leads;
     let mut conn = app.pool.get().unwrap();
-    leads::table.count().get_result::<i64>(&mut conn).unwrap() as usize
+    leads::table.count().get_result::<i64>(&mut **conn).unwrap() as usize
 }
 
 fn with_bom(text: &str) -> Vec<u8> {

@@ -233,7 +233,7 @@ async fn values_are_validated_filtered_and_kept_when_a_field_is_removed() {
             .select(diesel::dsl::sql::<diesel::sql_types::Text>(
                 "custom ->> 'segment'",
             ))
-            .load(&mut conn)
+            .load(&mut **conn)
             .unwrap()
     };
     assert_eq!(stored, vec!["VIP".to_string()]);

@@ -792,7 +792,7 @@ async fn two_sweepers_at_once_recycle_each_due_lead_exactly_once() {
         diesel::sql_query(
             "SELECT count(*) AS n FROM claims WHERE end_reason = 'recycled_no_first_follow_up'",
         )
-        .get_result::<N>(&mut w.app.pool.get().unwrap())
+        .get_result::<N>(&mut **w.app.pool.get().unwrap())
         .unwrap()
         .n
     };

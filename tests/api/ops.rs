@@ -126,3 +126,49 @@ async fn the_docs_page_is_served_without_internet() {
         "{html}"
     );
 }
+
+/// The backend a unit of work on `pool` runs on.
+async fn backend_of(pool: &db::DbPool) -> Result<i32, leadpool::error::AppError> {
+    use diesel::prelude::*;
+    db::connection(pool, |conn| {
+        Ok(
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                "pg_backend_pid()",
+            ))
+            .get_result::<i32>(conn)?,
+        )
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn a_connection_is_tested_again_once_it_idled_or_its_work_failed() {
+    let app = TestApp::spawn_without_jobs().await;
+    let metrics = leadpool::metrics::Metrics::new();
+    let pool = db::build_pool(
+        app.state.config.database_url.expose(),
+        1,
+        Duration::from_secs(2),
+        true,
+        metrics.pool_events(),
+    );
+    // Back from work moments ago: handed out again untested, so a backend killed in between is
+    // found by the work itself (which fails), and the failure marks the connection.
+    let first = backend_of(&pool).await.unwrap();
+    app.sql(&format!("SELECT pg_terminate_backend({first}, 5000)"));
+    assert!(
+        backend_of(&pool).await.is_err(),
+        "the killed backend was used"
+    );
+    let second = backend_of(&pool).await.expect("tested and replaced");
+    assert_ne!(second, first);
+    // Idle for longer than FRESH: tested at checkout, so the work never meets the dead backend.
+    std::thread::sleep(db::pool::FRESH + Duration::from_millis(100));
+    app.sql(&format!("SELECT pg_terminate_backend({second}, 5000)"));
+    let third = backend_of(&pool)
+        .await
+        .expect("tested at checkout and replaced");
+    assert_ne!(third, second);
+    // Fresh and trusted: the same backend, without a test in front.
+    assert_eq!(backend_of(&pool).await.unwrap(), third);
+}

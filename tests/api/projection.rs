@@ -92,7 +92,7 @@ fn ids(app: &TestApp, sql: &str) -> Vec<(Uuid, Option<Uuid>)> {
         other: Option<Uuid>,
     }
     diesel::sql_query(sql)
-        .load::<Row>(&mut app.pool.get().unwrap())
+        .load::<Row>(&mut **app.pool.get().unwrap())
         .unwrap()
         .into_iter()
         .map(|r| (r.id, r.other))

@@ -108,7 +108,7 @@ async fn rules_start_at_the_defaults_and_every_change_is_a_version() {
             n: i64,
         }
         diesel::sql_query("SELECT count(*) AS n FROM audit_log WHERE action = 'pool.rules_changed'")
-            .get_result::<N>(&mut app.pool.get().unwrap())
+            .get_result::<N>(&mut **app.pool.get().unwrap())
             .unwrap()
             .n
     };

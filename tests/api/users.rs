@@ -274,7 +274,7 @@ async fn the_last_active_admin_cannot_be_removed() {
             .filter(users::role.eq("admin"))
             .filter(users::active.eq(true))
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut **conn)
             .unwrap()
     };
     assert_eq!(count, 1);
