@@ -62,6 +62,24 @@ pub fn delete_source(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Q
     .execute(conn)
 }
 
+/// Adds `more` (a batch's leads after its first) to the source's window starting at
+/// `window_start`, counted already by [`count_request`], and returns the count so far.
+pub fn count_more(
+    conn: &mut PgConnection,
+    source_id: Uuid,
+    window_start: DateTime<Utc>,
+    more: i32,
+) -> QueryResult<i32> {
+    diesel::update(
+        intake_rate_windows::table
+            .filter(intake_rate_windows::source_id.eq(source_id))
+            .filter(intake_rate_windows::window_start.eq(window_start)),
+    )
+    .set(intake_rate_windows::count.eq(intake_rate_windows::count + more))
+    .returning(intake_rate_windows::count)
+    .get_result(conn)
+}
+
 /// Adds one request to the source's window starting at `window_start` and returns the count so
 /// far: one atomic upsert, correct with any number of instances.
 pub fn count_request(

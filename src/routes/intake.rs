@@ -335,7 +335,8 @@ fn batch_answer(results: Vec<ItemResult>) -> Result<(u16, Value), AppError> {
 /// Pushes one lead, or a batch `{"leads": [...]}` of up to 500, from a web form or shop.
 ///
 /// Authenticate with the source's token (`Authorization: Bearer lpi_...`). Each source may send
-/// `rate_limit_per_minute` requests a minute; past it, 429 with `Retry-After`.
+/// `rate_limit_per_minute` leads a minute (a batch counts each of its leads; one larger than the
+/// limit is 422); past it, 429 with `Retry-After`.
 ///
 /// One lead: 201 `created`, 200 `merged` (the same phone, email, WeChat id or company + name as an
 /// open lead: recorded on it as a touch, filling its empty fields, and its owner is notified), 202
@@ -416,6 +417,16 @@ async fn intake_leads(
                     format!("must hold 1 to {MAX_BATCH} leads"),
                 ));
             }
+            // Each lead counts against the minute's limit: a batch that could never fit is
+            // refused as such rather than told to retry.
+            let limit = usize::try_from(source.rate_limit_per_minute).unwrap_or(0);
+            if items.len() > limit {
+                return Err(AppError::validation(
+                    "leads",
+                    "out_of_range",
+                    format!("this source may send {limit} leads a minute: send smaller batches"),
+                ));
+            }
             // Item errors are prefixed with `leads[i]` when the batch answer is built.
             Some(items.iter().map(|v| parse_item(v, "")).collect::<Vec<_>>())
         }
@@ -432,6 +443,18 @@ async fn intake_leads(
         None => Some(parse_item(&body, "").map_err(AppError::Validation)?),
         Some(_) => None,
     };
+    if let Some(items) = &batch {
+        let (leads, counted) = (items.len(), source.clone());
+        db::connection(&state.pool, move |conn| {
+            service::intake::count_batch(conn, &counted, leads, now)
+        })
+        .await
+        .inspect_err(|e| {
+            if matches!(e, AppError::TooManyRequests { .. }) {
+                state.metrics.intake("rate_limited", 1);
+            }
+        })?;
+    }
 
     let vault = state.vault.clone();
     let source_id = source.id;
@@ -510,6 +533,7 @@ pub struct IntakeSourceResponse {
     pub name: String,
     /// Source channel of the leads it sends (unless a lead names another).
     pub channel: SourceChannel,
+    /// Leads a minute: a single push counts one, a batch each of its leads.
     pub rate_limit_per_minute: i32,
     pub created_at: DateTime<Utc>,
 }
@@ -548,7 +572,7 @@ pub struct CreateIntakeSourceRequest {
     #[schema(min_length = 1, max_length = 200, example = "官网咨询表单")]
     pub name: String,
     pub channel: SourceChannel,
-    /// Requests a minute (default 60).
+    /// Leads a minute (default 60): a single push counts one, a batch each of its leads.
     #[validate(range(min = 1, max = 100000))]
     #[schema(minimum = 1, maximum = 100000)]
     pub rate_limit_per_minute: Option<i32>,

@@ -107,24 +107,55 @@ pub fn authenticate(
             code: "invalid_token",
             detail: "not a valid intake source token".into(),
         })?;
-    let window_start = now
-        .with_second(0)
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(now);
+    let window_start = minute_of(now);
     let count = repo::intake::count_request(conn, source.id, window_start)?;
-    if count > source.rate_limit_per_minute {
-        let retry_after_secs = (window_start + Duration::minutes(1) - now)
-            .num_seconds()
-            .max(1) as u64;
-        return Err(AppError::TooManyRequests {
-            detail: format!(
-                "this source may send {} requests a minute; retry after {retry_after_secs} s",
-                source.rate_limit_per_minute
-            ),
-            retry_after_secs,
-        });
-    }
+    check_rate(&source, count, window_start, now)?;
     Ok(source)
+}
+
+/// Counts the leads of a batch after its first (counted with the request) against the source's
+/// per-minute limit: each lead counts, so a batch of 500 does not pass a limit of 2. Refused
+/// batches count too, as refused requests do.
+pub fn count_batch(
+    conn: &mut PgConnection,
+    source: &IntakeSource,
+    leads: usize,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if leads <= 1 {
+        return Ok(());
+    }
+    let window_start = minute_of(now);
+    let more = i32::try_from(leads - 1).unwrap_or(i32::MAX);
+    let count = repo::intake::count_more(conn, source.id, window_start, more)?;
+    check_rate(source, count, window_start, now)
+}
+
+fn minute_of(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now)
+}
+
+fn check_rate(
+    source: &IntakeSource,
+    count: i32,
+    window_start: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if count <= source.rate_limit_per_minute {
+        return Ok(());
+    }
+    let retry_after_secs = (window_start + Duration::minutes(1) - now)
+        .num_seconds()
+        .max(1) as u64;
+    Err(AppError::TooManyRequests {
+        detail: format!(
+            "this source may send {} leads a minute; retry after {retry_after_secs} s",
+            source.rate_limit_per_minute
+        ),
+        retry_after_secs,
+    })
 }
 
 /// What an idempotency key says about a request.

@@ -284,6 +284,42 @@ async fn each_source_is_rate_limited_per_minute() {
 }
 
 #[actix_web::test]
+async fn a_batch_counts_each_of_its_leads_against_the_limit() {
+    let app = TestApp::spawn().await;
+    app.pool("Default", true, &[], &[]).await;
+    let (_, token) = source(&app, 3).await;
+    let batch = |phones: &[&str]| json!({"leads": phones.iter().map(|p| json!({"phone": p})).collect::<Vec<_>>()});
+    // Larger than a minute's limit: it could never pass, so it is refused as such.
+    let res = push(
+        &app,
+        &token,
+        &batch(&["13500000001", "13500000002", "13500000003", "13500000004"]),
+        None,
+    )
+    .await;
+    let problem = res.problem(422, "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "leads");
+    // Two leads then two more: the second batch brings the minute to four of three.
+    push(&app, &token, &batch(&["13500000011", "13500000012"]), None)
+        .await
+        .ok(200);
+    push(&app, &token, &batch(&["13500000013", "13500000014"]), None)
+        .await
+        .problem(429, "rate_limited");
+    assert_eq!(app.count("leads"), 2, "the refused batch stored nothing");
+    app.clock.advance(Duration::seconds(61));
+    push(
+        &app,
+        &token,
+        &batch(&["13500000013", "13500000014", "13500000015"]),
+        None,
+    )
+    .await
+    .ok(200);
+    assert_eq!(app.count("leads"), 5);
+}
+
+#[actix_web::test]
 async fn suspect_submissions_wait_in_quarantine_for_an_admin() {
     let app = TestApp::spawn().await;
     app.pool("Default", true, &[], &[]).await;
