@@ -108,7 +108,8 @@ pub struct ImportUpload {
     /// `source_detail`, `tags`, `ignore`) or `custom.<key>`. Without it, usual headers (姓名, 手机,
     /// 公司, 邮箱, 微信, 省份, 城市, 行业...) are recognised.
     mapping: Option<String>,
-    /// Put every lead in this pool (otherwise routing decides per row).
+    /// Put every lead in this pool (otherwise routing decides per row): one the caller may see
+    /// (admins any, others one they belong to), else 422 as for an id no pool has.
     pool_id: Option<Uuid>,
     /// Channel of rows that name none (default `import`).
     source_channel: Option<SourceChannel>,
@@ -244,6 +245,9 @@ async fn create_import(
     let csv = web::block(move || service::imports::seal_csv(&bytes, &vault, chunk_rows)).await??;
     let now = state.clock.now();
     let import = db::transaction(&state.pool, move |conn| {
+        if let Some(pool_id) = pool_id {
+            service::pools::require_visible(conn, &user, pool_id)?;
+        }
         let defs = service::lead_fields::field_defs(conn)?;
         let mapping = service::imports::resolve_mapping(&csv.header, mapping.as_ref(), &defs)?;
         let upload = Upload {

@@ -734,7 +734,9 @@ impl From<LeadResponse> for LeadRecord {
     }
 }
 
-/// Enters a lead by hand. It goes to `pool_id`, or where routing sends it, as a pooled lead.
+/// Enters a lead by hand. It goes to `pool_id` (a pool the caller may see: admins any, others one
+/// they belong to; any other id is 422 `not_found` on `pool_id`, as an id no pool has), or where
+/// routing sends it, as a pooled lead.
 /// Contact data is cleaned (phone to E.164, email lower-cased, full-width to half-width). When an
 /// open lead already has the same phone, email, WeChat id or company + name, nothing is written:
 /// 409 `duplicate_lead`, with `existing_lead_id` only if the caller may read that lead.
@@ -775,7 +777,11 @@ async fn create_lead(
     };
     let now = state.clock.now();
     let vault = state.vault.clone();
+    let named_pool = req.pool_id;
     let (outcome, defs) = db::transaction(&state.pool, move |conn| {
+        if let Some(pool_id) = named_pool {
+            service::pools::require_visible(conn, &user, pool_id)?;
+        }
         let defs = service::lead_fields::active_defs(conn)?;
         let plain: Vec<FieldDef> = defs.iter().map(|(d, _)| d.clone()).collect();
         let outcome = service::leads::submit(conn, &vault, &plain, submission, now)?;

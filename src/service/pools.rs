@@ -256,6 +256,25 @@ pub fn get(conn: &mut PgConnection, actor: &AuthUser, id: Uuid) -> Result<PoolVi
     view(conn, pool)
 }
 
+/// A `pool_id` named in a write (a new lead, an import): a pool the caller may see (admins: any;
+/// others: one they belong to), else 422 exactly as for an id no pool has, so pools the caller
+/// cannot see cannot be written to or found out by probing.
+pub fn require_visible(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    pool_id: Uuid,
+) -> Result<(), AppError> {
+    let visible = actor.role == Role::Admin || repo::pools::is_member(conn, pool_id, actor.id)?;
+    if visible && repo::pools::find(conn, pool_id)?.is_some() {
+        return Ok(());
+    }
+    Err(AppError::validation(
+        "pool_id",
+        "not_found",
+        "no pool has this id",
+    ))
+}
+
 /// Admins list every pool; others the pools they belong to.
 pub fn list(
     conn: &mut PgConnection,

@@ -254,3 +254,42 @@ async fn intake_asks_for_the_credential_before_the_body() {
         .problem(401, "invalid_token");
     }
 }
+
+#[actix_web::test]
+async fn a_pool_the_caller_cannot_see_is_answered_like_one_that_does_not_exist() {
+    let app = TestApp::spawn_without_jobs().await;
+    let outsider = app.user("manager", None).await;
+    let member = app.user("sales", None).await;
+    let hidden = app.pool("Hidden", false, &[], &[member.id]).await;
+    let made_up = uuid::Uuid::now_v7();
+    let mut answers = Vec::new();
+    for pool_id in [hidden, made_up] {
+        let body = json!({"name": "Probe", "phone": "13900001111", "source_channel": "website", "pool_id": pool_id});
+        let res = app.post("/api/v1/leads", &outsider.token, &body).await;
+        let problem = res.problem(422, "validation_failed");
+        answers.push(problem["errors"].clone());
+        let csv = format!("name,phone\nProbe,1390000222{}\n", answers.len());
+        let res = crate::imports::upload(
+            &app,
+            &outsider.token,
+            csv.as_bytes(),
+            &[("pool_id", &pool_id.to_string())],
+            false,
+        )
+        .await;
+        let problem = res.problem(422, "validation_failed");
+        answers.push(problem["errors"].clone());
+    }
+    assert_eq!(
+        answers[0], answers[2],
+        "a new lead: hidden and made-up pools alike"
+    );
+    assert_eq!(answers[1], answers[3], "an import: alike");
+    assert_eq!(answers[0][0]["field"], "pool_id");
+    assert_eq!(app.count("leads"), 0);
+    // A member may name it.
+    let body = json!({"name": "Probe", "phone": "13900001111", "source_channel": "website", "pool_id": hidden});
+    app.post("/api/v1/leads", &member.token, &body)
+        .await
+        .ok(201);
+}
