@@ -82,15 +82,25 @@ where
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
 {
     let pool = pool.clone();
-    web::block(move || {
-        let mut pooled = pool.get()?;
-        let done = work(&mut pooled);
-        if done.is_err() {
-            pooled.distrust();
-        }
-        done
-    })
-    .await?
+    web::block(move || on_pooled(&pool, work)).await?
+}
+
+/// Runs `work` on a connection of `pool`, on the current thread. Every use of a pooled connection
+/// goes through here: work that fails marks its connection to be tested before its next use
+/// (see [`pool`]).
+pub fn on_pooled<T, E>(
+    pool: &DbPool,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::r2d2::PoolError>,
+{
+    let mut pooled = pool.get()?;
+    let done = work(&mut pooled);
+    if done.is_err() {
+        pooled.distrust();
+    }
+    done
 }
 
 /// Runs `work` in one read-only transaction that sees a single snapshot (repeatable read), off
@@ -115,13 +125,7 @@ pub fn transaction_blocking<T>(
     pool: &DbPool,
     work: impl FnOnce(&mut PgConnection) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    let mut pooled = pool.get()?;
-    let conn: &mut PgConnection = &mut pooled;
-    let done = conn.transaction(work);
-    if done.is_err() {
-        pooled.distrust();
-    }
-    done
+    on_pooled(pool, |conn| conn.transaction(work))
 }
 
 /// Errors preparing the database at start-up; `Display` is the one-line message.

@@ -23,9 +23,10 @@ pub async fn run(state: AppState) {
 pub async fn fold(state: &AppState) -> Result<Option<Fold>, AppError> {
     let pool = state.pool.clone();
     let started = std::time::Instant::now();
-    let done = web::block(move || -> Result<Option<Fold>, AppError> {
-        let mut conn = pool.get()?;
-        Ok(projector::fold(&mut conn)?)
+    let done = web::block(move || {
+        crate::db::on_pooled(&pool, |conn| -> Result<Option<Fold>, AppError> {
+            Ok(projector::fold(conn)?)
+        })
     })
     .await??;
     match done {

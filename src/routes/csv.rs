@@ -185,8 +185,7 @@ where
     let pool = state.read_pool.clone();
     actix_web::rt::task::spawn_blocking(move || {
         let mut send = |bytes: Vec<u8>| tx.blocking_send(Ok(Bytes::from(bytes))).is_ok();
-        let outcome = pool.get().map_err(AppError::from).and_then(|mut pooled| {
-            let conn: &mut diesel::PgConnection = &mut pooled;
+        let outcome = crate::db::on_pooled(&pool, |conn| {
             conn.build_transaction()
                 .read_only()
                 .repeatable_read()

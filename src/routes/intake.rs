@@ -332,6 +332,13 @@ fn batch_answer(results: Vec<ItemResult>) -> Result<(u16, Value), AppError> {
     Ok((200, serde_json::to_value(out).map_err(AppError::internal)?))
 }
 
+/// Counts a refusal for the source's rate limit in the intake metrics.
+fn count_if_limited(state: &AppState, e: &AppError) {
+    if matches!(e, AppError::TooManyRequests { .. }) {
+        state.metrics.intake("rate_limited", 1);
+    }
+}
+
 /// Pushes one lead, or a batch `{"leads": [...]}` of up to 500, from a web form or shop.
 ///
 /// Authenticate with the source's token (`Authorization: Bearer lpi_...`). Each source may send
@@ -382,11 +389,7 @@ async fn intake_leads(
         service::intake::authenticate(conn, &token, now)
     })
     .await
-    .inspect_err(|e| {
-        if matches!(e, AppError::TooManyRequests { .. }) {
-            state.metrics.intake("rate_limited", 1);
-        }
-    })?;
+    .inspect_err(|e| count_if_limited(&state, e))?;
     // The body is read only once the caller is known: a stranger's body costs nothing.
     let body = JsonBody::<AnyJson>::from_request(&req, &mut payload.into_inner())
         .await?
@@ -449,11 +452,7 @@ async fn intake_leads(
             service::intake::count_batch(conn, &counted, leads, now)
         })
         .await
-        .inspect_err(|e| {
-            if matches!(e, AppError::TooManyRequests { .. }) {
-                state.metrics.intake("rate_limited", 1);
-            }
-        })?;
+        .inspect_err(|e| count_if_limited(&state, e))?;
     }
 
     let vault = state.vault.clone();

@@ -38,14 +38,21 @@ pub fn local_day(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
 /// A pool's current rule set and version.
 pub fn pool_rules(conn: &mut PgConnection, pool_id: Uuid) -> Result<(Rules, i32), AppError> {
     let (value, version) = repo::pools::rules(conn, pool_id)?.ok_or(AppError::NotFound)?;
-    let rules = Rules::from_stored(&value)
-        .map_err(|e| AppError::internal(format!("stored rules of pool {pool_id}: {e}")))?;
-    Ok((rules, version))
+    Ok((stored_rules(pool_id, &value)?, version))
+}
+
+/// A pool's rules as stored (`pools.rules`).
+fn stored_rules(pool_id: Uuid, value: &Value) -> Result<Rules, AppError> {
+    Rules::from_stored(value)
+        .map_err(|e| AppError::internal(format!("stored rules of pool {pool_id}: {e}")))
 }
 
 fn stored_grade(lead: &Lead) -> Result<Option<Grade>, AppError> {
-    lead.grade
-        .as_deref()
+    parse_grade(lead.grade.as_deref())
+}
+
+fn parse_grade(grade: Option<&str>) -> Result<Option<Grade>, AppError> {
+    grade
         .map(|g| {
             g.parse()
                 .map_err(|_| AppError::internal(format!("unknown grade {g:?}")))
@@ -91,10 +98,10 @@ impl Context<'_> {
         let mut out = Vec::with_capacity(users.len());
         for (user, quota) in users.iter().zip(quotas) {
             let cooldown_until = match lead_id {
-                Some(lead) if self.rules.reclaim_cooldown_days > 0 => {
-                    repo::claims::last_hold_end(conn, lead, user.id)?
-                        .map(|end| end + Duration::days(self.rules.reclaim_cooldown_days))
-                }
+                Some(lead) if self.rules.reclaim_cooldown_days > 0 => cooldown_until(
+                    self.rules,
+                    repo::claims::last_hold_end(conn, lead, user.id)?,
+                ),
                 _ => None,
             };
             out.push((
@@ -114,6 +121,14 @@ impl Context<'_> {
     }
 }
 
+/// Until when a previous holder whose last hold of a lead ended at `last_end` may not take it
+/// again (`None`: they may, or there is no cooldown).
+fn cooldown_until(rules: &Rules, last_end: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    last_end
+        .filter(|_| rules.reclaim_cooldown_days > 0)
+        .map(|end| end + Duration::days(rules.reclaim_cooldown_days))
+}
+
 /// A decision to store.
 struct Draft<'a> {
     kind: &'static str,
@@ -130,7 +145,19 @@ fn store_decision(
     code: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Decision, AppError> {
-    let decision = Decision {
+    let decision = decision_row(draft, chosen, code, now);
+    repo::claims::insert_decision(conn, &decision)?;
+    Ok(decision)
+}
+
+/// The row of `draft`'s decision: `chosen` assigned, or refused with `code`.
+fn decision_row(
+    draft: &Draft,
+    chosen: Option<Uuid>,
+    code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Decision {
+    Decision {
         id: Uuid::now_v7(),
         kind: draft.kind.into(),
         pool_id: draft.pool_id,
@@ -146,9 +173,7 @@ fn store_decision(
         code: code.map(str::to_string),
         candidates: serde_json::to_value(draft.candidates).unwrap_or(Value::Null),
         created_at: now,
-    };
-    repo::claims::insert_decision(conn, &decision)?;
-    Ok(decision)
+    }
 }
 
 /// Stores a refusal and returns the error to answer. The caller commits (the decision is kept).
@@ -230,18 +255,8 @@ fn start(
             follow_ups_since_progress: 0,
         },
     );
-    let decision = Decision {
-        id: Uuid::now_v7(),
-        kind: decision.kind.into(),
-        pool_id: decision.pool_id,
-        lead_id: decision.lead_id,
-        actor_id: Some(decision.actor_id),
-        outcome: "assigned".into(),
-        chosen_user_id: Some(user_id),
-        code: None,
-        candidates: serde_json::to_value(decision.candidates).unwrap_or(Value::Null),
-        created_at: now,
-    };
+    // Stored with the lead's update: a lost race stores its refusal instead.
+    let decision = decision_row(decision, Some(user_id), None, now);
     let claim = Claim {
         id: Uuid::now_v7(),
         lead_id,
@@ -348,8 +363,7 @@ pub fn claim(
         return Err(AppError::NotFound);
     }
     let pool_id = view.pool_id;
-    let rules = Rules::from_stored(&view.rules)
-        .map_err(|e| AppError::internal(format!("stored rules of pool {pool_id}: {e}")))?;
+    let rules = stored_rules(pool_id, &view.rules)?;
     if rules.claim_mode == ClaimMode::RoundRobin {
         return Err(AppError::Rule {
             code: "claim_mode_mismatch",
@@ -357,14 +371,7 @@ pub fn claim(
                 .into(),
         });
     }
-    let grade = view
-        .grade
-        .as_deref()
-        .map(|g| {
-            g.parse()
-                .map_err(|_| AppError::internal(format!("unknown grade {g:?}")))
-        })
-        .transpose()?;
+    let grade = parse_grade(view.grade.as_deref())?;
     let ctx = Context {
         pool_id,
         rules: &rules,
@@ -408,10 +415,7 @@ pub fn claim(
         on_leave: on_leave(view.on_leave_from, view.on_leave_until, now),
         owned: 0,
         claimed_today: 0,
-        cooldown_until: view
-            .last_hold_end
-            .filter(|_| rules.reclaim_cooldown_days > 0)
-            .map(|end| end + Duration::days(rules.reclaim_cooldown_days)),
+        cooldown_until: cooldown_until(&rules, view.last_hold_end),
     };
     decide(conn, facts, rules.quota_for(view.tier))
 }

@@ -248,8 +248,13 @@ pub fn update(
 }
 
 /// A pool for an admin, or for one of its members; anyone else gets 404.
+/// Whether `actor` may see pool `id`: admins any, others the pools they belong to.
+fn may_see(conn: &mut PgConnection, actor: &AuthUser, id: Uuid) -> Result<bool, AppError> {
+    Ok(actor.role == Role::Admin || repo::pools::is_member(conn, id, actor.id)?)
+}
+
 pub fn get(conn: &mut PgConnection, actor: &AuthUser, id: Uuid) -> Result<PoolView, AppError> {
-    if actor.role != Role::Admin && !repo::pools::is_member(conn, id, actor.id)? {
+    if !may_see(conn, actor, id)? {
         return Err(AppError::NotFound);
     }
     let pool = repo::pools::find(conn, id)?.ok_or(AppError::NotFound)?;
@@ -264,8 +269,7 @@ pub fn require_visible(
     actor: &AuthUser,
     pool_id: Uuid,
 ) -> Result<(), AppError> {
-    let visible = actor.role == Role::Admin || repo::pools::is_member(conn, pool_id, actor.id)?;
-    if visible && repo::pools::find(conn, pool_id)?.is_some() {
+    if may_see(conn, actor, pool_id)? && repo::pools::find(conn, pool_id)?.is_some() {
         return Ok(());
     }
     Err(AppError::validation(
