@@ -98,6 +98,8 @@ pub fn start_hold(conn: &mut PgConnection, start: &Start) -> QueryResult<Option<
 pub struct ClaimView {
     #[diesel(sql_type = Text)]
     pub state: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub owner_id: Option<uuid::Uuid>,
     #[diesel(sql_type = SqlUuid)]
     pub pool_id: uuid::Uuid,
     #[diesel(sql_type = Nullable<Text>)]
@@ -126,7 +128,7 @@ pub fn claim_view(
     user_id: uuid::Uuid,
 ) -> QueryResult<Option<ClaimView>> {
     diesel::sql_query(
-        "SELECT l.state, l.pool_id, l.grade, p.rules,
+        "SELECT l.state, l.owner_id, l.pool_id, l.grade, p.rules,
                 (EXISTS (SELECT 1 FROM pool_member_users m
                           WHERE m.pool_id = l.pool_id AND m.user_id = u.id)
                  OR EXISTS (SELECT 1 FROM pool_member_teams t

@@ -298,7 +298,8 @@ async fn taken_response(
 
 /// Claims a pooled lead (first come; in `capability` pools, within the caller's tier). Of many
 /// people claiming one lead at once exactly one wins; the others get 409
-/// `lead_already_claimed`. Quotas are checked in the same transaction and hold under
+/// `lead_already_claimed`, or 404 once the lead is out of the pool and not one the caller may
+/// read (a colleague's lead answers like an unknown id, and no decision is stored). Quotas are checked in the same transaction and hold under
 /// concurrency: 422 `claim_quota_exceeded` (`max_owned_per_user` / the tier's `max_owned`),
 /// `daily_claim_limit_reached` (per local calendar day; releasing does not give a claim back),
 /// `reclaim_cooldown` (a previous owner within `reclaim_cooldown_days`), `grade_not_allowed`
@@ -312,8 +313,8 @@ async fn taken_response(
     responses(
         (status = 200, description = "Claimed: the lead in its new state", body = TakenResponse),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such lead, or not in a pool the caller belongs to", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`lead_already_claimed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, not in a pool the caller belongs to, or out of the pool and not the caller's to read (a colleague's lead)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lead_already_claimed`: taken while the caller claimed it, or already the caller's (or, for a manager, held by someone they manage)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`claim_quota_exceeded`, `daily_claim_limit_reached`, `reclaim_cooldown`, `grade_not_allowed`, `user_on_leave`, `user_inactive`, `claim_mode_mismatch`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: more claim attempts this minute than `LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE`; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until the next minute's attempts"))),

@@ -362,6 +362,14 @@ pub fn claim(
     if !view.member {
         return Err(AppError::NotFound);
     }
+    // A lead that is out of the pool is answered like an id no lead has unless the caller may
+    // read it (their own, or one of the people they manage): a claim is no way to learn that a
+    // colleague's lead exists, and no decision is stored for it.
+    if view.state != "pooled"
+        && !crate::service::leads::may_read_owned_by(conn, actor, view.owner_id)?
+    {
+        return Err(AppError::NotFound);
+    }
     let pool_id = view.pool_id;
     let rules = stored_rules(pool_id, &view.rules)?;
     if rules.claim_mode == ClaimMode::RoundRobin {

@@ -561,10 +561,20 @@ fn merge_into(
 /// Whether `actor` may read (and edit the data of) `lead`: admins any lead; a salesperson the
 /// leads they own; a manager the leads they or their teams' members own.
 pub fn may_read(conn: &mut PgConnection, actor: &AuthUser, lead: &Lead) -> Result<bool, AppError> {
+    may_read_owned_by(conn, actor, lead.owner_id)
+}
+
+/// Whether `actor` may read a lead owned by `owner` (`None`: nobody owns it), by role: an admin
+/// reads every lead, a manager those of the people they manage, a salesperson their own.
+pub fn may_read_owned_by(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    owner: Option<Uuid>,
+) -> Result<bool, AppError> {
     Ok(match actor.role {
         Role::Admin => true,
-        Role::Sales => lead.owner_id == Some(actor.id),
-        Role::Manager => match lead.owner_id {
+        Role::Sales => owner == Some(actor.id),
+        Role::Manager => match owner {
             Some(owner) => repo::users::is_managed_by(conn, owner, actor.id)?,
             None => false,
         },

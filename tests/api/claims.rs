@@ -122,20 +122,28 @@ async fn a_claim_takes_a_pooled_lead_records_it_and_reveals_it_to_the_new_owner_
         .ok(200);
     assert_eq!(page["items"], json!([]));
 
-    // The loser is told it is taken, with the stored explanation.
-    let refused = claim(&app, lead, &b)
+    // The loser learns nothing about a colleague's lead: it answers like an id no lead has, and
+    // no decision is stored for the attempt.
+    claim(&app, lead, &b).await.problem(404, "not_found");
+    let none = app
+        .get("/api/v1/claim-decisions?outcome=refused", &b.token)
+        .await
+        .ok(200);
+    assert_eq!(none["items"], json!([]));
+    // The holder, who may read the lead, is told it is taken, with the stored explanation.
+    let refused = claim(&app, lead, &a)
         .await
         .problem(409, "lead_already_claimed");
     assert_eq!(reasons(&refused["explanation"][0]), ["already_claimed"]);
     let decision_id = refused["decision_id"].as_str().unwrap();
     let decision = app
-        .get(&format!("/api/v1/claim-decisions/{decision_id}"), &b.token)
+        .get(&format!("/api/v1/claim-decisions/{decision_id}"), &a.token)
         .await
         .ok(200);
     assert_eq!(decision["outcome"], "refused");
     assert_eq!(decision["code"], "lead_already_claimed");
     assert_eq!(decision["kind"], "claim");
-    app.get(&format!("/api/v1/claim-decisions/{decision_id}"), &a.token)
+    app.get(&format!("/api/v1/claim-decisions/{decision_id}"), &b.token)
         .await
         .problem(404, "not_found");
     app.get(
@@ -145,7 +153,7 @@ async fn a_claim_takes_a_pooled_lead_records_it_and_reveals_it_to_the_new_owner_
     .await
     .ok(200);
     let mine = app
-        .get("/api/v1/claim-decisions?outcome=refused", &b.token)
+        .get("/api/v1/claim-decisions?outcome=refused", &a.token)
         .await
         .ok(200);
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
@@ -203,8 +211,16 @@ async fn of_a_hundred_parallel_claims_on_one_lead_exactly_one_wins() {
     let answers = join_all(people.iter().map(|p| claim(&app, lead, p))).await;
     let won = answers.iter().filter(|r| r.status == 200).count();
     assert_eq!(won, 1);
+    // A loser that read the lead while it was pooled lost the race (409); one that read it after
+    // the winner took it is answered like an unknown id (404).
+    let mut lost_races = 0;
     for answer in answers.iter().filter(|r| r.status != 200) {
-        answer.problem(409, "lead_already_claimed");
+        if answer.status == 404 {
+            answer.problem(404, "not_found");
+        } else {
+            answer.problem(409, "lead_already_claimed");
+            lost_races += 1;
+        }
     }
     assert_eq!(
         count(
@@ -220,7 +236,8 @@ async fn of_a_hundred_parallel_claims_on_one_lead_exactly_one_wins() {
                 "SELECT count(*) FROM claim_decisions WHERE lead_id = '{lead}' AND outcome = 'refused'"
             )
         ),
-        99
+        lost_races,
+        "a decision is stored for each lost race, none for a lead already out of the pool"
     );
     assert_owners_match_claims(&app);
 }

@@ -55,6 +55,9 @@ async fn metrics_count_requests_claims_intake_and_recycles() {
         .ok(200);
     app.post(&format!("/api/v1/leads/{lead}/claim"), &b.token, &json!({}))
         .await
+        .problem(404, "not_found");
+    app.post(&format!("/api/v1/leads/{lead}/claim"), &a.token, &json!({}))
+        .await
         .problem(409, "lead_already_claimed");
 
     // Intake: created, merged, quarantined, then over the source's rate.
