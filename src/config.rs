@@ -63,6 +63,9 @@ pub struct Config {
     pub db_timeout: std::time::Duration,
     /// Largest accepted JSON request body.
     pub max_body_bytes: usize,
+    /// How long a client has to send a request's head, and a JSON body in whole (or, for an
+    /// upload, each part of it): past it 408 and the connection is closed.
+    pub client_timeout: std::time::Duration,
     /// Largest accepted CSV upload.
     pub max_import_bytes: usize,
     /// Rows an import processes per transaction.
@@ -299,6 +302,7 @@ impl Config {
         let db_timeout_ms = integer(&get, "LEADPOOL_DB_TIMEOUT_MS", 5000, 100..=60_000)?;
         let max_body_bytes =
             integer(&get, "LEADPOOL_MAX_BODY_BYTES", 1 << 20, 1024..=64 << 20)? as usize;
+        let client_timeout_secs = integer(&get, "LEADPOOL_CLIENT_TIMEOUT_SECS", 30, 1..=3600)?;
 
         let max_import_bytes =
             integer(&get, "LEADPOOL_MAX_IMPORT_BYTES", 200 << 20, 1024..=2 << 30)? as usize;
@@ -392,6 +396,7 @@ impl Config {
             db_pool_size,
             db_timeout: std::time::Duration::from_millis(db_timeout_ms as u64),
             max_body_bytes,
+            client_timeout: std::time::Duration::from_secs(client_timeout_secs as u64),
             max_import_bytes,
             import_chunk_rows,
             job_interval: std::time::Duration::from_millis(job_interval_ms as u64),

@@ -12,6 +12,9 @@ use utoipa::ToSchema;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
+/// The most field errors one problem lists (`error_count` gives them all).
+pub const MAX_LISTED_ERRORS: usize = 50;
+
 /// Seconds a client should wait before retrying while the database is unavailable.
 const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
@@ -55,9 +58,13 @@ pub struct Problem {
     pub detail: String,
     /// Stable snake_case error code clients can rely on, e.g. `lead_already_claimed`.
     pub code: String,
-    /// Field-level errors (present for `validation_failed`).
+    /// Field-level errors (present for `validation_failed`): the first 50, sorted by field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For `validation_failed`: how many field errors there were in all (more than `errors`
+    /// lists when over 50).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_count: Option<usize>,
     /// For `duplicate_lead`: the lead this one duplicates, when the caller may read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_lead_id: Option<uuid::Uuid>,
@@ -124,6 +131,9 @@ pub enum AppError {
     /// The body is larger than the configured limit (413).
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// The client did not send the whole body in time (408; the connection is closed).
+    #[error("the request body did not arrive within {secs} seconds")]
+    RequestTimeout { secs: u64 },
     /// The body is not JSON by its content type (415).
     #[error("send the body as application/json")]
     UnsupportedMediaType,
@@ -172,6 +182,7 @@ impl AppError {
             AppError::Refused { code, .. } => code,
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::RequestTimeout { .. } => "request_timeout",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Contention => "retry_later",
@@ -193,6 +204,7 @@ impl AppError {
             AppError::Refused { .. } => "Refused by a rule",
             AppError::MethodNotAllowed { .. } => "Method not allowed",
             AppError::PayloadTooLarge { .. } => "Payload too large",
+            AppError::RequestTimeout { .. } => "Request timeout",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Contention => "Retry later",
@@ -218,7 +230,13 @@ impl AppError {
             detail,
             code: self.code().to_string(),
             errors: match self {
-                AppError::Validation(errors) => Some(errors.clone()),
+                AppError::Validation(errors) => {
+                    Some(errors.iter().take(MAX_LISTED_ERRORS).cloned().collect())
+                }
+                _ => None,
+            },
+            error_count: match self {
+                AppError::Validation(errors) => Some(errors.len()),
                 _ => None,
             },
             existing_lead_id: match self {
@@ -252,6 +270,7 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } | AppError::DuplicateLead { .. } => StatusCode::CONFLICT,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable | AppError::Contention => StatusCode::SERVICE_UNAVAILABLE,
@@ -290,6 +309,10 @@ impl ResponseError for AppError {
                 retry_after_secs, ..
             } => {
                 response.insert_header((header::RETRY_AFTER, (*retry_after_secs).max(1)));
+            }
+            AppError::RequestTimeout { .. } => {
+                // The rest of the body may still come: the connection cannot be reused.
+                response.force_close();
             }
             _ => {}
         }

@@ -102,8 +102,12 @@ fn serve() -> ExitCode {
     let state = AppState::new(config, pool, clock, metrics);
     let result = actix_web::rt::System::new().block_on(async move {
         leadpool::jobs::spawn_all(state.clone());
+        let head_timeout = state.config.client_timeout;
         let server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(10)
+            // A request's head must arrive within the client timeout (a JSON body too: see
+            // routes::extract), or the connection is closed.
+            .client_request_timeout(head_timeout)
             .bind(bind)?;
         for addr in server.addrs() {
             log::info!("leadpool listening on http://{addr} (API docs at http://{addr}/docs/)");

@@ -18,6 +18,8 @@ text_enum! {
 
 /// Longest text value of a custom field, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
+/// The most values a multi-select value may list (repeats included).
+pub const MAX_CHOICES: usize = 200;
 
 /// A field definition, as far as validation needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +82,10 @@ pub fn normalise(def: &FieldDef, value: &Value) -> Result<Value, ValueError> {
         },
         FieldType::MultiSelect => match value {
             Value::Array(items) => {
+                // Each choice is one of the options, so a longer list can only repeat them.
+                if items.len() > MAX_CHOICES {
+                    return Err(("too_many", format!("at most {MAX_CHOICES} choices")));
+                }
                 let mut chosen: Vec<Value> = Vec::new();
                 for item in items {
                     let Value::String(s) = item else {

@@ -308,27 +308,26 @@ pub fn clean_lead(raw: &RawLead) -> Result<CleanLead, Vec<LeadFieldError>> {
             }
         },
     };
-    let mut tags: Vec<String> = Vec::new();
-    for tag in raw.tags.iter().filter_map(|t| super::text::clean(t)) {
-        if tag.chars().count() > MAX_TAG_CHARS {
+    let tags = match super::text::distinct(raw.tags.iter().map(String::as_str), MAX_TAGS) {
+        Ok(tags) => {
+            if tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
+                errors.push((
+                    "tags".into(),
+                    "too_long",
+                    format!("each tag must be at most {MAX_TAG_CHARS} characters"),
+                ));
+            }
+            tags
+        }
+        Err(_) => {
             errors.push((
                 "tags".into(),
-                "too_long",
-                format!("each tag must be at most {MAX_TAG_CHARS} characters"),
+                "too_many",
+                format!("at most {MAX_TAGS} tags"),
             ));
-            break;
+            Vec::new()
         }
-        if !tags.contains(&tag) {
-            tags.push(tag);
-        }
-    }
-    if tags.len() > MAX_TAGS {
-        errors.push((
-            "tags".into(),
-            "too_many",
-            format!("at most {MAX_TAGS} tags"),
-        ));
-    }
+    };
 
     if !errors.is_empty() {
         return Err(errors);

@@ -17,6 +17,15 @@ use crate::error::{AppError, FieldError};
 
 /// Fallback body limit when the app state is not registered (unit tests).
 const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+/// Fallback client timeout when the app state is not registered (unit tests).
+const DEFAULT_CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// 408 for a body that did not arrive within `deadline`.
+pub fn timed_out(deadline: std::time::Duration) -> AppError {
+    AppError::RequestTimeout {
+        secs: deadline.as_secs().max(1),
+    }
+}
 
 /// A JSON request body, deserialised strictly and validated.
 #[derive(Debug)]
@@ -33,9 +42,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(DEFAULT_BODY_LIMIT, |state| state.config.max_body_bytes);
+        let state = req.app_data::<web::Data<AppState>>();
+        let limit = state.map_or(DEFAULT_BODY_LIMIT, |state| state.config.max_body_bytes);
+        let deadline = state.map_or(DEFAULT_CLIENT_TIMEOUT, |state| state.config.client_timeout);
         let is_json = matches!(
             actix_web::HttpMessage::mime_type(req),
             Ok(Some(mime)) if mime.subtype() == actix_web::mime::JSON || mime.suffix() == Some(actix_web::mime::JSON)
@@ -53,16 +62,24 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
             if declared_length.is_some_and(|n| n > limit) {
                 return Err(AppError::PayloadTooLarge { limit });
             }
-            let mut body = Vec::with_capacity(declared_length.unwrap_or(0).min(limit));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    AppError::MalformedBody(format!("could not read the body: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(AppError::PayloadTooLarge { limit });
+            let read = async {
+                let mut body = Vec::with_capacity(declared_length.unwrap_or(0).min(limit));
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        AppError::MalformedBody(format!("could not read the body: {e}"))
+                    })?;
+                    if body.len() + chunk.len() > limit {
+                        return Err(AppError::PayloadTooLarge { limit });
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(body)
+            };
+            // A JSON body is at most `limit` bytes: it arrives in whole within the deadline, or
+            // the connection is given up (a client trickling bytes holds nothing for long).
+            let body = actix_web::rt::time::timeout(deadline, read)
+                .await
+                .map_err(|_| timed_out(deadline))??;
             parse_json(&body).map(JsonBody)
         })
     }

@@ -125,14 +125,19 @@ pub struct CreateImportQuery {
 }
 
 /// Reads one field of a multipart body, up to `limit` bytes; `expected` (the body's length, when
-/// the client gave it) sizes the buffer once instead of doubling it as the file arrives.
+/// the client gave it) sizes the buffer once instead of doubling it as the file arrives. A large
+/// file may take long on a slow line, so the deadline is per chunk: 408 when none came for `idle`.
 async fn read_field(
     field: &mut actix_multipart::Field,
     limit: usize,
     expected: usize,
+    idle: std::time::Duration,
 ) -> Result<Vec<u8>, AppError> {
     let mut bytes = Vec::with_capacity(expected.min(limit));
-    while let Some(chunk) = field.next().await {
+    while let Some(chunk) = actix_web::rt::time::timeout(idle, field.next())
+        .await
+        .map_err(|_| super::extract::timed_out(idle))?
+    {
         let chunk = chunk
             .map_err(|e| AppError::MalformedBody(format!("could not read the upload: {e}")))?;
         if bytes.len() + chunk.len() > limit {
@@ -190,7 +195,11 @@ async fn create_import(
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let (mut file, mut file_name, mut mapping, mut pool_id, mut channel) =
         (None, None, None, None, None);
-    while let Some(field) = form.next().await {
+    let idle = state.config.client_timeout;
+    while let Some(field) = actix_web::rt::time::timeout(idle, form.next())
+        .await
+        .map_err(|_| super::extract::timed_out(idle))?
+    {
         let mut field =
             field.map_err(|e| AppError::MalformedBody(format!("malformed multipart body: {e}")))?;
         let name = field.name().unwrap_or_default().to_string();
@@ -200,10 +209,10 @@ async fn create_import(
                     .content_disposition()
                     .and_then(|d| d.get_filename())
                     .map(str::to_string);
-                file = Some(read_field(&mut field, limit, body_length).await?);
+                file = Some(read_field(&mut field, limit, body_length, idle).await?);
             }
             "mapping" => {
-                let raw = text(read_field(&mut field, 1 << 20, 0).await?, "mapping")?;
+                let raw = text(read_field(&mut field, 1 << 20, 0, idle).await?, "mapping")?;
                 let parsed: Map<String, Value> = serde_json::from_str(&raw).map_err(|_| {
                     AppError::validation(
                         "mapping",
@@ -214,13 +223,16 @@ async fn create_import(
                 mapping = Some(parsed);
             }
             "pool_id" => {
-                let raw = text(read_field(&mut field, 1024, 0).await?, "pool_id")?;
+                let raw = text(read_field(&mut field, 1024, 0, idle).await?, "pool_id")?;
                 pool_id = Some(raw.trim().parse::<Uuid>().map_err(|_| {
                     AppError::validation("pool_id", "invalid_format", "must be a UUID")
                 })?);
             }
             "source_channel" => {
-                let raw = text(read_field(&mut field, 1024, 0).await?, "source_channel")?;
+                let raw = text(
+                    read_field(&mut field, 1024, 0, idle).await?,
+                    "source_channel",
+                )?;
                 channel = Some(
                     raw.trim()
                         .parse::<SourceChannel>()

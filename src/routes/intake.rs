@@ -628,7 +628,7 @@ async fn create_source(
 ) -> Result<HttpResponse, AppError> {
     let req = body.into_inner();
     let now = state.clock.now();
-    let name = req.name.trim().to_string();
+    let name = crate::domain::text::single_line(&req.name);
     let (source, token) = db::transaction(&state.pool, move |conn| {
         service::intake::create_source(
             conn,

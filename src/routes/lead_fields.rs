@@ -188,7 +188,7 @@ async fn create_field(
     let req = body.into_inner();
     let new = NewField {
         key: req.key,
-        label: req.label.trim().to_string(),
+        label: crate::domain::text::single_line(&req.label),
         field_type: req.field_type,
         options: req.options,
         required: req.required,
@@ -234,7 +234,7 @@ async fn update_field(
     let key = key.into_inner();
     let req = body.into_inner();
     let patch = FieldPatch {
-        label: req.label.map(|l| l.trim().to_string()),
+        label: req.label.map(|l| crate::domain::text::single_line(&l)),
         options: req.options,
         required: req.required,
         searchable: req.searchable,

@@ -170,7 +170,7 @@ async fn add_follow_up(
     let req = body.into_inner();
     let input = NewFollowUp {
         type_: req.type_.as_str().into(),
-        content: req.content.trim().to_string(),
+        content: crate::domain::text::multi_line(&req.content),
         feedback: req.feedback.and_then(|t| crate::domain::text::clean(&t)),
         outcome: req.outcome.and_then(|t| crate::domain::text::clean(&t)),
         stage: req.stage,
@@ -547,7 +547,7 @@ async fn close_lead(
 ) -> Result<web::Json<LeadResponse>, AppError> {
     let viewer = user.id;
     let lead_id = id.into_inner();
-    let reason = body.into_inner().reason.trim().to_string();
+    let reason = crate::domain::text::multi_line(&body.into_inner().reason);
     let now = state.clock.now();
     let lead = db::transaction(&state.pool, move |conn| {
         service::lifecycle::close(conn, &user, lead_id, reason, now)

@@ -90,9 +90,9 @@ fn invalid(
     ValidationError::new(code).with_message(message.into())
 }
 
-/// A text that must have something besides white space.
+/// A text that must have something besides white space and invisible characters.
 pub fn non_blank(text: &str) -> Result<(), ValidationError> {
-    if text.trim().is_empty() {
+    if crate::domain::text::single_line(text).is_empty() {
         Err(invalid("blank", "must not be empty or only white space"))
     } else {
         Ok(())

@@ -191,10 +191,10 @@ async fn create_pool(
     body: JsonBody<CreatePoolRequest>,
 ) -> Result<HttpResponse, AppError> {
     let req = body.into_inner();
-    let name = req.name.trim().to_string();
+    let name = crate::domain::text::single_line(&req.name);
     let input = PoolInput {
         name: None,
-        description: req.description.map(|d| d.trim().to_string()),
+        description: req.description.map(|d| crate::domain::text::multi_line(&d)),
         is_default: Some(req.is_default),
         routing_priority: req.routing_priority,
         routing: Some(req.routing),
@@ -268,8 +268,8 @@ async fn update_pool(
     let id = id.into_inner();
     let req = body.into_inner();
     let input = PoolInput {
-        name: req.name.map(|n| n.trim().to_string()),
-        description: req.description.map(|d| d.trim().to_string()),
+        name: req.name.map(|n| crate::domain::text::single_line(&n)),
+        description: req.description.map(|d| crate::domain::text::multi_line(&d)),
         is_default: req.is_default,
         routing_priority: req.routing_priority,
         routing: req.routing,

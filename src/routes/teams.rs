@@ -141,7 +141,7 @@ async fn create_team(
 ) -> Result<HttpResponse, AppError> {
     let req = body.into_inner();
     let now = state.clock.now();
-    let name = req.name.trim().to_string();
+    let name = crate::domain::text::single_line(&req.name);
     let actor = user.id;
     let team = db::transaction(&state.pool, move |conn| {
         service::teams::create(conn, actor, name, req.manager_id, now)
@@ -206,7 +206,7 @@ async fn update_team(
     let id = id.into_inner();
     let req = body.into_inner();
     let now = state.clock.now();
-    let name = req.name.map(|n| n.trim().to_string());
+    let name = req.name.map(|n| crate::domain::text::single_line(&n));
     let actor = user.id;
     let team = db::transaction(&state.pool, move |conn| {
         service::teams::update(conn, actor, id, name, req.manager_id, now)

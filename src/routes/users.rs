@@ -240,7 +240,7 @@ async fn create_user(
 ) -> Result<HttpResponse, AppError> {
     let req = body.into_inner();
     let input = service::users::NewUserInput {
-        name: req.name.trim().to_string(),
+        name: crate::domain::text::single_line(&req.name),
         email: parse_email(&req.email)?,
         role: req.role,
         team_id: req.team_id,
@@ -325,7 +325,7 @@ async fn update_user(
         None => None,
     };
     let patch = service::users::UserPatch {
-        name: req.name.map(|n| n.trim().to_string()),
+        name: req.name.map(|n| crate::domain::text::single_line(&n)),
         email,
         role: req.role,
         team_id: req.team_id,

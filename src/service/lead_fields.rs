@@ -36,18 +36,20 @@ pub struct FieldPatch {
 }
 
 fn clean_options(field_type: FieldType, options: Vec<String>) -> Result<Vec<String>, FieldError> {
-    let mut out: Vec<String> = Vec::new();
-    for option in options.iter().filter_map(|o| crate::domain::text::clean(o)) {
-        if option.chars().count() > 100 {
-            return Err(FieldError::new(
+    let out = crate::domain::text::distinct(options.iter().map(String::as_str), MAX_OPTIONS)
+        .map_err(|_| {
+            FieldError::new(
                 "options",
-                "too_long",
-                "each option must be at most 100 characters",
-            ));
-        }
-        if !out.contains(&option) {
-            out.push(option);
-        }
+                "too_many",
+                format!("at most {MAX_OPTIONS} options"),
+            )
+        })?;
+    if out.iter().any(|o| o.chars().count() > 100) {
+        return Err(FieldError::new(
+            "options",
+            "too_long",
+            "each option must be at most 100 characters",
+        ));
     }
     let is_select = matches!(field_type, FieldType::Select | FieldType::MultiSelect);
     if is_select && out.is_empty() {
@@ -62,13 +64,6 @@ fn clean_options(field_type: FieldType, options: Vec<String>) -> Result<Vec<Stri
             "options",
             "not_allowed",
             "only select and multi_select fields have options",
-        ));
-    }
-    if out.len() > MAX_OPTIONS {
-        return Err(FieldError::new(
-            "options",
-            "too_many",
-            format!("at most {MAX_OPTIONS} options"),
         ));
     }
     Ok(out)

@@ -76,6 +76,9 @@ fn view(conn: &mut PgConnection, pool: Pool) -> Result<PoolView, AppError> {
     })
 }
 
+/// The most provinces or industries one routing condition may list.
+pub const MAX_ROUTING_VALUES: usize = 500;
+
 /// Cleans routing conditions: each needs at least one criterion; names are trimmed.
 fn clean_routing(routing: Vec<RoutingCondition>) -> Result<Vec<RoutingCondition>, Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -83,18 +86,21 @@ fn clean_routing(routing: Vec<RoutingCondition>) -> Result<Vec<RoutingCondition>
         .into_iter()
         .enumerate()
         .map(|(i, mut c)| {
-            let clean_list = |list: Vec<String>| -> Vec<String> {
-                let mut out: Vec<String> = Vec::new();
-                for item in list.iter().filter_map(|s| crate::domain::text::clean(s)) {
-                    if !out.contains(&item) {
-                        out.push(item);
-                    }
-                }
-                out
+            let mut clean_list = |name: &str, list: Vec<String>| -> Vec<String> {
+                crate::domain::text::distinct(list.iter().map(String::as_str), MAX_ROUTING_VALUES)
+                    .unwrap_or_else(|_| {
+                        errors.push(FieldError::new(
+                            format!("routing[{i}].{name}"),
+                            "too_many",
+                            format!("at most {MAX_ROUTING_VALUES} values"),
+                        ));
+                        Vec::new()
+                    })
             };
-            c.provinces = clean_list(c.provinces);
-            c.industries = clean_list(c.industries);
-            c.source_channels.dedup();
+            c.provinces = clean_list("provinces", c.provinces);
+            c.industries = clean_list("industries", c.industries);
+            let mut channels = std::collections::HashSet::new();
+            c.source_channels.retain(|ch| channels.insert(*ch));
             if c.is_empty() {
                 errors.push(FieldError::new(
                     format!("routing[{i}]"),

@@ -311,8 +311,10 @@ impl Served {
             .name("test-server".into())
             .spawn(move || {
                 actix_web::rt::System::new().block_on(async move {
+                    let head_timeout = state.config.client_timeout;
                     let server = HttpServer::new(move || build_app(state.clone()))
                         .workers(1)
+                        .client_request_timeout(head_timeout)
                         .disable_signals()
                         .listen(listener)
                         .expect("listen")

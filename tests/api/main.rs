@@ -12,6 +12,7 @@ mod intake;
 mod lead_fields;
 mod leads;
 mod lifecycle;
+mod limits;
 mod metrics;
 mod openapi;
 mod ops;
