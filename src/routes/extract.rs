@@ -131,7 +131,8 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, App
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
-        AppError::Validation(vec![field_error(&path, &err.into_inner().to_string())])
+        // Wrong in shape: find the other bad fields too (see `shape`).
+        super::shape::all_errors::<T>(bytes, field_error(&path, &err.into_inner().to_string()))
     })?;
     value.validate().map_err(validation_error)?;
     Ok(value)
@@ -224,10 +225,15 @@ pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
 
 /// Flattens `validator`'s errors into field errors with stable codes.
 pub fn validation_error(errors: ValidationErrors) -> AppError {
+    AppError::Validation(validation_errors(errors))
+}
+
+/// `validator`'s errors as field errors, sorted by field.
+pub(crate) fn validation_errors(errors: ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     collect(&errors, "", &mut out);
     out.sort_by(|a, b| a.field.cmp(&b.field));
-    AppError::Validation(out)
+    out
 }
 
 fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
@@ -381,17 +387,15 @@ mod tests {
         let err = parse_json::<Sample>(br#"{"name":"a","nested":{"extra":1}}"#).unwrap_err();
         assert_eq!(
             fields(err),
-            [("nested.extra".to_string(), "unknown_field".to_string())]
+            [
+                ("nested.count".to_string(), "required".to_string()),
+                ("nested.extra".to_string(), "unknown_field".to_string())
+            ]
         );
         let err = parse_json::<Sample>(br#"{"name":"a","nested":null,"kind":5}"#).unwrap_err();
         assert_eq!(
             fields(err),
             [("kind".to_string(), "invalid_value".to_string())]
-        );
-        let err = parse_json::<Sample>(br#"{"name":"a","nested":{"extra":1}}"#).unwrap_err();
-        assert_eq!(
-            fields(err),
-            [("nested.extra".to_string(), "unknown_field".to_string())]
         );
     }
 
@@ -409,6 +413,33 @@ mod tests {
         assert!(has_escaped_nul(br#"{"name":"\\\u0000"}"#));
         let err = parse_query::<Q>("limit=1&x=%00").unwrap_err();
         assert_eq!(fields(err)[0].1, "invalid_character");
+    }
+
+    #[test]
+    fn every_bad_field_is_named_in_one_answer() {
+        let err = parse_json::<Sample>(
+            br#"{"name":"toolong","kind":"emperor","nested":{"count":"x","extra":1},"owner_id":1}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            fields(err),
+            [
+                ("kind".to_string(), "invalid_value".to_string()),
+                ("name".to_string(), "invalid_length".to_string()),
+                ("nested.count".to_string(), "invalid_type".to_string()),
+                ("nested.extra".to_string(), "unknown_field".to_string()),
+                ("owner_id".to_string(), "unknown_field".to_string()),
+            ]
+        );
+        // A missing field is reported once, not again by the check run on its stand-in.
+        let err = parse_json::<Sample>(br#"{"kind":"emperor"}"#).unwrap_err();
+        assert_eq!(
+            fields(err),
+            [
+                ("kind".to_string(), "invalid_value".to_string()),
+                ("name".to_string(), "required".to_string()),
+            ]
+        );
     }
 
     #[test]

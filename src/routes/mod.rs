@@ -16,6 +16,7 @@ pub mod ops;
 pub mod pools;
 pub mod reports;
 pub mod rules;
+pub mod shape;
 pub mod sweeps;
 pub mod teams;
 pub mod users;

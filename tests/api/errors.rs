@@ -1,6 +1,6 @@
 //! Every failure a client can cause is problem+json with a stable code; never plain text, never a 500.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::TestApp;
 
@@ -257,4 +257,103 @@ async fn nul_in_a_custom_field_filter_is_422() {
         .await
         .problem(422, "validation_failed");
     assert_eq!(body["errors"][0]["code"], "invalid_character");
+}
+
+fn named_fields(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_string(),
+                e["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A frontend gets every bad field of a body in one answer, whatever is wrong with each: an
+/// unknown enum value, a missing field, a wrong type, an unknown field, a failed check.
+#[actix_web::test]
+async fn every_bad_field_is_named_in_one_answer() {
+    let app = TestApp::spawn_without_jobs().await;
+    let res = app
+        .post(
+            "/api/v1/users",
+            &app.admin.token,
+            &json!({"name": "", "email": "not-an-email", "role": "emperor", "password": "x"}),
+        )
+        .await;
+    let problem = res.problem(422, "validation_failed");
+    let fields = named_fields(&problem);
+    let mut names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+    names.dedup();
+    assert_eq!(names, ["email", "name", "password", "role"], "{problem}");
+    assert!(fields.contains(&("role".to_string(), "invalid_value".to_string())));
+    assert!(fields.contains(&("password".to_string(), "weak_password".to_string())));
+
+    let res = app
+        .post(
+            "/api/v1/users",
+            &app.admin.token,
+            &json!({"email": 7, "role": "sales", "tier": "high", "boss": true}),
+        )
+        .await;
+    let problem = res.problem(422, "validation_failed");
+    assert_eq!(
+        named_fields(&problem),
+        [
+            ("boss".to_string(), "unknown_field".to_string()),
+            ("email".to_string(), "invalid_type".to_string()),
+            ("name".to_string(), "required".to_string()),
+            ("password".to_string(), "required".to_string()),
+            ("tier".to_string(), "invalid_type".to_string()),
+        ],
+        "{problem}"
+    );
+
+    // A pool's rules, nested lists included.
+    let pool = app.pool("Rules", true, &[], &[]).await;
+    let res = app
+        .send(
+            "PUT",
+            &format!("/api/v1/pools/{pool}/rules"),
+            Some(&app.admin.token),
+            &[("Content-Type", "application/json")],
+            Some(
+                serde_json::to_vec(&json!({"claim_mode": "lottery", "no_contact_days": "ten",
+                                           "exempt_stages": ["won", "dreaming"], "colour": 1}))
+                .unwrap(),
+            ),
+        )
+        .await;
+    let problem = res.problem(422, "validation_failed");
+    let fields = named_fields(&problem);
+    let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+    for field in [
+        "claim_mode",
+        "colour",
+        "exempt_stages[1]",
+        "no_contact_days",
+    ] {
+        assert!(names.contains(&field), "{field} in {problem}");
+    }
+
+    // A follow-up on a lead.
+    let lead = app.lead(pool, json!({"phone": "13900000001"})).await;
+    let res = app
+        .post(
+            &format!("/api/v1/leads/{lead}/follow-ups"),
+            &app.admin.token,
+            &json!({"type": "telepathy", "content": " ", "next_follow_up_at": "tomorrow"}),
+        )
+        .await;
+    let problem = res.problem(422, "validation_failed");
+    let fields = named_fields(&problem);
+    let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(names, ["content", "next_follow_up_at", "type"], "{problem}");
+    // Nothing was written by any of them.
+    assert_eq!(app.count("follow_ups"), 0);
+    assert_eq!(app.count("users"), 1);
 }
