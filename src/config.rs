@@ -91,14 +91,19 @@ pub struct Config {
     pub projector_interval: std::time::Duration,
     /// How often computed tiers are recomputed from the tier policy (`LEADPOOL_TIER_RECOMPUTE_SECS`).
     pub tier_recompute_interval: std::time::Duration,
-    /// Failed sign-ins of one account within `login_block` before its sign-ins are refused for
-    /// `login_block` (`LEADPOOL_LOGIN_MAX_FAILURES`).
+    /// Failed sign-ins of one account from one client address within `login_block` before that
+    /// account's sign-ins from that address are delayed (`LEADPOOL_LOGIN_MAX_FAILURES`): 1 s, then
+    /// twice as long with each further failure, up to `login_block`.
     pub login_max_failures: i32,
-    /// The same for one client address (`LEADPOOL_LOGIN_MAX_FAILURES_PER_ADDRESS`); higher, as an
-    /// office shares one address.
+    /// The same for all failures from one client address (`LEADPOOL_LOGIN_MAX_FAILURES_PER_ADDRESS`);
+    /// higher, as an office shares one address. An address's delay does not hold back an account
+    /// with no failures of its own from there.
     pub login_max_failures_per_address: i32,
-    /// The window failures are counted in, and how long a block lasts (`LEADPOOL_LOGIN_BLOCK_SECS`).
+    /// The window failures are counted in, and the longest delay (`LEADPOOL_LOGIN_BLOCK_SECS`).
     pub login_block_secs: i32,
+    /// Proxies whose `X-Forwarded-For` names the client (`LEADPOOL_TRUSTED_PROXIES`: addresses or
+    /// CIDR ranges, comma-separated). From anyone else the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Claim attempts (claims and next-lead) one person may make in a minute
     /// (`LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE`); past it, 429 with `Retry-After`.
     pub claim_attempts_per_minute: i32,
@@ -326,6 +331,11 @@ impl Config {
             1..=100_000,
         )? as i32;
         let login_block_secs = integer(&get, "LEADPOOL_LOGIN_BLOCK_SECS", 900, 1..=86_400)? as i32;
+        let trusted_proxies = get("LEADPOOL_TRUSTED_PROXIES")
+            .map(|list| parse_networks(&list))
+            .transpose()
+            .map_err(|problem| bad("LEADPOOL_TRUSTED_PROXIES", problem))?
+            .unwrap_or_default();
         let metrics_token = secret("LEADPOOL_METRICS_TOKEN").map(Secret::new);
         let database_read_url = secret("DATABASE_READ_URL").map(Secret::new);
         let database_migration_url = secret("DATABASE_MIGRATION_URL").map(Secret::new);
@@ -411,6 +421,7 @@ impl Config {
             login_max_failures_per_address,
             cors_origins,
             login_block_secs,
+            trusted_proxies,
             claim_attempts_per_minute,
             metrics_token,
             database_read_url,
@@ -451,6 +462,19 @@ impl Config {
             Err(_) => "(unparseable)".into(),
         }
     }
+}
+
+/// Addresses and CIDR ranges, comma-separated (`10.0.0.0/8, 192.168.1.7, ::1`).
+fn parse_networks(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("`{item}` is neither an IP address nor a CIDR range"))
+        })
+        .collect()
 }
 
 fn integer(

@@ -171,3 +171,98 @@ mod tests {
         assert_eq!(label(&Method::from_bytes(b"FOOBAR").unwrap()), "other");
     }
 }
+
+/// The client's address: the peer's, unless the peer is one of `trusted` proxies; then the
+/// right-most address of `X-Forwarded-For` that is not a trusted proxy (each proxy appends the
+/// address it saw, so entries left of the first untrusted one are the client's to write and
+/// prove nothing). `None` when the peer is unknown.
+pub fn client_address(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all(header::X_FORWARDED_FOR)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+/// One `X-Forwarded-For` entry: an address, perhaps with a port (`1.2.3.4:5678`, `[::1]:80`).
+fn parse_hop(hop: &str) -> Option<std::net::IpAddr> {
+    hop.parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use actix_web::test::TestRequest;
+
+    use super::client_address;
+
+    fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    fn from(peer: &str, forwarded: Option<&str>, trusted: &[&str]) -> String {
+        let mut req = TestRequest::default().peer_addr(peer.parse().unwrap());
+        if let Some(value) = forwarded {
+            req = req.insert_header(("X-Forwarded-For", value));
+        }
+        client_address(&req.to_http_request(), &nets(trusted))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        // No trusted proxy: the header is the client's to write.
+        assert_eq!(
+            from("203.0.113.9:4000", Some("1.1.1.1"), &[]),
+            "203.0.113.9"
+        );
+        // From a trusted proxy: the right-most hop that is not a proxy.
+        assert_eq!(
+            from(
+                "10.0.0.2:4000",
+                Some("6.6.6.6, 198.51.100.4"),
+                &["10.0.0.0/8"]
+            ),
+            "198.51.100.4"
+        );
+        assert_eq!(
+            from(
+                "10.0.0.2:4000",
+                Some("6.6.6.6, 198.51.100.4:51000, 10.0.0.7"),
+                &["10.0.0.0/8"]
+            ),
+            "198.51.100.4"
+        );
+        // A trusted proxy that forwarded nothing, or garbage: the proxy itself.
+        assert_eq!(from("10.0.0.2:4000", None, &["10.0.0.0/8"]), "10.0.0.2");
+        assert_eq!(
+            from("10.0.0.2:4000", Some("not-an-ip"), &["10.0.0.0/8"]),
+            "10.0.0.2"
+        );
+        // An untrusted peer's header is ignored even if it names a trusted proxy.
+        assert_eq!(
+            from("198.51.100.4:1", Some("10.0.0.9"), &["10.0.0.0/8"]),
+            "198.51.100.4"
+        );
+    }
+}

@@ -4,31 +4,45 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int4, Nullable, Text, Timestamptz};
 
-/// How long the longest block among `keys` still lasts, in whole seconds (rounded up).
-pub fn blocked_for(
+/// One key's failures in the current window and how long its delay still lasts.
+#[derive(Debug, Clone, Default, QueryableByName)]
+pub struct Standing {
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    /// Failures in the window that is still open (0 when it has closed).
+    #[diesel(sql_type = Int4)]
+    pub failures: i32,
+    /// Whole seconds (rounded up) until the key may try again; `None` when it may now.
+    #[diesel(sql_type = Nullable<Int4>)]
+    pub blocked_secs: Option<i32>,
+}
+
+/// The standing of each of `keys` that has failures on record (`window_secs`: the window they
+/// are counted in).
+pub fn standing(
     conn: &mut PgConnection,
     keys: &[String],
+    window_secs: i32,
     now: DateTime<Utc>,
-) -> QueryResult<Option<u64>> {
-    #[derive(QueryableByName)]
-    struct Until {
-        #[diesel(sql_type = Nullable<Timestamptz>)]
-        until: Option<DateTime<Utc>>,
-    }
-    let row: Until = diesel::sql_query(
-        "SELECT max(blocked_until) AS until FROM login_failures WHERE key = ANY($1) AND blocked_until > $2",
+) -> QueryResult<Vec<Standing>> {
+    diesel::sql_query(
+        "SELECT key,
+                CASE WHEN window_start > $2 - make_interval(secs => $3) THEN failures ELSE 0 END
+                    AS failures,
+                CASE WHEN blocked_until > $2
+                     THEN greatest(1, ceil(extract(epoch FROM blocked_until - $2)))::int4 END
+                    AS blocked_secs
+           FROM login_failures WHERE key = ANY($1)",
     )
     .bind::<Array<Text>, _>(keys)
     .bind::<Timestamptz, _>(now)
-    .get_result(conn)?;
-    Ok(row.until.map(|until| {
-        let ms = (until - now).num_milliseconds().max(0) as u64;
-        ms.div_ceil(1000).max(1)
-    }))
+    .bind::<Int4, _>(window_secs)
+    .load(conn)
 }
 
-/// Counts a failure for `key`: failures within `window_secs` of the first one add up; the one
-/// that reaches `max` blocks the key for `window_secs`. Atomic, so concurrent failures all count.
+/// Counts a failure for `key`: failures within `window_secs` of the first one add up. From the
+/// `max`-th on, each failure delays the key's next try: 1 s, then twice as long with each
+/// further failure, never longer than `window_secs`. Atomic, so concurrent failures all count.
 pub fn record(
     conn: &mut PgConnection,
     key: &str,
@@ -36,17 +50,19 @@ pub fn record(
     window_secs: i32,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    // The failures this one makes: 1 when the window has closed, one more otherwise.
+    const N: &str = "(CASE WHEN f.window_start <= $2 - make_interval(secs => $4) THEN 1 ELSE f.failures + 1 END)";
+    diesel::sql_query(format!(
         "INSERT INTO login_failures AS f (key, failures, window_start, blocked_until)
-         VALUES ($1, 1, $2, CASE WHEN 1 >= $3 THEN $2 + make_interval(secs => $4) END)
+         VALUES ($1, 1, $2, CASE WHEN 1 >= $3 THEN $2 + make_interval(secs => least($4, 1)) END)
          ON CONFLICT (key) DO UPDATE SET
-             failures = CASE WHEN f.window_start <= $2 - make_interval(secs => $4) THEN 1 ELSE f.failures + 1 END,
+             failures = {N},
              window_start = CASE WHEN f.window_start <= $2 - make_interval(secs => $4) THEN $2 ELSE f.window_start END,
              blocked_until = CASE
-                 WHEN (CASE WHEN f.window_start <= $2 - make_interval(secs => $4) THEN 1 ELSE f.failures + 1 END) >= $3
-                 THEN $2 + make_interval(secs => $4)
-                 ELSE f.blocked_until END",
-    )
+                 WHEN {N} >= $3
+                 THEN $2 + make_interval(secs => least($4::float8, power(2, least({N} - $3, 30))))
+                 ELSE f.blocked_until END"
+    ))
     .bind::<Text, _>(key)
     .bind::<Timestamptz, _>(now)
     .bind::<Int4, _>(max)
@@ -55,7 +71,7 @@ pub fn record(
     Ok(())
 }
 
-/// Forgets an account's failures (after a successful sign-in).
+/// Forgets a key's failures (an account's from an address, after a successful sign-in).
 pub fn clear(conn: &mut PgConnection, key: &str) -> QueryResult<()> {
     diesel::sql_query("DELETE FROM login_failures WHERE key = $1")
         .bind::<Text, _>(key)

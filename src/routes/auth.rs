@@ -94,7 +94,7 @@ pub struct RefreshRequest {
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The body has the wrong shape (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed sign-ins for this account or from this address (`rate_limited`); retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many failed sign-ins of this account from this address, or from this address by an account that failed from it too (`rate_limited`); retry after `Retry-After` seconds (the delay doubles with each further failure)", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until sign-ins are accepted again"))),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     )
@@ -106,13 +106,20 @@ async fn login(
     body: JsonBody<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, AppError> {
     let LoginRequest { email, password } = body.into_inner();
-    // The peer's address, not X-Forwarded-For: a client could write anything there.
-    let address = req.peer_addr().map(|a| a.ip().to_string());
+    // The peer's address; X-Forwarded-For only from a trusted proxy (a client could write
+    // anything there).
+    let address =
+        crate::edge::client_address(&req, &state.config.trusted_proxies).map(|ip| ip.to_string());
     let keys = service::auth::throttle_keys(&email, address.as_deref());
+    let limits = service::auth::LoginLimits {
+        per_account: state.config.login_max_failures,
+        per_address: state.config.login_max_failures_per_address,
+        block_secs: state.config.login_block_secs,
+    };
     let now = state.clock.now();
     let checked = keys.clone();
     let account = db::transaction(&state.pool, move |conn| {
-        service::auth::refuse_if_blocked(conn, &checked, now)?;
+        service::auth::refuse_if_blocked(conn, &checked, limits, now)?;
         service::auth::find_account(conn, &email)
     })
     .await?;
@@ -122,11 +129,7 @@ async fn login(
             Ok(id) => id,
             Err(refusal) => {
                 // Counted in a transaction of its own: the refusal must not roll it back.
-                let limits = service::auth::LoginLimits {
-                    per_account: state.config.login_max_failures,
-                    per_address: state.config.login_max_failures_per_address,
-                    block_secs: state.config.login_block_secs,
-                };
+                let keys = keys.clone();
                 db::transaction(&state.pool, move |conn| {
                     service::auth::record_failure(conn, &keys, limits, now)
                 })
@@ -136,7 +139,7 @@ async fn login(
         };
     let tokens = state.tokens.clone();
     let pair = db::transaction(&state.pool, move |conn| {
-        service::auth::start_session(conn, &tokens, user_id, now)
+        service::auth::start_session(conn, &tokens, user_id, &keys, now)
     })
     .await?;
     Ok(web::Json(pair.into()))

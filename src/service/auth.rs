@@ -35,20 +35,34 @@ fn account_disabled() -> AppError {
 }
 
 /// What a client's failed sign-ins are counted under: the account (by its email, normalised)
-/// and the client's address.
-pub fn throttle_keys(email: &str, address: Option<&str>) -> Vec<String> {
+/// from the client's address, and the address alone.
+#[derive(Debug, Clone)]
+pub struct ThrottleKeys {
+    pub pair: String,
+    pub address: Option<String>,
+}
+
+impl ThrottleKeys {
+    fn all(&self) -> Vec<String> {
+        std::iter::once(self.pair.clone())
+            .chain(self.address.clone())
+            .collect()
+    }
+}
+
+pub fn throttle_keys(email: &str, address: Option<&str>) -> ThrottleKeys {
     let account = match Email::parse(email) {
         Ok(email) => email.as_str().to_string(),
         Err(_) => email.trim().to_lowercase().chars().take(300).collect(),
     };
-    let mut keys = vec![format!("account:{account}")];
-    if let Some(address) = address {
-        keys.push(format!("address:{address}"));
+    ThrottleKeys {
+        pair: format!("account:{account}|address:{}", address.unwrap_or("unknown")),
+        address: address.map(|a| format!("address:{a}")),
     }
-    keys
 }
 
-/// How many failures block a key, and for how long.
+/// How many failures start delaying a key, and the window they are counted in (also the
+/// longest delay).
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
     pub per_account: i32,
@@ -56,36 +70,44 @@ pub struct LoginLimits {
     pub block_secs: i32,
 }
 
-/// 429 while the account or the address is blocked after too many failed sign-ins.
+/// 429 while this account's sign-ins from this address are delayed, or while the address's are
+/// and the account has failures of its own from it. An address that guessed at many accounts
+/// (an office behind one address, a load balancer's) does not keep out a person who has not
+/// failed: their right password goes through, so a stranger's guesses cannot lock them out.
 pub fn refuse_if_blocked(
     conn: &mut PgConnection,
-    keys: &[String],
+    keys: &ThrottleKeys,
+    limits: LoginLimits,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    match repo::login_failures::blocked_for(conn, keys, now)? {
+    let standing = repo::login_failures::standing(conn, &keys.all(), limits.block_secs, now)?;
+    let of = |key: &str| standing.iter().find(|s| s.key == key);
+    let pair = of(&keys.pair);
+    let address = keys.address.as_deref().and_then(of);
+    let wait = match (pair, address) {
+        (Some(pair), _) if pair.blocked_secs.is_some() => pair.blocked_secs,
+        (Some(pair), Some(address)) if pair.failures > 0 => address.blocked_secs,
+        _ => None,
+    };
+    match wait {
         Some(secs) => Err(AppError::TooManyRequests {
             detail: "too many failed sign-ins; try again later".into(),
-            retry_after_secs: secs,
+            retry_after_secs: secs.max(1) as u64,
         }),
         None => Ok(()),
     }
 }
 
-/// Counts a failed sign-in against the account and the address (`keys` as [`throttle_keys`]
-/// makes them).
+/// Counts a failed sign-in against the account from this address and against the address.
 pub fn record_failure(
     conn: &mut PgConnection,
-    keys: &[String],
+    keys: &ThrottleKeys,
     limits: LoginLimits,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    for key in keys {
-        let max = if key.starts_with("address:") {
-            limits.per_address
-        } else {
-            limits.per_account
-        };
-        repo::login_failures::record(conn, key, max, limits.block_secs, now)?;
+    repo::login_failures::record(conn, &keys.pair, limits.per_account, limits.block_secs, now)?;
+    if let Some(address) = &keys.address {
+        repo::login_failures::record(conn, address, limits.per_address, limits.block_secs, now)?;
     }
     repo::login_failures::prune(
         conn,
@@ -125,13 +147,14 @@ pub fn start_session(
     conn: &mut PgConnection,
     keys: &TokenKeys,
     user_id: Uuid,
+    throttle: &ThrottleKeys,
     now: DateTime<Utc>,
 ) -> Result<TokenPair, AppError> {
     let user = repo::users::find_locked(conn, user_id)?.ok_or_else(invalid_credentials)?;
     if !user.active {
         return Err(account_disabled());
     }
-    repo::login_failures::clear(conn, &format!("account:{}", user.email))?;
+    repo::login_failures::clear(conn, &throttle.pair)?;
     issue_pair(conn, keys, &user, Uuid::now_v7(), now)
 }
 

@@ -383,57 +383,113 @@ async fn a_role_change_applies_to_tokens_issued_before_and_after() {
         .ok(200);
 }
 
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> crate::common::Response {
-    app.json(
+async fn sign_in_from(
+    app: &TestApp,
+    address: &str,
+    email: &str,
+    password: &str,
+) -> crate::common::Response {
+    let body = serde_json::to_vec(&json!({"email": email, "password": password})).unwrap();
+    app.send(
         "POST",
         "/api/v1/auth/login",
         None,
-        &json!({"email": email, "password": password}),
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Forwarded-For", &format!("10.9.9.9, {address}")),
+        ],
+        Some(body),
     )
     .await
 }
 
+fn retry_after(res: &crate::common::Response) -> u64 {
+    res.problem(429, "rate_limited");
+    res.header("retry-after").unwrap().parse().unwrap()
+}
+
+/// Guessing is slowed per account from one address and per address, with delays that grow; but
+/// a stranger's guesses never lock a person out: from their own address, or from a busy shared
+/// one where they have not failed, their right password goes through.
 #[actix_web::test]
-async fn password_guessing_is_blocked_per_account_and_per_address() {
-    let mut app = TestApp::spawn_without_jobs().await;
+async fn password_guessing_is_slowed_without_locking_anyone_out() {
+    // The test's requests come through a "proxy" on 127.0.0.1 that names the client.
+    let mut app = TestApp::spawn_with_settings(&[
+        ("LEADPOOL_TRUSTED_PROXIES", "127.0.0.1/32"),
+        ("LEADPOOL_JOB_INTERVAL_MS", "3600000"),
+    ])
+    .await;
     let target = app.user("sales", None).await;
     let other = app.user("sales", None).await;
-    // Five failures (the default limit) block the account, even for the right password.
+    let attacker = "198.51.100.66";
     for _ in 0..5 {
-        sign_in(&app, &target.email, "guess guess guess")
+        sign_in_from(&app, attacker, &target.email, "guess guess guess")
             .await
             .problem(401, "invalid_credentials");
     }
-    let res = sign_in(&app, &target.email.to_uppercase(), PASSWORD).await;
-    res.problem(429, "rate_limited");
-    let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
-    assert!((890..=900).contains(&wait), "{wait}");
-    // Other accounts from the same address are not affected (5 of 50 failures).
-    sign_in(&app, &other.email, PASSWORD).await.ok(200);
-
-    // The block ends with the window; a success clears the account's count.
-    let later = app.clock.now() + Duration::seconds(901);
-    app.travel_to(later);
-    sign_in(&app, &target.email, PASSWORD).await.ok(200);
-    for _ in 0..4 {
-        sign_in(&app, &target.email, "guess guess guess")
-            .await
-            .problem(401, "invalid_credentials");
-    }
-    sign_in(&app, &target.email, PASSWORD).await.ok(200);
-
-    // Fifty failures from one address (each on a made-up account) block the address.
-    let later = app.clock.now() + Duration::seconds(901);
-    app.travel_to(later);
-    for i in 0..50 {
-        sign_in(&app, &format!("nobody{i}@example.com"), "guess guess guess")
-            .await
-            .problem(401, "invalid_credentials");
-    }
-    sign_in(&app, &other.email, PASSWORD)
+    // The fifth failure delays the next try from there by a second, even the right password...
+    let res = sign_in_from(&app, attacker, &target.email.to_uppercase(), PASSWORD).await;
+    assert_eq!(retry_after(&res), 1);
+    // ...but the victim, from where they work, signs in; so does anyone else from there.
+    sign_in_from(&app, "203.0.113.5", &target.email, PASSWORD)
         .await
-        .problem(429, "rate_limited");
-    // Failures counted in the database, where every instance sees them.
+        .ok(200);
+    sign_in_from(&app, attacker, &other.email, PASSWORD)
+        .await
+        .ok(200);
+    // Each further failure doubles the delay.
+    for expected in [2, 4, 8] {
+        let later = app.clock.now() + Duration::seconds(expected / 2 + 1);
+        app.travel_to(later);
+        sign_in_from(&app, attacker, &target.email, "guess guess guess")
+            .await
+            .problem(401, "invalid_credentials");
+        let res = sign_in_from(&app, attacker, &target.email, PASSWORD).await;
+        assert_eq!(retry_after(&res), expected as u64);
+    }
+    // The window closes; a success forgets the account's failures from there.
+    let later = app.clock.now() + Duration::seconds(901);
+    app.travel_to(later);
+    sign_in_from(&app, attacker, &target.email, PASSWORD)
+        .await
+        .ok(200);
+    for _ in 0..4 {
+        sign_in_from(&app, attacker, &target.email, "guess guess guess")
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    sign_in_from(&app, attacker, &target.email, PASSWORD)
+        .await
+        .ok(200);
+
+    // Fifty failures from one address (each on a made-up account) slow the address down...
+    let shared = "198.51.100.77";
+    for i in 0..50 {
+        sign_in_from(
+            &app,
+            shared,
+            &format!("nobody{i}@example.com"),
+            "guess guess guess",
+        )
+        .await
+        .problem(401, "invalid_credentials");
+    }
+    // ...for the accounts that failed from it,
+    let res = sign_in_from(&app, shared, "nobody0@example.com", "guess guess guess").await;
+    assert_eq!(retry_after(&res), 1);
+    // while one that has not still signs in from there.
+    sign_in_from(&app, shared, &other.email, PASSWORD)
+        .await
+        .ok(200);
+    // Once it fails from there too, it waits with the address.
+    sign_in_from(&app, shared, &target.email, "guess guess guess")
+        .await
+        .problem(401, "invalid_credentials");
+    let res = sign_in_from(&app, shared, &target.email, PASSWORD).await;
+    assert!(retry_after(&res) >= 1);
+    // Failures counted in the database, where every instance sees them, under the client's
+    // address as the trusted proxy named it.
     let rows = app.dump_as_text(&["login_failures"]);
-    assert!(rows.contains("\"key\":\"address:127.0.0.1\""), "{rows}");
+    assert!(rows.contains("\"key\":\"address:198.51.100.77\""), "{rows}");
+    assert!(!rows.contains("10.9.9.9"), "{rows}");
 }
