@@ -255,11 +255,20 @@ pub fn prepare(conn: &mut PgConnection, time_zone: &str) -> QueryResult<bool> {
 
 /// Recomputes the projection from the facts in its current time zone, now (tests compare this
 /// with what the folds kept; an operator may run it after repairing facts by hand).
+/// A fold that commits while this waits for the projection's row makes the repeatable-read
+/// transaction fail to serialize: it is tried again, like `prepare`.
 pub fn rebuild(conn: &mut PgConnection) -> QueryResult<()> {
-    conn.build_transaction().repeatable_read().run(|conn| {
-        let state = lock(conn, true)?.ok_or(DieselError::NotFound)?;
-        rebuild_locked(conn, &state.time_zone)
-    })
+    for _ in 0..20 {
+        let done =
+            skipped_when_contended(conn.build_transaction().repeatable_read().run(|conn| {
+                let state = lock(conn, true)?.ok_or(DieselError::NotFound)?;
+                rebuild_locked(conn, &state.time_zone).map(Some)
+            }))?;
+        if done.is_some() {
+            return Ok(());
+        }
+    }
+    Err(DieselError::RollbackTransaction)
 }
 
 /// How current the projection is, as a report sees it.
