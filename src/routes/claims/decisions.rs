@@ -1,0 +1,156 @@
+//! `GET /claim-decisions`: what claims, assignments and `next-lead` decided, and why.
+
+use super::*;
+
+/// A stored decision: who asked, what was decided, every candidate considered and why each was
+/// skipped.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionResponse {
+    pub id: Uuid,
+    /// `claim`, `next_lead`, `assign` or `distribute`.
+    pub kind: String,
+    pub pool_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    /// Who asked.
+    pub actor_id: Option<Uuid>,
+    /// `assigned` or `refused`.
+    pub outcome: String,
+    pub chosen_user_id: Option<Uuid>,
+    /// For refusals: the error code that was answered.
+    pub code: Option<String>,
+    #[schema(value_type = Vec<Candidate>)]
+    pub candidates: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Decision> for DecisionResponse {
+    fn from(d: Decision) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            pool_id: d.pool_id,
+            lead_id: d.lead_id,
+            actor_id: d.actor_id,
+            outcome: d.outcome,
+            chosen_user_id: d.chosen_user_id,
+            code: d.code,
+            candidates: d.candidates,
+            created_at: d.created_at,
+        }
+    }
+}
+
+/// Filters and paging of decisions.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListDecisionsQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub pool_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    /// Decisions about this person (who asked or who was chosen). Salespeople: themselves only.
+    pub user_id: Option<Uuid>,
+    /// `assigned` or `refused`.
+    #[param(inline)]
+    pub outcome: Option<DecisionOutcome>,
+}
+
+/// The outcome of a decision.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionOutcome {
+    Assigned,
+    Refused,
+}
+
+/// Stored decisions, newest first: admins all (filterable); others the decisions about
+/// themselves.
+#[utoipa::path(
+    tag = "claims",
+    params(ListDecisionsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of decisions", body = DecisionPage),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins may read decisions about other people", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/claim-decisions")]
+pub(super) async fn list_decisions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<ListDecisionsQuery>,
+) -> Result<web::Json<DecisionPage>, AppError> {
+    let q = query.into_inner();
+    let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+    let about = match (user.role, q.user_id) {
+        (Role::Admin, who) => who,
+        (_, None) => Some(user.id),
+        (_, Some(who)) if who == user.id => Some(who),
+        _ => return Err(AppError::Forbidden),
+    };
+    let filter = DecisionFilter {
+        pool_id: q.pool_id,
+        lead_id: q.lead_id,
+        about,
+        outcome: q.outcome.map(|o| {
+            match o {
+                DecisionOutcome::Assigned => "assigned",
+                DecisionOutcome::Refused => "refused",
+            }
+            .to_string()
+        }),
+    };
+    let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
+        let mut rows = crate::repo::claims::list_decisions(
+            conn,
+            &filter,
+            cursor.map(|c| c.0),
+            limit.get() + 1,
+        )?;
+        let next = crate::domain::page::next_cursor(&mut rows, limit, |d| d.id);
+        Ok((rows, next))
+    })
+    .await?;
+    Ok(web::Json(DecisionPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// One decision, for the person who asked, the person chosen, their managers and admins.
+#[utoipa::path(
+    tag = "claims",
+    params(("id" = Uuid, Path, description = "Decision id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The decision", body = DecisionResponse),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such decision, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/claim-decisions/{id}")]
+pub(super) async fn get_decision(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<DecisionResponse>, AppError> {
+    let id = id.into_inner();
+    let decision = db::transaction(&state.pool, move |conn| {
+        let decision = crate::repo::claims::find_decision(conn, id)?.ok_or(AppError::NotFound)?;
+        if !service::claims::may_read_decision(conn, &user, &decision)? {
+            return Err(AppError::NotFound);
+        }
+        Ok(decision)
+    })
+    .await?;
+    Ok(web::Json(decision.into()))
+}

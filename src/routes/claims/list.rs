@@ -1,0 +1,111 @@
+//! `GET /claims`: holds past and present, scoped to the caller (or as CSV).
+
+use super::*;
+
+/// Filters and paging of claim records.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListClaimsQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub user_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    pub pool_id: Option<Uuid>,
+    /// `true`: open claims only; `false`: ended only.
+    pub active: Option<bool>,
+    pub started_how: Option<ClaimStart>,
+    pub end_reason: Option<ClaimEnd>,
+    pub started_from: Option<DateTime<Utc>>,
+    pub started_to: Option<DateTime<Utc>>,
+    pub ended_from: Option<DateTime<Utc>>,
+    pub ended_to: Option<DateTime<Utc>>,
+}
+
+/// Claim records, newest first: salespeople their own, managers their teams', admins all.
+#[utoipa::path(
+    tag = "claims",
+    params(ListClaimsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of claim records; with `Accept: text/csv`, every matching record (no paging: `limit` and `cursor` are ignored), streamed as CSV with the same fields",
+            content((ClaimPage = "application/json"), (String = "text/csv"))),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/claims")]
+pub(super) async fn list_claims(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: QueryParams<ListClaimsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+    let scope = match user.role {
+        Role::Admin => ClaimScope::All,
+        Role::Manager => ClaimScope::ManagedBy(user.id),
+        Role::Sales => ClaimScope::Of(user.id),
+    };
+    let filter = ClaimFilter {
+        user_id: q.user_id,
+        lead_id: q.lead_id,
+        pool_id: q.pool_id,
+        active: q.active,
+        started_how: q.started_how.map(|h| h.as_str().into()),
+        end_reason: q.end_reason.map(|r| r.as_str().into()),
+        started_from: q.started_from,
+        started_to: q.started_to,
+        ended_from: q.ended_from,
+        ended_to: q.ended_to,
+    };
+    if crate::routes::csv::wanted(&req) {
+        return Ok(crate::routes::csv::stream_pages(
+            &state,
+            "claims.csv",
+            CLAIM_CSV_HEADER,
+            move |conn, after, limit| {
+                Ok(crate::repo::claims::list(
+                    conn, &scope, &filter, after, limit,
+                )?)
+            },
+            |c| c.id,
+            ClaimResponse::build,
+        ));
+    }
+    let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
+        let mut rows =
+            crate::repo::claims::list(conn, &scope, &filter, cursor.map(|c| c.0), limit.get() + 1)?;
+        let next = crate::domain::page::next_cursor(&mut rows, limit, |c| c.id);
+        Ok((rows, next))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ClaimPage {
+        items: rows
+            .into_iter()
+            .map(ClaimResponse::build)
+            .collect::<Result<_, _>>()?,
+        next_cursor,
+    }))
+}
+
+pub(super) const CLAIM_CSV_HEADER: &[&str] = &[
+    "id",
+    "lead_id",
+    "pool_id",
+    "user_id",
+    "started_at",
+    "started_how",
+    "started_by",
+    "quota_override",
+    "decision_id",
+    "active",
+    "ended_at",
+    "end_reason",
+    "ended_by",
+];

@@ -1,0 +1,162 @@
+//! Intake sources (admins): their tokens and rate limits.
+
+use super::*;
+
+/// An intake source (its token is never shown again after creation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntakeSourceResponse {
+    pub id: Uuid,
+    pub name: String,
+    /// Source channel of the leads it sends (unless a lead names another).
+    pub channel: SourceChannel,
+    /// Leads a minute: a single push counts one, a batch each of its leads.
+    pub rate_limit_per_minute: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<IntakeSource> for IntakeSourceResponse {
+    type Error = AppError;
+
+    fn try_from(s: IntakeSource) -> Result<Self, AppError> {
+        Ok(Self {
+            channel: s
+                .channel
+                .parse()
+                .map_err(|_| AppError::internal(format!("unknown channel {:?}", s.channel)))?,
+            id: s.id,
+            name: s.name,
+            rate_limit_per_minute: s.rate_limit_per_minute,
+            created_at: s.created_at,
+        })
+    }
+}
+
+/// A new source and its token.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedIntakeSource {
+    #[serde(flatten)]
+    pub source: IntakeSourceResponse,
+    /// Send as `Authorization: Bearer <token>`; shown this once, stored only hashed.
+    pub token: String,
+}
+
+/// A new intake source.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIntakeSourceRequest {
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::routes::non_blank")
+    )]
+    #[schema(min_length = 1, max_length = 200, example = "官网咨询表单")]
+    pub name: String,
+    pub channel: SourceChannel,
+    /// Leads a minute (default 60): a single push counts one, a batch each of its leads.
+    #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, maximum = 100000)]
+    pub rate_limit_per_minute: Option<i32>,
+}
+
+/// The intake sources (admin).
+#[utoipa::path(
+    tag = "intake",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The sources", body = Vec<IntakeSourceResponse>),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins manage intake sources", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/intake-sources")]
+pub(super) async fn list_sources(
+    state: web::Data<AppState>,
+    _admin: Admin,
+) -> Result<web::Json<Vec<IntakeSourceResponse>>, AppError> {
+    let rows = db::transaction(&state.pool, move |conn| {
+        Ok(crate::repo::intake::list_sources(conn)?)
+    })
+    .await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// Creates an intake source (admin); the answer carries its token, shown this once.
+#[utoipa::path(
+    tag = "intake",
+    request_body = CreateIntakeSourceRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; keep the token", body = CreatedIntakeSource),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins manage intake sources", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/intake-sources")]
+pub(super) async fn create_source(
+    state: web::Data<AppState>,
+    user: Admin,
+    body: JsonBody<CreateIntakeSourceRequest>,
+) -> Result<HttpResponse, AppError> {
+    let req = body.into_inner();
+    let now = state.clock.now();
+    let name = crate::domain::text::single_line(&req.name);
+    let (source, token) = db::transaction(&state.pool, move |conn| {
+        service::intake::create_source(
+            conn,
+            name,
+            req.channel,
+            req.rate_limit_per_minute.unwrap_or(60),
+            user.id,
+            now,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedIntakeSource {
+            source: source.try_into()?,
+            token,
+        }))
+}
+
+/// Deletes an intake source (admin): its token stops working at once; its leads stay.
+#[utoipa::path(
+    tag = "intake",
+    params(("id" = Uuid, Path, description = "Source id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins manage intake sources", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such source", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/intake-sources/{id}")]
+pub(super) async fn delete_source(
+    state: web::Data<AppState>,
+    user: Admin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = user.id;
+    let deleted = db::transaction(&state.pool, move |conn| {
+        service::intake::delete_source(conn, actor, id, now)
+    })
+    .await?;
+    if !deleted {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

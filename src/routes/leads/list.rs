@@ -1,0 +1,258 @@
+//! `GET /leads`: the leads the caller may read, filtered and keyset-paginated (or as CSV).
+
+use super::*;
+
+/// Order of a lead listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    /// Most recently created first (default).
+    #[default]
+    Newest,
+    Oldest,
+}
+
+/// Filters and paging of the lead list. Custom fields filter as `custom.<key>=<value>` (for
+/// multi-select fields: leads having that option).
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListLeadsQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    #[param(inline)]
+    pub order: Option<ListOrder>,
+    pub state: Option<LeadState>,
+    pub stage: Option<Stage>,
+    pub pool_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    /// Source channel.
+    pub source: Option<SourceChannel>,
+    pub industry: Option<String>,
+    pub grade: Option<Grade>,
+    pub province: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+    /// Part of the name or company (or of a searchable custom field), or an exact phone, email or
+    /// WeChat id.
+    #[validate(length(min = 1, max = 200))]
+    #[param(min_length = 1, max_length = 200)]
+    pub q: Option<String>,
+    /// Comma-separated fields that must be empty, to find leads to complete: `name`, `company`,
+    /// `phone`, `email`, `wechat`, `province`, `city`, `industry`, `company_size`, `needs`, `grade`.
+    pub missing: Option<String>,
+}
+
+pub(super) fn missing_columns(text: &str) -> Result<Vec<LeadColumn>, AppError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|name| {
+            Ok(match name {
+                "name" => LeadColumn::Name,
+                "company" => LeadColumn::Company,
+                "phone" => LeadColumn::Phone,
+                "email" => LeadColumn::Email,
+                "wechat" => LeadColumn::Wechat,
+                "province" => LeadColumn::Province,
+                "city" => LeadColumn::City,
+                "industry" => LeadColumn::Industry,
+                "company_size" => LeadColumn::CompanySize,
+                "needs" => LeadColumn::Needs,
+                "grade" => LeadColumn::Grade,
+                other => {
+                    return Err(AppError::validation(
+                        "missing",
+                        "invalid_value",
+                        format!("{other:?} is not a field that can be missing"),
+                    ));
+                }
+            })
+        })
+        .collect()
+}
+
+/// The filters every lead listing shares (the lead list and the pool view).
+pub(crate) struct FilterInput<'a> {
+    pub source: Option<SourceChannel>,
+    pub industry: Option<&'a str>,
+    pub grade: Option<Grade>,
+    pub province: Option<&'a str>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+    pub q: Option<&'a str>,
+    pub missing: Option<&'a str>,
+}
+
+pub(crate) fn build_filter(vault: &Vault, input: FilterInput) -> Result<LeadFilter, AppError> {
+    let missing = input
+        .missing
+        .map(missing_columns)
+        .transpose()?
+        .unwrap_or_default();
+    let q = input.q.and_then(crate::domain::text::clean);
+    let q_phone = q
+        .as_deref()
+        .and_then(|t| crate::domain::phone::Phone::parse(t).ok());
+    let q_email = q
+        .as_deref()
+        .and_then(|t| crate::domain::email::Email::parse(t).ok());
+    Ok(LeadFilter {
+        state: None,
+        stage: None,
+        pool_id: None,
+        owner_id: None,
+        source_channel: input.source.map(|s| s.as_str().into()),
+        industry: input.industry.and_then(crate::domain::text::clean),
+        grade: input.grade.map(|g| g.as_str().into()),
+        province: input.province.and_then(crate::domain::text::clean),
+        created_from: input.created_from,
+        created_to: input.created_to,
+        updated_from: input.updated_from,
+        updated_to: input.updated_to,
+        // A phone number or email is looked up by its blind index only, never sent as text.
+        q_pattern: q
+            .as_deref()
+            .filter(|_| q_phone.is_none() && q_email.is_none())
+            .map(crate::repo::like_pattern),
+        q_phone: q_phone.map(|p| vault.blind_index(PHONE, p.as_str())),
+        q_email: q_email.map(|e| vault.blind_index(EMAIL, e.as_str())),
+        q_wechat: q
+            .as_deref()
+            .and_then(|t| crate::domain::lead::clean_wechat(t).ok().flatten())
+            .map(|w| vault.blind_index(WECHAT, &w)),
+        q_custom_keys: Vec::new(),
+        missing,
+        custom: Vec::new(),
+    })
+}
+
+/// Splits `custom.<key>=<value>` pairs off a query string.
+pub(crate) fn split_custom(query: &str) -> (String, Vec<(String, String)>) {
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    let mut custom = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.strip_prefix("custom.") {
+            Some(field) => custom.push((field.to_string(), value.into_owned())),
+            None => {
+                rest.append_pair(&key, &value);
+            }
+        }
+    }
+    (rest.finish(), custom)
+}
+
+pub(crate) fn active_keys(defs: &[(FieldDef, bool)]) -> HashSet<String> {
+    defs.iter().map(|(d, _)| d.key.clone()).collect()
+}
+
+/// Lists the leads the caller may read (salespeople: their own; managers: their teams'; admins:
+/// all), filtered and keyset-paginated. Pooled leads are browsed through the pool listing.
+#[utoipa::path(
+    tag = "leads",
+    params(ListLeadsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of leads; with `Accept: text/csv`, every matching lead (no paging: `limit` and `cursor` are ignored), streamed as CSV with one row per lead (`tags` joined by `; `, `custom` as JSON)",
+            content((LeadPage = "application/json"), (String = "text/csv"))),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad filter, `limit` (over 200) or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/leads")]
+pub(super) async fn list_leads(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    // `custom.<key>` pairs are split off before `parse_query` sees the rest.
+    crate::routes::extract::refuse_nul_in_query(req.query_string())?;
+    let (rest, custom_pairs) = split_custom(req.query_string());
+    let query: ListLeadsQuery = parse_query(&rest)?;
+    let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
+    let mut filter = build_filter(
+        &state.vault,
+        FilterInput {
+            source: query.source,
+            industry: query.industry.as_deref(),
+            grade: query.grade,
+            province: query.province.as_deref(),
+            created_from: query.created_from,
+            created_to: query.created_to,
+            updated_from: query.updated_from,
+            updated_to: query.updated_to,
+            q: query.q.as_deref(),
+            missing: query.missing.as_deref(),
+        },
+    )?;
+    filter.state = query.state.map(|s| s.as_str().into());
+    filter.stage = query.stage.map(|s| s.as_str().into());
+    filter.pool_id = query.pool_id;
+    filter.owner_id = query.owner_id;
+    let newest_first = query.order.unwrap_or_default() == ListOrder::Newest;
+    if crate::routes::csv::wanted(&req) {
+        let vault = state.vault.clone();
+        let scope = service::leads::scope_of(&user);
+        let viewer = Contact::ForViewer(user.id);
+        return Ok(crate::routes::csv::stream(
+            &state,
+            "leads.csv",
+            move |conn, send| {
+                let mut first = true;
+                service::leads::export(
+                    conn,
+                    scope,
+                    filter,
+                    custom_pairs,
+                    newest_first,
+                    |rows, defs| {
+                        let keys = active_keys(defs);
+                        let mut out = if first {
+                            crate::routes::csv::writer()
+                        } else {
+                            crate::routes::csv::continuation()
+                        };
+                        if first && rows.is_empty() {
+                            out.write_record(LEAD_CSV_HEADER)?;
+                        }
+                        first = false;
+                        for lead in rows {
+                            let lead = LeadResponse::build(&vault, lead, &keys, viewer)?;
+                            out.serialize(LeadRecord::from(lead))?;
+                        }
+                        Ok(send(out.finish()?))
+                    },
+                )
+            },
+        ));
+    }
+    let viewer = Contact::ForViewer(user.id);
+    let (rows, defs, next_cursor) = db::read_only(&state.read_pool, move |conn| {
+        service::leads::list(
+            conn,
+            service::leads::scope_of(&user),
+            filter,
+            custom_pairs,
+            cursor,
+            newest_first,
+            limit,
+        )
+    })
+    .await?;
+    let keys = active_keys(&defs);
+    let items = rows
+        .into_iter()
+        .map(|lead| LeadResponse::build(&state.vault, lead, &keys, viewer))
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(LeadPage { items, next_cursor }))
+}

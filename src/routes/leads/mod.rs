@@ -1,0 +1,53 @@
+//! `/leads`: manual entry, scoped reads and search, data edits, and the timeline.
+
+mod create;
+mod export;
+mod get;
+mod list;
+mod response;
+mod timeline;
+mod update;
+
+pub use create::*;
+use export::*;
+pub use get::*;
+pub use list::*;
+pub use response::*;
+pub use timeline::*;
+pub use update::*;
+
+use std::collections::HashSet;
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::{JsonBody, QueryParams, parse_query};
+use super::page_params;
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::crypto::Vault;
+use crate::db::{self, models::Lead, models::LeadEvent};
+use crate::domain::custom_field::FieldDef;
+use crate::domain::lead::{Grade, LeadState, RawLead, SourceChannel, Stage, clean_lead};
+use crate::domain::mask;
+use crate::error::{AppError, FieldError, Problem};
+use crate::repo::leads::{LeadColumn, LeadFilter};
+use crate::service::leads::{EMAIL, Outcome, PHONE, Submission, Via, WECHAT};
+use crate::service::{self};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_leads)
+        .service(create_lead)
+        .service(get_lead)
+        .service(update_lead)
+        .service(lead_timeline);
+}
+
+super::page_type!(LeadPage, LeadResponse);
+super::page_type!(TimelinePage, TimelineEntry);

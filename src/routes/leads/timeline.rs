@@ -1,0 +1,77 @@
+//! `GET /leads/{id}/timeline`: what happened to a lead, newest first.
+
+use super::*;
+
+/// One entry of a lead's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub id: Uuid,
+    /// `created`, `touched` (a later submission of the same lead), `updated` (data edited); later:
+    /// claims, follow-ups, approvals.
+    pub kind: String,
+    /// Who did it (absent for integrations and the system).
+    pub actor_id: Option<Uuid>,
+    /// What happened: for `updated`, each changed field with `from` and `to` (contact fields are
+    /// only named in `contact_changed`, never shown); for `touched`, the channel and the fields
+    /// it filled.
+    #[schema(value_type = Object)]
+    pub details: Value,
+    pub at: DateTime<Utc>,
+}
+
+impl From<LeadEvent> for TimelineEntry {
+    fn from(e: LeadEvent) -> Self {
+        Self {
+            id: e.id,
+            kind: e.kind,
+            actor_id: e.actor_id,
+            details: e.details,
+            at: e.created_at,
+        }
+    }
+}
+
+/// Paging of a timeline.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The lead's history, oldest first: creation, later submissions (touches) and edits.
+#[utoipa::path(
+    tag = "leads",
+    params(("id" = Uuid, Path, description = "Lead id"), TimelineQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the timeline, oldest first", body = TimelinePage),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad id, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/leads/{id}/timeline")]
+pub(super) async fn lead_timeline(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: crate::routes::extract::QueryParams<TimelineQuery>,
+) -> Result<web::Json<TimelinePage>, AppError> {
+    let id = id.into_inner();
+    let query = query.into_inner();
+    let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
+    let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
+        service::leads::timeline(conn, &user, id, cursor, limit)
+    })
+    .await?;
+    Ok(web::Json(TimelinePage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}

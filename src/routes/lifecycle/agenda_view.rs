@@ -1,0 +1,89 @@
+//! `GET /agenda`: the caller's holds that need them next.
+
+use super::*;
+
+/// One item of the agenda.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaItemResponse {
+    /// `follow_up`: a planned next follow-up; `recycle`: the lead goes back to its pool then.
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    /// Past due.
+    pub overdue: bool,
+    /// For `recycle`: which rule.
+    pub reason: Option<ClaimEnd>,
+    pub lead_id: Uuid,
+    pub lead_name: Option<String>,
+    pub lead_company: Option<String>,
+    pub stage: Option<Stage>,
+}
+
+/// The agenda.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaResponse {
+    pub items: Vec<AgendaItemResponse>,
+}
+
+/// The agenda's horizon.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AgendaQuery {
+    /// How far ahead to look, in hours (default 24, at most 720).
+    #[validate(range(min = 1, max = 720))]
+    #[param(minimum = 1, maximum = 720)]
+    pub within_hours: Option<i64>,
+}
+
+/// The caller's due and overdue next follow-ups and their leads about to go back to the pool
+/// (with the rule), soonest first.
+#[utoipa::path(
+    tag = "lifecycle",
+    params(AgendaQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The agenda, soonest first", body = AgendaResponse),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad `within_hours`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/agenda")]
+pub(super) async fn agenda(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<AgendaQuery>,
+) -> Result<web::Json<AgendaResponse>, AppError> {
+    let now = state.clock.now();
+    let horizon = now + Duration::hours(query.into_inner().within_hours.unwrap_or(24));
+    let items = db::connection(&state.pool, move |conn| {
+        service::lifecycle::agenda(conn, &user, horizon)
+    })
+    .await?;
+    Ok(web::Json(AgendaResponse {
+        items: items
+            .into_iter()
+            .map(|i| {
+                Ok(AgendaItemResponse {
+                    kind: i.kind.into(),
+                    at: i.at,
+                    overdue: i.at < now,
+                    reason: i
+                        .reason
+                        .as_deref()
+                        .map(|r| parse_stored("recycle reason", r))
+                        .transpose()?,
+                    stage: i
+                        .lead
+                        .stage
+                        .as_deref()
+                        .map(|s| parse_stored("stage", s))
+                        .transpose()?,
+                    lead_id: i.lead.id,
+                    lead_name: i.lead.name,
+                    lead_company: i.lead.company,
+                })
+            })
+            .collect::<Result<_, AppError>>()?,
+    }))
+}

@@ -1,0 +1,278 @@
+//! Follow-ups: recording one on a lead, a lead's follow-ups, and the follow-up list.
+
+use super::*;
+
+crate::domain::lead::text_enum! {
+    /// How the customer was contacted.
+    FollowUpType {
+        Call = "call",
+        Visit = "visit",
+        Wechat = "wechat",
+        Email = "email",
+        Sms = "sms",
+        Meeting = "meeting",
+        Other = "other",
+    }
+}
+
+/// A follow-up record (append-only; a correction names the record it corrects).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpResponse {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    /// The hold it was made in.
+    pub claim_id: Option<Uuid>,
+    /// Who recorded it.
+    pub user_id: Uuid,
+    #[serde(rename = "type")]
+    pub type_: FollowUpType,
+    pub content: String,
+    pub feedback: Option<String>,
+    pub outcome: Option<String>,
+    /// The stage change it made, if any.
+    pub stage_from: Option<Stage>,
+    pub stage_to: Option<Stage>,
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    pub corrects_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl FollowUpResponse {
+    fn build(f: FollowUp) -> Result<Self, AppError> {
+        let stage = |s: Option<String>| -> Result<Option<Stage>, AppError> {
+            s.as_deref().map(|s| parse_stored("stage", s)).transpose()
+        };
+        Ok(Self {
+            type_: parse_stored("follow-up type", &f.type_)?,
+            stage_from: stage(f.stage_from)?,
+            stage_to: stage(f.stage_to)?,
+            id: f.id,
+            lead_id: f.lead_id,
+            claim_id: f.claim_id,
+            user_id: f.user_id,
+            content: f.content,
+            feedback: f.feedback,
+            outcome: f.outcome,
+            next_follow_up_at: f.next_follow_up_at,
+            corrects_id: f.corrects_id,
+            created_at: f.created_at,
+        })
+    }
+}
+
+/// A follow-up to record.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpRequest {
+    #[serde(rename = "type")]
+    pub type_: FollowUpType,
+    /// What was discussed.
+    #[validate(
+        length(min = 1, max = 10000),
+        custom(function = "crate::routes::non_blank")
+    )]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub content: String,
+    /// What the customer said.
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub feedback: Option<String>,
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub outcome: Option<String>,
+    /// Advance the pipeline: forward only for the owner (a manager may move it back); `won`
+    /// converts the lead, `lost` sends it back to its pool (or closes it, as the rules say).
+    pub stage: Option<Stage>,
+    /// When to follow up next (in the future); shown on the agenda.
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    /// The record this one corrects (of the same lead).
+    pub corrects_id: Option<Uuid>,
+}
+
+/// A recorded follow-up and the lead after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpResult {
+    pub follow_up: FollowUpResponse,
+    pub lead: LeadResponse,
+}
+
+/// Records a follow-up on an owned lead (the owner; their manager or an admin too). The lead's
+/// recycle time is recomputed in the same transaction; a stage of `won` converts the lead (its
+/// claim ends `converted`), `lost` ends the claim and the lead goes back to its pool or is closed.
+#[utoipa::path(
+    tag = "lifecycle",
+    params(("id" = Uuid, Path, description = "Lead id")),
+    request_body = FollowUpRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded", body = FollowUpResult),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the owner or their manager", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lead_not_owned`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (e.g. `next_follow_up_at` not in the future) or `stage_backward`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/leads/{id}/follow-ups")]
+pub(super) async fn add_follow_up(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<FollowUpRequest>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = user.id;
+    let lead_id = id.into_inner();
+    let req = body.into_inner();
+    let input = NewFollowUp {
+        type_: req.type_.as_str().into(),
+        content: crate::domain::text::multi_line(&req.content),
+        feedback: req.feedback.and_then(|t| crate::domain::text::clean(&t)),
+        outcome: req.outcome.and_then(|t| crate::domain::text::clean(&t)),
+        stage: req.stage,
+        next_follow_up_at: req.next_follow_up_at,
+        corrects_id: req.corrects_id,
+    };
+    let now = state.clock.now();
+    let (record, lead) = db::transaction(&state.pool, move |conn| {
+        service::lifecycle::follow_up(conn, &user, lead_id, input, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(FollowUpResult {
+        follow_up: FollowUpResponse::build(record)?,
+        lead: lead_response(&state, lead, viewer).await?,
+    }))
+}
+
+/// Paging.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The follow-ups of a lead, oldest first, for whoever may read the lead.
+#[utoipa::path(
+    tag = "lifecycle",
+    params(("id" = Uuid, Path, description = "Lead id"), PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of follow-ups, oldest first", body = FollowUpPage),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad id, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/leads/{id}/follow-ups")]
+pub(super) async fn lead_follow_ups(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: QueryParams<PageQuery>,
+) -> Result<web::Json<FollowUpPage>, AppError> {
+    let lead_id = id.into_inner();
+    let q = query.into_inner();
+    let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+    let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
+        service::leads::get(conn, &user, lead_id)?;
+        let mut rows = crate::repo::lifecycle::follow_ups_of_lead(
+            conn,
+            lead_id,
+            cursor.map(|c| c.0),
+            limit.get() + 1,
+        )?;
+        let next = crate::domain::page::next_cursor(&mut rows, limit, |f| f.id);
+        Ok((rows, next))
+    })
+    .await?;
+    Ok(web::Json(FollowUpPage {
+        items: rows
+            .into_iter()
+            .map(FollowUpResponse::build)
+            .collect::<Result<_, _>>()?,
+        next_cursor,
+    }))
+}
+
+/// Filters of the follow-up list.
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListFollowUpsQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub user_id: Option<Uuid>,
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub type_: Option<FollowUpType>,
+    /// Recorded at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Follow-ups across leads, newest first: salespeople their own, managers their teams', admins
+/// all.
+#[utoipa::path(
+    tag = "lifecycle",
+    params(ListFollowUpsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of follow-ups, newest first", body = FollowUpPage),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/follow-ups")]
+pub(super) async fn list_follow_ups(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<ListFollowUpsQuery>,
+) -> Result<web::Json<FollowUpPage>, AppError> {
+    let q = query.into_inner();
+    let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+    let (only, managed) = match user.role {
+        Role::Admin => (None, None),
+        Role::Manager => (None, Some(user.id)),
+        Role::Sales => (Some(user.id), None),
+    };
+    let filter = FollowUpFilter {
+        user_id: q.user_id,
+        type_: q.type_.map(|t| t.as_str().into()),
+        from: q.from,
+        to: q.to,
+    };
+    let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
+        let mut rows = crate::repo::lifecycle::follow_ups(
+            conn,
+            only,
+            managed,
+            &filter,
+            cursor.map(|c| c.0),
+            limit.get() + 1,
+        )?;
+        let next = crate::domain::page::next_cursor(&mut rows, limit, |f| f.id);
+        Ok((rows, next))
+    })
+    .await?;
+    Ok(web::Json(FollowUpPage {
+        items: rows
+            .into_iter()
+            .map(FollowUpResponse::build)
+            .collect::<Result<_, _>>()?,
+        next_cursor,
+    }))
+}

@@ -1,0 +1,199 @@
+//! Giving a lead up: release (back to its pool), transfer (to a colleague) and close (for good).
+
+use super::*;
+
+/// A release.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRequest {
+    /// One of the pool's `release_reasons`.
+    #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40, example = "unreachable")]
+    pub reason_code: String,
+    /// Required for `other`.
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+    /// Release into another pool the caller belongs to (default: the lead's pool).
+    pub to_pool_id: Option<Uuid>,
+}
+
+/// Either the lead in its new state, or the request waiting for approval.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestOutcome {
+    /// The lead now (when done at once).
+    pub lead: Option<LeadResponse>,
+    /// The pending request (when it needs approval).
+    pub approval: Option<ApprovalResponse>,
+}
+
+pub(super) async fn outcome(
+    state: &AppState,
+    requested: Requested,
+    viewer: Uuid,
+) -> Result<HttpResponse, AppError> {
+    Ok(match requested {
+        Requested::Done(lead) => HttpResponse::Ok().json(RequestOutcome {
+            lead: Some(lead_response(state, lead, viewer).await?),
+            approval: None,
+        }),
+        Requested::Pending(approval) => HttpResponse::Accepted().json(RequestOutcome {
+            lead: None,
+            approval: Some(approval.into()),
+        }),
+    })
+}
+
+/// The owner gives a lead back to the pool with a reason code from the pool's list (and a note
+/// for `other`), optionally into another pool they belong to. When the pool's rules require
+/// approval: 202 with the pending request (the lead stays with the owner and its recycle clock
+/// keeps running); otherwise 200 with the lead back in the pool.
+#[utoipa::path(
+    tag = "lifecycle",
+    params(("id" = Uuid, Path, description = "Lead id")),
+    request_body = ReleaseRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Released: the lead, back in the pool", body = RequestOutcome),
+        (status = 202, description = "Waiting for a manager's approval", body = RequestOutcome),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the owner releases", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lead_not_owned`, `approval_pending`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (unknown reason code, `other` without a note, a pool the caller is not in)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/leads/{id}/release")]
+pub(super) async fn release_lead(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<ReleaseRequest>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = user.id;
+    let lead_id = id.into_inner();
+    let req = body.into_inner();
+    let now = state.clock.now();
+    let note = req.note.and_then(|n| crate::domain::text::clean(&n));
+    let requested = db::transaction(&state.pool, move |conn| {
+        service::lifecycle::release(
+            conn,
+            &user,
+            lead_id,
+            req.reason_code,
+            note,
+            req.to_pool_id,
+            now,
+        )
+    })
+    .await?;
+    outcome(&state, requested, viewer).await
+}
+
+/// A transfer.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub to_user_id: Uuid,
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+/// Transfers an owned lead to another salesperson: the owner's request waits for their
+/// manager's approval (202); the owner's manager or an admin transfers at once (200). The
+/// receiver's `max_owned` quota is checked (422 `claim_quota_exceeded`); the old claim ends
+/// `transferred` and the receiver's starts as `transfer`.
+#[utoipa::path(
+    tag = "lifecycle",
+    params(("id" = Uuid, Path, description = "Lead id")),
+    request_body = TransferRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Transferred: the lead with its new owner", body = RequestOutcome),
+        (status = 202, description = "Waiting for a manager's approval", body = RequestOutcome),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither the owner nor their manager", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lead_not_owned`, `approval_pending`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `claim_quota_exceeded`, `user_on_leave`, `user_inactive`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/leads/{id}/transfer")]
+pub(super) async fn transfer_lead(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<TransferRequest>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = user.id;
+    let lead_id = id.into_inner();
+    let req = body.into_inner();
+    let now = state.clock.now();
+    let tz = state.config.timezone;
+    let reason = req.reason.and_then(|n| crate::domain::text::clean(&n));
+    let requested = db::transaction(&state.pool, move |conn| {
+        service::lifecycle::transfer(conn, &user, lead_id, req.to_user_id, reason, now, tz)
+    })
+    .await?;
+    outcome(&state, requested, viewer).await
+}
+
+/// Why a lead is closed.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    /// e.g. invalid, spam, lost for good.
+    #[validate(
+        length(min = 1, max = 2000),
+        custom(function = "crate::routes::non_blank")
+    )]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// Closes a lead for good (manager of its owner, or a member of its pool for a pooled lead;
+/// admin): its claim ends `closed` and it leaves the pool system.
+#[utoipa::path(
+    tag = "lifecycle",
+    params(("id" = Uuid, Path, description = "Lead id")),
+    request_body = CloseRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Closed", body = LeadResponse),
+        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Salespeople may not close leads", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lead_not_open`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/leads/{id}/close")]
+pub(super) async fn close_lead(
+    state: web::Data<AppState>,
+    user: Supervisor,
+    id: web::Path<Uuid>,
+    body: JsonBody<CloseRequest>,
+) -> Result<web::Json<LeadResponse>, AppError> {
+    let viewer = user.id;
+    let lead_id = id.into_inner();
+    let reason = crate::domain::text::multi_line(&body.into_inner().reason);
+    let now = state.clock.now();
+    let lead = db::transaction(&state.pool, move |conn| {
+        service::lifecycle::close(conn, &user, lead_id, reason, now)
+    })
+    .await?;
+    Ok(web::Json(lead_response(&state, lead, viewer).await?))
+}

@@ -1,0 +1,163 @@
+//! Recording a follow-up: the timeline entry, the stage it moves to (a won lead converts,
+//! a lost one goes back or closes) and the hold's recycle state.
+
+use super::*;
+
+/// A follow-up to record.
+#[derive(Debug, Clone)]
+pub struct NewFollowUp {
+    pub type_: String,
+    pub content: String,
+    pub feedback: Option<String>,
+    pub outcome: Option<String>,
+    pub stage: Option<Stage>,
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    pub corrects_id: Option<Uuid>,
+}
+
+/// Records a follow-up on an owned lead (its owner; the owner's manager or an admin too, who
+/// alone may move the stage back). A stage of `won` converts the lead; `lost` sends it back to its
+/// pool (or closes it when the rules say `lost_leads: close`). The recycle time is recomputed in
+/// the same transaction.
+pub fn follow_up(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    lead_id: Uuid,
+    input: NewFollowUp,
+    now: DateTime<Utc>,
+) -> Result<(FollowUp, Lead), AppError> {
+    let lead = lead_for_update(conn, actor, lead_id)?;
+    let is_owner = lead.owner_id == Some(actor.id);
+    let is_manager = manages_owner(conn, actor, &lead)?;
+    if lead.state != "owned" {
+        return Err(not_owned(&lead));
+    }
+    if !is_owner && !is_manager {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(at) = input.next_follow_up_at {
+        if at <= now {
+            return Err(AppError::validation(
+                "next_follow_up_at",
+                "not_in_future",
+                "the next follow-up must be in the future",
+            ));
+        }
+    }
+    if let Some(corrects) = input.corrects_id {
+        match repo::lifecycle::find_follow_up(conn, corrects)? {
+            Some(f) if f.lead_id == lead.id => {}
+            _ => {
+                return Err(AppError::validation(
+                    "corrects_id",
+                    "not_found",
+                    "no follow-up of this lead has this id",
+                ));
+            }
+        }
+    }
+    let current = stage_of(&lead)?.unwrap_or(Stage::New);
+    let rank = |s: Stage| Stage::ALL.iter().position(|x| *x == s).unwrap_or(0);
+    let new_stage = input.stage.filter(|s| *s != current);
+    if let Some(stage) = new_stage {
+        let backward = rank(stage) < rank(current) && !matches!(stage, Stage::Lost);
+        if backward && !is_manager {
+            return Err(AppError::Rule {
+                code: "stage_backward",
+                detail: format!(
+                    "the stage moves forward only ({current} → {stage}); a manager may move it back"
+                ),
+            });
+        }
+    }
+    let (rules, _) = pool_rules(conn, lead.pool_id.ok_or(AppError::NotFound)?)?;
+    let claim = repo::claims::open_for_lead(conn, lead.id)?;
+    let record = FollowUp {
+        id: Uuid::now_v7(),
+        lead_id: lead.id,
+        claim_id: claim.as_ref().map(|c| c.id),
+        user_id: actor.id,
+        type_: input.type_.clone(),
+        content: input.content.clone(),
+        feedback: input.feedback.clone(),
+        outcome: input.outcome.clone(),
+        stage_from: new_stage.map(|_| current.as_str().to_string()),
+        stage_to: new_stage.map(|s| s.as_str().to_string()),
+        next_follow_up_at: input.next_follow_up_at,
+        corrects_id: input.corrects_id,
+        created_at: now,
+    };
+    repo::lifecycle::insert_follow_up(conn, &record)?;
+    repo::leads::insert_event(
+        conn,
+        &event(
+            lead.id,
+            "follow_up",
+            Some(actor.id),
+            json!({"follow_up_id": record.id, "type": record.type_, "stage_from": record.stage_from,
+                   "stage_to": record.stage_to, "corrects_id": record.corrects_id}),
+            now,
+        ),
+    )?;
+    match new_stage {
+        Some(Stage::Won) => {
+            let (lead, _) = end_hold(
+                conn,
+                &lead,
+                ClaimEnd::Converted,
+                Some(actor.id),
+                After::Converted,
+                json!({"follow_up_id": record.id}),
+                now,
+            )?;
+            return Ok((record, lead));
+        }
+        Some(Stage::Lost) => {
+            let pool = lead.pool_id.ok_or(AppError::NotFound)?;
+            let (reason, after) = if rules.lost_leads == crate::domain::rules::LostLeads::Close {
+                (ClaimEnd::Closed, After::Closed)
+            } else {
+                (ClaimEnd::Released, After::Pool(pool))
+            };
+            // A closed lead keeps its last stage: lost.
+            let lost = Lead {
+                stage: Some(Stage::Lost.as_str().into()),
+                ..lead.clone()
+            };
+            let (lead, _) = end_hold(
+                conn,
+                &lost,
+                reason,
+                Some(actor.id),
+                after,
+                json!({"follow_up_id": record.id, "stage": "lost"}),
+                now,
+            )?;
+            return Ok((record, lead));
+        }
+        _ => {}
+    }
+    let advanced = new_stage.is_some_and(|s| rank(s) > rank(current));
+    let mut changes = HoldChanges {
+        stage: new_stage.map(|s| Some(s.as_str().to_string())),
+        last_follow_up_at: Some(Some(now)),
+        follow_ups_since_progress: Some(if advanced || new_stage.is_some() {
+            0
+        } else {
+            lead.follow_ups_since_progress + 1
+        }),
+        next_follow_up_at: Some(input.next_follow_up_at),
+        updated_at: Some(now),
+        ..HoldChanges::default()
+    };
+    let hold = Hold {
+        stage: new_stage.unwrap_or(current),
+        claimed_at: lead.claimed_at.unwrap_or(now),
+        from_pool: lead.claimed_from_pool,
+        last_follow_up_at: Some(now),
+        follow_ups_since_progress: i64::from(changes.follow_ups_since_progress.unwrap_or(0)),
+    };
+    recycle_changes(&lead, &hold, &rules, &mut changes);
+    let updated = repo::lifecycle::update_hold(conn, lead.id, &changes)?;
+    Ok((record, updated))
+}

@@ -1,0 +1,330 @@
+//! Release and transfer: done at once when the rules allow, otherwise a pending approval
+//! for the owner's manager. Every change of owner goes through [`hand_over`].
+
+use super::*;
+
+/// What a release or transfer came to (a short-lived answer: its size does not matter).
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Requested {
+    /// Done at once.
+    Done(Lead),
+    /// Waiting for a manager.
+    Pending(Approval),
+}
+
+/// What a request is for.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ApprovalKind {
+    Release,
+    Transfer,
+}
+
+/// A new pending request about the hold `claim`.
+pub(super) fn pending(
+    kind: ApprovalKind,
+    claim: &Claim,
+    requester: Uuid,
+    now: DateTime<Utc>,
+) -> Approval {
+    Approval {
+        id: Uuid::now_v7(),
+        kind: match kind {
+            ApprovalKind::Release => "release",
+            ApprovalKind::Transfer => "transfer",
+        }
+        .into(),
+        lead_id: claim.lead_id,
+        claim_id: claim.id,
+        requester_id: requester,
+        status: "pending".into(),
+        reason_code: None,
+        note: None,
+        to_pool_id: None,
+        to_user_id: None,
+        decided_by: None,
+        comment: None,
+        decided_at: None,
+        created_at: now,
+    }
+}
+
+/// Stores a pending request; a second pending one for the same lead is 409 `approval_pending`.
+pub(super) fn request_approval(
+    conn: &mut PgConnection,
+    approval: Approval,
+) -> Result<Approval, AppError> {
+    repo::lifecycle::insert_approval(conn, &approval).map_err(pending_conflict)
+}
+
+pub(super) fn pending_conflict(err: diesel::result::Error) -> AppError {
+    match &err {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) if info.constraint_name() == Some("approvals_one_pending_per_lead") => {
+            AppError::Conflict {
+                code: "approval_pending",
+                detail: "a request about this lead is already waiting for a decision".into(),
+            }
+        }
+        _ => err.into(),
+    }
+}
+
+/// The owner gives a lead back: with a reason code from the pool's list (and a note for
+/// `other`), optionally to another pool they belong to. When the pool requires approval, a
+/// pending request is created and the lead stays with the owner.
+pub fn release(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    lead_id: Uuid,
+    reason_code: String,
+    note: Option<String>,
+    to_pool_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Requested, AppError> {
+    let lead = lead_for_update(conn, actor, lead_id)?;
+    if lead.state != "owned" {
+        return Err(not_owned(&lead));
+    }
+    if lead.owner_id != Some(actor.id) {
+        return Err(AppError::Forbidden);
+    }
+    let pool_id = lead.pool_id.ok_or(AppError::NotFound)?;
+    let (rules, _) = pool_rules(conn, pool_id)?;
+    if !rules.release_reasons.contains(&reason_code) {
+        return Err(AppError::validation(
+            "reason_code",
+            "invalid_value",
+            format!("must be one of: {}", rules.release_reasons.join(", ")),
+        ));
+    }
+    if reason_code == "other" && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(AppError::validation(
+            "note",
+            "required",
+            "a release for `other` needs a note",
+        ));
+    }
+    let target = to_pool_id.unwrap_or(pool_id);
+    if target != pool_id && !repo::pools::is_member(conn, target, actor.id)? {
+        return Err(AppError::validation(
+            "to_pool_id",
+            "not_found",
+            "no pool with this id that you belong to",
+        ));
+    }
+    let claim = repo::claims::open_for_lead(conn, lead.id)?
+        .ok_or_else(|| AppError::internal("an owned lead without an open claim"))?;
+    if rules.release_requires_approval {
+        let approval = request_approval(
+            conn,
+            Approval {
+                reason_code: Some(reason_code.clone()),
+                note: note.clone(),
+                to_pool_id: Some(target),
+                ..pending(ApprovalKind::Release, &claim, actor.id, now)
+            },
+        )?;
+        repo::leads::insert_event(
+            conn,
+            &event(
+                lead.id,
+                "approval_requested",
+                Some(actor.id),
+                json!({"approval_id": approval.id, "kind": "release", "reason_code": reason_code}),
+                now,
+            ),
+        )?;
+        return Ok(Requested::Pending(approval));
+    }
+    let (lead, _) = end_hold(
+        conn,
+        &lead,
+        ClaimEnd::Released,
+        Some(actor.id),
+        After::Pool(target),
+        json!({"reason_code": reason_code, "note": note}),
+        now,
+    )?;
+    Ok(Requested::Done(lead))
+}
+
+/// Hands an owned lead to `to`: ends the claim as `transferred` and starts theirs, checking
+/// the receiver (active, not on leave, within `max_owned` of the pool).
+pub(super) fn hand_over(
+    conn: &mut PgConnection,
+    lead: &Lead,
+    to: Uuid,
+    by: Uuid,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Lead, AppError> {
+    let pool_id = lead.pool_id.ok_or(AppError::NotFound)?;
+    let (rules, _) = pool_rules(conn, pool_id)?;
+    let receiver = repo::users::lock_for_claims(conn, to)?
+        .ok_or_else(|| AppError::validation("to_user_id", "not_found", "no user has this id"))?;
+    if !matches!(receiver.role.as_str(), "sales" | "manager") || Some(to) == lead.owner_id {
+        return Err(AppError::validation(
+            "to_user_id",
+            "invalid_value",
+            "leads are transferred to another salesperson or manager",
+        ));
+    }
+    if !receiver.active {
+        return Err(AppError::Rule {
+            code: "user_inactive",
+            detail: "the receiver is deactivated".into(),
+        });
+    }
+    if on_leave(receiver.on_leave_from, receiver.on_leave_until, now) {
+        return Err(AppError::Rule {
+            code: "user_on_leave",
+            detail: "the receiver is on leave".into(),
+        });
+    }
+    let quota = rules.quota_for(receiver.tier);
+    if let Some(max) = quota.max_owned {
+        let owned = repo::claims::owned_counts(conn, pool_id, &[to])?
+            .first()
+            .map_or(0, |(_, n)| *n);
+        if owned >= max {
+            return Err(AppError::Rule {
+                code: "claim_quota_exceeded",
+                detail: format!(
+                    "the receiver holds {owned} leads from this pool; the limit is {max}"
+                ),
+            });
+        }
+    }
+    // The lead's row before the claims (the lock order every transaction keeps; see `end_hold`).
+    let moved = repo::lifecycle::hand_over(conn, lead.id, to, now)?;
+    let ended =
+        repo::claims::end_open(conn, lead.id, ClaimEnd::Transferred.as_str(), Some(by), now)?;
+    let claim = Claim {
+        id: Uuid::now_v7(),
+        lead_id: lead.id,
+        pool_id: Some(pool_id),
+        user_id: to,
+        started_at: now,
+        started_day: local_day(now, tz),
+        started_how: ClaimStart::Transfer.as_str().into(),
+        started_by: Some(by),
+        quota_override: false,
+        decision_id: None,
+        ended_at: None,
+        end_reason: None,
+        ended_by: None,
+    };
+    repo::claims::insert(conn, &claim)?;
+    let mut changes = HoldChanges::default();
+    if let Some(hold) = hold_of(&moved)? {
+        recycle_changes(&moved, &hold, &rules, &mut changes);
+    }
+    let moved = if changes.recycle_at.is_some() || changes.recycle_reason.is_some() {
+        repo::lifecycle::update_hold(conn, lead.id, &changes)?
+    } else {
+        moved
+    };
+    repo::leads::insert_event(
+        conn,
+        &event(
+            lead.id,
+            "transferred",
+            Some(by),
+            json!({"from_user_id": lead.owner_id, "to_user_id": to, "ended_claim_id": ended.map(|c| c.id),
+                   "claim_id": claim.id, "reason": reason}),
+            now,
+        ),
+    )?;
+    Audit::of(Some(by), "lead.transferred", "claim", Some(claim.id), now)
+        .lead(lead.id)
+        .change(
+            Some(json!({"owner_id": lead.owner_id})),
+            Some(json!({"owner_id": to})),
+        )
+        .write(conn)?;
+    notify(
+        conn,
+        to,
+        "lead_transferred",
+        &moved,
+        format!("The lead {} was transferred to you", lead_label(&moved)),
+        now,
+    )?;
+    Ok(moved)
+}
+
+/// Transfers an owned lead to another person: the owner's request waits for approval; the
+/// owner's manager or an admin transfers at once.
+#[allow(clippy::too_many_arguments)]
+pub fn transfer(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    lead_id: Uuid,
+    to_user_id: Uuid,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Requested, AppError> {
+    let lead = lead_for_update(conn, actor, lead_id)?;
+    if lead.state != "owned" {
+        return Err(not_owned(&lead));
+    }
+    if manages_owner(conn, actor, &lead)? {
+        if actor.role == Role::Manager && !repo::users::is_managed_by(conn, to_user_id, actor.id)? {
+            return Err(AppError::validation(
+                "to_user_id",
+                "not_found",
+                "no user with this id in your teams",
+            ));
+        }
+        let moved = hand_over(conn, &lead, to_user_id, actor.id, reason, now, tz)?;
+        return Ok(Requested::Done(moved));
+    }
+    if lead.owner_id != Some(actor.id) {
+        return Err(AppError::Forbidden);
+    }
+    match repo::users::find(conn, to_user_id)? {
+        Some(u) if matches!(u.role.as_str(), "sales" | "manager") && u.id != actor.id => {
+            // Refused now, as a manager's direct transfer is, rather than left pending for an
+            // approval that could only fail.
+            if !u.active {
+                return Err(AppError::Rule {
+                    code: "user_inactive",
+                    detail: "the receiver is deactivated".into(),
+                });
+            }
+        }
+        _ => {
+            return Err(AppError::validation(
+                "to_user_id",
+                "not_found",
+                "no other salesperson has this id",
+            ));
+        }
+    }
+    let claim = repo::claims::open_for_lead(conn, lead.id)?
+        .ok_or_else(|| AppError::internal("an owned lead without an open claim"))?;
+    let approval = request_approval(
+        conn,
+        Approval {
+            note: reason,
+            to_user_id: Some(to_user_id),
+            ..pending(ApprovalKind::Transfer, &claim, actor.id, now)
+        },
+    )?;
+    repo::leads::insert_event(
+        conn,
+        &event(
+            lead.id,
+            "approval_requested",
+            Some(actor.id),
+            json!({"approval_id": approval.id, "kind": "transfer", "to_user_id": to_user_id}),
+            now,
+        ),
+    )?;
+    Ok(Requested::Pending(approval))
+}
