@@ -18,31 +18,7 @@ pub const MAX_LISTED_ERRORS: usize = 50;
 /// Seconds a client should wait before retrying while the database is unavailable.
 const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
-/// One field that failed validation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct FieldError {
-    /// The offending field, as a path into the request (`email`, `tiers[0].max_owned`, or a query
-    /// or path parameter name).
-    pub field: String,
-    /// Stable snake_case reason, e.g. `required`, `unknown_field`, `invalid_format`, `out_of_range`.
-    pub code: String,
-    /// A sentence for people.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::domain::field_error::FieldError;
 
 /// RFC 9457 problem details: every error this service answers has this shape.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -4,6 +4,7 @@ pub mod claim;
 pub mod custom_field;
 pub mod eligibility;
 pub mod email;
+pub mod field_error;
 pub mod lead;
 pub mod leave;
 pub mod mask;

@@ -32,6 +32,12 @@ impl Limit {
     pub fn get(self) -> i64 {
         self.0
     }
+
+    /// How many rows a page query fetches: one more than the page, which tells [`next_cursor`]
+    /// whether another page follows.
+    pub fn fetch(self) -> i64 {
+        self.0 + 1
+    }
 }
 
 /// The position after which the next page starts: the last id seen (ids are time-ordered UUID v7).

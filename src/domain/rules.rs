@@ -11,7 +11,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::lead::{Grade, Stage};
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 super::lead::text_enum! {
     /// How leads leave a pool: `first_come` (anyone claims any lead, the first wins),

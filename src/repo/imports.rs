@@ -6,7 +6,6 @@ use uuid::Uuid;
 
 use crate::db::models::{Import, ImportChunk, ImportReject};
 use crate::db::schema::{import_chunks, import_rejects, imports};
-use crate::service::imports::ChunkCounts;
 
 pub fn insert(conn: &mut PgConnection, import: &Import) -> QueryResult<Import> {
     diesel::insert_into(imports::table)
@@ -32,6 +31,17 @@ pub fn insert_rejects(conn: &mut PgConnection, rejects: &[ImportReject]) -> Quer
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// What processing a chunk adds to the import's counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ChunkCounts {
+    pub rows: i32,
+    pub created: i32,
+    pub merged: i32,
+    pub rejected: i32,
+    pub duplicates_in_file: i32,
+    pub duplicates_in_db: i32,
 }
 
 /// The import, locked, if the lease `token` still holds it.

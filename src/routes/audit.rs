@@ -180,8 +180,7 @@ async fn list_audit(
         ));
     }
     let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
-        let mut rows =
-            crate::repo::audit::list(conn, &filter, cursor.map(|c| c.0), limit.get() + 1)?;
+        let mut rows = crate::repo::audit::list(conn, &filter, cursor.map(|c| c.0), limit.fetch())?;
         let next = crate::domain::page::next_cursor(&mut rows, limit, |e| e.id);
         Ok((rows, next))
     })

@@ -1,6 +1,8 @@
-//! HTTP routes, one file per resource: extract → validate → one service call in one transaction →
-//! response DTO. Handlers are registered through utoipa-actix-web, so routing and the OpenAPI
-//! document come from the same place.
+//! HTTP routes, one file per resource, or a folder with one file per action for the larger ones
+//! (`leads/`, `claims/`, `lifecycle/`, `intake/`, `reports/`): extract → validate → a service
+//! call, in a transaction unless the service says otherwise (a named claim runs its own
+//! statements, see `service::claims::claim`) → response DTO. Handlers are registered through
+//! utoipa-actix-web, so routing and the OpenAPI document come from the same place.
 
 pub mod audit;
 pub mod auth;

@@ -1,4 +1,6 @@
-//! Use cases, one file per resource. Each function runs inside the caller's transaction, takes
+//! Use cases, one file per resource (a folder with one file per action for the larger ones).
+//! A function runs inside the caller's transaction unless its documentation says it runs its own
+//! (`claims::claim`: one statement, or its own locking transaction when a quota counts); it takes
 //! parsed inputs and `now`, enforces the rules, and returns rows; services never know actix.
 
 pub mod audit;
@@ -12,6 +14,7 @@ pub mod leads;
 pub mod lifecycle;
 pub mod pools;
 pub mod reports;
+pub mod routing;
 pub mod rules;
 pub mod teams;
 pub mod users;

@@ -7,10 +7,9 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db::models::{Pool, PoolChanges};
-use crate::domain::lead::SourceChannel;
 use crate::domain::page::{Cursor, Limit, next_cursor};
 use crate::domain::role::Role;
-use crate::domain::routing::{RoutablePool, RoutingCondition, route};
+use crate::domain::routing::RoutingCondition;
 use crate::error::{AppError, FieldError};
 use crate::repo;
 use crate::service::audit::Audit;
@@ -55,18 +54,11 @@ fn map_unique(err: DieselError) -> AppError {
     }
 }
 
-fn parse_routing(conditions: &[serde_json::Value]) -> Vec<RoutingCondition> {
-    conditions
-        .iter()
-        .filter_map(|c| serde_json::from_value(c.clone()).ok())
-        .collect()
-}
-
 fn view(conn: &mut PgConnection, pool: Pool) -> Result<PoolView, AppError> {
     let routing = pool
         .routing
         .as_array()
-        .map(|a| parse_routing(a))
+        .map(|a| crate::service::routing::parse_routing(a))
         .unwrap_or_default();
     Ok(PoolView {
         member_team_ids: repo::pools::member_team_ids(conn, pool.id)?,
@@ -296,40 +288,13 @@ pub fn list(
         Role::Admin => None,
         _ => Some(repo::pools::ids_for_member(conn, actor.id)?),
     };
-    let mut rows = repo::pools::list(conn, only.as_deref(), cursor.map(|c| c.0), limit.get() + 1)?;
+    let mut rows = repo::pools::list(conn, only.as_deref(), cursor.map(|c| c.0), limit.fetch())?;
     let next = next_cursor(&mut rows, limit, |p| p.id);
     let views = rows
         .into_iter()
         .map(|p| view(conn, p))
         .collect::<Result<_, _>>()?;
     Ok((views, next))
-}
-
-/// Every pool as routing sees it (load once per batch of leads).
-pub fn routing_table(conn: &mut PgConnection) -> Result<Vec<RoutablePool>, AppError> {
-    Ok(repo::pools::all(conn)?
-        .into_iter()
-        .map(|p| RoutablePool {
-            id: p.id,
-            priority: p.routing_priority,
-            is_default: p.is_default,
-            conditions: p
-                .routing
-                .as_array()
-                .map(|a| parse_routing(a))
-                .unwrap_or_default(),
-        })
-        .collect())
-}
-
-/// The pool a new lead is routed to (see `domain::routing`).
-pub fn route_lead(
-    conn: &mut PgConnection,
-    channel: Option<SourceChannel>,
-    province: Option<&str>,
-    industry: Option<&str>,
-) -> Result<Option<Uuid>, AppError> {
-    Ok(route(&routing_table(conn)?, channel, province, industry))
 }
 
 /// A page of a pool's pooled leads, for admins and the pool's members (contact data is masked by

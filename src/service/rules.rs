@@ -123,7 +123,7 @@ pub fn versions(
 ) -> Result<(Vec<RuleVersion>, Option<i32>), AppError> {
     actor.require_admin()?;
     repo::pools::find(conn, pool_id)?.ok_or(AppError::NotFound)?;
-    let mut rows = repo::pools::rule_versions(conn, pool_id, before, limit.get() + 1)?;
+    let mut rows = repo::pools::rule_versions(conn, pool_id, before, limit.fetch())?;
     let next = if rows.len() as i64 > limit.get() {
         rows.truncate(limit.get() as usize);
         rows.last().map(|r| r.version)

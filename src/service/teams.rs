@@ -80,7 +80,7 @@ pub fn list(
     cursor: Option<Cursor>,
     limit: Limit,
 ) -> Result<(Vec<Team>, Option<String>), AppError> {
-    let mut rows = repo::teams::list(conn, cursor.map(|c| c.0), limit.get() + 1)?;
+    let mut rows = repo::teams::list(conn, cursor.map(|c| c.0), limit.fetch())?;
     let next = next_cursor(&mut rows, limit, |t| t.id);
     Ok((rows, next))
 }

@@ -197,7 +197,7 @@ pub fn list(
         conn,
         &filter,
         query.cursor.map(|c| c.0),
-        query.limit.get() + 1,
+        query.limit.fetch(),
     )?;
     let next = next_cursor(&mut rows, query.limit, |u| u.id);
     Ok((rows, next))

@@ -108,12 +108,8 @@ pub(super) async fn list_decisions(
         }),
     };
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        let mut rows = crate::repo::claims::list_decisions(
-            conn,
-            &filter,
-            cursor.map(|c| c.0),
-            limit.get() + 1,
-        )?;
+        let mut rows =
+            crate::repo::claims::list_decisions(conn, &filter, cursor.map(|c| c.0), limit.fetch())?;
         let next = crate::domain::page::next_cursor(&mut rows, limit, |d| d.id);
         Ok((rows, next))
     })

@@ -93,7 +93,7 @@ pub(super) async fn list_quarantine(
             conn,
             Some(status),
             cursor.map(|c| c.0),
-            limit.get() + 1,
+            limit.fetch(),
         )?;
         let next = next_cursor(&mut rows, limit, |e| e.id);
         Ok((rows, next))

@@ -136,7 +136,7 @@ pub(super) async fn list_approvals(
             &scope,
             status,
             cursor.map(|c| c.0),
-            limit.get() + 1,
+            limit.fetch(),
         )?;
         let next = crate::domain::page::next_cursor(&mut rows, limit, |a| a.id);
         Ok((rows, next))

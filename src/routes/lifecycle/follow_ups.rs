@@ -188,7 +188,7 @@ pub(super) async fn lead_follow_ups(
             conn,
             lead_id,
             cursor.map(|c| c.0),
-            limit.get() + 1,
+            limit.fetch(),
         )?;
         let next = crate::domain::page::next_cursor(&mut rows, limit, |f| f.id);
         Ok((rows, next))
@@ -262,7 +262,7 @@ pub(super) async fn list_follow_ups(
             managed,
             &filter,
             cursor.map(|c| c.0),
-            limit.get() + 1,
+            limit.fetch(),
         )?;
         let next = crate::domain::page::next_cursor(&mut rows, limit, |f| f.id);
         Ok((rows, next))

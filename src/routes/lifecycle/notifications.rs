@@ -68,7 +68,7 @@ pub(super) async fn list_notifications(
             user.id,
             unread,
             cursor.map(|c| c.0),
-            limit.get() + 1,
+            limit.fetch(),
         )?;
         let next = crate::domain::page::next_cursor(&mut rows, limit, |n| n.id);
         Ok((rows, next))

@@ -6,10 +6,11 @@ mod mapping;
 mod process;
 mod rows;
 
+pub use crate::repo::imports::ChunkCounts;
 pub use file::*;
 pub use mapping::*;
 pub use process::*;
-pub use rows::*;
+use rows::*;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};

@@ -28,7 +28,7 @@ pub fn process_chunk(
             .source_channel
             .parse()
             .map_err(|_| AppError::internal("unknown import channel"))?,
-        pools: crate::service::pools::routing_table(conn)?,
+        pools: crate::service::routing::routing_table(conn)?,
         now,
     };
     let mut counts = ChunkCounts {

@@ -65,17 +65,6 @@ pub(super) fn describe(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
-/// What processing a chunk adds to the import's counters.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ChunkCounts {
-    pub rows: i32,
-    pub created: i32,
-    pub merged: i32,
-    pub rejected: i32,
-    pub duplicates_in_file: i32,
-    pub duplicates_in_db: i32,
-}
-
 /// A cleaned, valid row: its dedupe keys and, for a real run, the lead to insert.
 pub(super) struct ValidRow {
     pub(super) row_no: i32,

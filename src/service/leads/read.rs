@@ -132,7 +132,7 @@ pub fn list(
         &filter,
         cursor.map(|c| c.0),
         newest_first,
-        limit.get() + 1,
+        limit.fetch(),
     )?;
     let next = next_cursor(&mut rows, limit, |l| l.id);
     Ok((rows, defs, next))
@@ -178,7 +178,7 @@ pub fn timeline(
     limit: Limit,
 ) -> Result<(Vec<LeadEvent>, Option<String>), AppError> {
     get(conn, actor, id)?;
-    let mut rows = repo::leads::events(conn, id, cursor.map(|c| c.0), limit.get() + 1)?;
+    let mut rows = repo::leads::events(conn, id, cursor.map(|c| c.0), limit.fetch())?;
     let next = next_cursor(&mut rows, limit, |e| e.id);
     Ok((rows, next))
 }

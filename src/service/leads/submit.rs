@@ -28,7 +28,7 @@ pub fn submit(
             })?;
             id
         }
-        None => crate::service::pools::route_lead(
+        None => crate::service::routing::route_lead(
             conn,
             Some(sub.lead.source_channel.unwrap_or(sub.default_channel)),
             sub.lead.province.as_deref(),
