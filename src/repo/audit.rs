@@ -27,12 +27,39 @@ pub fn insert(conn: &mut PgConnection, entry: &AuditEntry) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Several entries, in statements of at most 5,000 rows.
+/// Several entries, as arrays unnested in one statement of fixed text (no parse and plan of
+/// thousands of placeholders per batch).
 pub fn insert_many(conn: &mut PgConnection, rows: &[AuditEntry]) -> QueryResult<()> {
-    for batch in rows.chunks(5000) {
-        diesel::insert_into(audit_log::table)
-            .values(batch)
-            .execute(conn)?;
+    use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    if let [one] = rows {
+        return insert(conn, one);
+    }
+    for batch in rows.chunks(10_000) {
+        diesel::sql_query(
+            "INSERT INTO audit_log (id, actor_id, action, object_type, object_id, lead_id, before,
+                                    after, created_at)
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[],
+                                  $6::uuid[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])",
+        )
+        .bind::<Array<SqlUuid>, _>(batch.iter().map(|a| a.id).collect::<Vec<_>>())
+        .bind::<Array<Nullable<SqlUuid>>, _>(batch.iter().map(|a| a.actor_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(batch.iter().map(|a| a.action.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            batch
+                .iter()
+                .map(|a| a.object_type.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<SqlUuid>>, _>(batch.iter().map(|a| a.object_id).collect::<Vec<_>>())
+        .bind::<Array<Nullable<SqlUuid>>, _>(batch.iter().map(|a| a.lead_id).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Jsonb>>, _>(
+            batch.iter().map(|a| a.before.as_ref()).collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Jsonb>>, _>(
+            batch.iter().map(|a| a.after.as_ref()).collect::<Vec<_>>(),
+        )
+        .bind::<Array<Timestamptz>, _>(batch.iter().map(|a| a.created_at).collect::<Vec<_>>())
+        .execute(conn)?;
     }
     Ok(())
 }

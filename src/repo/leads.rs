@@ -429,11 +429,29 @@ pub fn insert_event(conn: &mut PgConnection, event: &LeadEvent) -> QueryResult<(
         .map(|_| ())
 }
 
+/// Timeline entries: one (a prepared statement), or many as arrays unnested in one statement of
+/// fixed text (no parse and plan of thousands of placeholders per batch).
 pub fn insert_events(conn: &mut PgConnection, events: &[LeadEvent]) -> QueryResult<()> {
-    for batch in events.chunks(5000) {
+    use diesel::sql_types::{Array, Jsonb, Timestamptz, Uuid as SqlUuid};
+    if let [one] = events {
         diesel::insert_into(lead_events::table)
-            .values(batch)
+            .values(one)
             .execute(conn)?;
+        return Ok(());
+    }
+    for batch in events.chunks(10_000) {
+        diesel::sql_query(
+            "INSERT INTO lead_events (id, lead_id, kind, actor_id, details, created_at)
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::jsonb[],
+                                  $6::timestamptz[])",
+        )
+        .bind::<Array<SqlUuid>, _>(batch.iter().map(|e| e.id).collect::<Vec<_>>())
+        .bind::<Array<SqlUuid>, _>(batch.iter().map(|e| e.lead_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(batch.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<SqlUuid>>, _>(batch.iter().map(|e| e.actor_id).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(batch.iter().map(|e| &e.details).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(batch.iter().map(|e| e.created_at).collect::<Vec<_>>())
+        .execute(conn)?;
     }
     Ok(())
 }

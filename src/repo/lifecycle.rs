@@ -495,11 +495,32 @@ pub fn obsolete_pending_many(
     .get_results(conn)
 }
 
+/// Notifications: one (a prepared statement), or many as arrays unnested in one statement of
+/// fixed text.
 pub fn insert_notifications(conn: &mut PgConnection, rows: &[Notification]) -> QueryResult<()> {
-    for batch in rows.chunks(5000) {
+    use diesel::sql_types::{Array, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    if let [one] = rows {
         diesel::insert_into(notifications::table)
-            .values(batch)
+            .values(one)
             .execute(conn)?;
+        return Ok(());
+    }
+    for batch in rows.chunks(10_000) {
+        diesel::sql_query(
+            "INSERT INTO notifications (id, user_id, kind, lead_id, message, read_at, created_at)
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[],
+                                  $6::timestamptz[], $7::timestamptz[])",
+        )
+        .bind::<Array<SqlUuid>, _>(batch.iter().map(|n| n.id).collect::<Vec<_>>())
+        .bind::<Array<SqlUuid>, _>(batch.iter().map(|n| n.user_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(batch.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<SqlUuid>>, _>(batch.iter().map(|n| n.lead_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(batch.iter().map(|n| n.message.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Timestamptz>>, _>(
+            batch.iter().map(|n| n.read_at).collect::<Vec<_>>(),
+        )
+        .bind::<Array<Timestamptz>, _>(batch.iter().map(|n| n.created_at).collect::<Vec<_>>())
+        .execute(conn)?;
     }
     Ok(())
 }
