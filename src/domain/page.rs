@@ -75,6 +75,19 @@ pub fn next_cursor<T>(
     }
 }
 
+/// One page of a keyset query: `fetch` reads up to `limit.fetch()` rows after the cursor's id
+/// (one more than the page), and the extra row, if any, becomes the next cursor.
+pub fn fetch_page<T, E>(
+    limit: Limit,
+    cursor: Option<Cursor>,
+    fetch: impl FnOnce(Option<Uuid>, i64) -> Result<Vec<T>, E>,
+    id_of: impl Fn(&T) -> Uuid,
+) -> Result<(Vec<T>, Option<String>), E> {
+    let mut rows = fetch(cursor.map(|c| c.0), limit.fetch())?;
+    let next = next_cursor(&mut rows, limit, id_of);
+    Ok((rows, next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -180,9 +180,12 @@ async fn list_audit(
         ));
     }
     let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
-        let mut rows = crate::repo::audit::list(conn, &filter, cursor.map(|c| c.0), limit.fetch())?;
-        let next = crate::domain::page::next_cursor(&mut rows, limit, |e| e.id);
-        Ok((rows, next))
+        Ok(crate::domain::page::fetch_page(
+            limit,
+            cursor,
+            |after, n| crate::repo::audit::list(conn, &filter, after, n),
+            |e| e.id,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(AuditPage {

@@ -6,7 +6,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
 
 use crate::db::models::{Team, TeamChanges};
-use crate::domain::page::{Cursor, Limit, next_cursor};
+use crate::domain::page::{Cursor, Limit};
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::repo;
@@ -80,9 +80,12 @@ pub fn list(
     cursor: Option<Cursor>,
     limit: Limit,
 ) -> Result<(Vec<Team>, Option<String>), AppError> {
-    let mut rows = repo::teams::list(conn, cursor.map(|c| c.0), limit.fetch())?;
-    let next = next_cursor(&mut rows, limit, |t| t.id);
-    Ok((rows, next))
+    Ok(crate::domain::page::fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::teams::list(conn, after, n),
+        |t| t.id,
+    )?)
 }
 
 pub fn update(

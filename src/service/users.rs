@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::db::models::{NewUser, Team, User, UserChanges};
 use crate::domain::email::Email;
-use crate::domain::page::{Cursor, Limit, next_cursor};
+use crate::domain::page::{Cursor, Limit};
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::repo;
@@ -193,14 +193,12 @@ pub fn list(
         active: query.active,
         q: query.q,
     };
-    let mut rows = repo::users::list(
-        conn,
-        &filter,
-        query.cursor.map(|c| c.0),
-        query.limit.fetch(),
-    )?;
-    let next = next_cursor(&mut rows, query.limit, |u| u.id);
-    Ok((rows, next))
+    Ok(crate::domain::page::fetch_page(
+        query.limit,
+        query.cursor,
+        |after, n| repo::users::list(conn, &filter, after, n),
+        |u| u.id,
+    )?)
 }
 
 /// Applies an admin's change. Deactivating a user or setting a new password signs them out

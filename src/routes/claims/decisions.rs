@@ -108,10 +108,12 @@ pub(super) async fn list_decisions(
         }),
     };
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        let mut rows =
-            crate::repo::claims::list_decisions(conn, &filter, cursor.map(|c| c.0), limit.fetch())?;
-        let next = crate::domain::page::next_cursor(&mut rows, limit, |d| d.id);
-        Ok((rows, next))
+        Ok(crate::domain::page::fetch_page(
+            limit,
+            cursor,
+            |after, n| crate::repo::claims::list_decisions(conn, &filter, after, n),
+            |d| d.id,
+        )?)
     })
     .await?;
     Ok(web::Json(DecisionPage {

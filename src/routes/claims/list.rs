@@ -79,10 +79,12 @@ pub(super) async fn list_claims(
         ));
     }
     let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
-        let mut rows =
-            crate::repo::claims::list(conn, &scope, &filter, cursor.map(|c| c.0), limit.fetch())?;
-        let next = crate::domain::page::next_cursor(&mut rows, limit, |c| c.id);
-        Ok((rows, next))
+        Ok(crate::domain::page::fetch_page(
+            limit,
+            cursor,
+            |after, n| crate::repo::claims::list(conn, &scope, &filter, after, n),
+            |c| c.id,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ClaimPage {

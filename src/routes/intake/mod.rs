@@ -29,7 +29,7 @@ use crate::AppState;
 use crate::auth::Admin;
 use crate::db::{self, models::IntakeSource, models::QuarantineEntry};
 use crate::domain::lead::{RawLead, SourceChannel};
-use crate::domain::page::next_cursor;
+
 use crate::error::{AppError, FieldError, Problem};
 use crate::service::intake::{IntakeItem, ItemResult, KeyState};
 use crate::service::{self};

@@ -89,14 +89,12 @@ pub(super) async fn list_quarantine(
         QuarantineStatus::Discarded => "discarded",
     };
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        let mut rows = crate::repo::intake::list_quarantine(
-            conn,
-            Some(status),
-            cursor.map(|c| c.0),
-            limit.fetch(),
-        )?;
-        let next = next_cursor(&mut rows, limit, |e| e.id);
-        Ok((rows, next))
+        Ok(crate::domain::page::fetch_page(
+            limit,
+            cursor,
+            |after, n| crate::repo::intake::list_quarantine(conn, Some(status), after, n),
+            |e| e.id,
+        )?)
     })
     .await?;
     let items = rows

@@ -131,15 +131,12 @@ pub(super) async fn list_approvals(
     };
     let status = q.status.map(|s| s.as_str());
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        let mut rows = crate::repo::lifecycle::list_approvals(
-            conn,
-            &scope,
-            status,
-            cursor.map(|c| c.0),
-            limit.fetch(),
-        )?;
-        let next = crate::domain::page::next_cursor(&mut rows, limit, |a| a.id);
-        Ok((rows, next))
+        Ok(crate::domain::page::fetch_page(
+            limit,
+            cursor,
+            |after, n| crate::repo::lifecycle::list_approvals(conn, &scope, status, after, n),
+            |a| a.id,
+        )?)
     })
     .await?;
     Ok(web::Json(ApprovalPage {

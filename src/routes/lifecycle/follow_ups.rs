@@ -184,14 +184,12 @@ pub(super) async fn lead_follow_ups(
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
         service::leads::get(conn, &user, lead_id)?;
-        let mut rows = crate::repo::lifecycle::follow_ups_of_lead(
-            conn,
-            lead_id,
-            cursor.map(|c| c.0),
-            limit.fetch(),
-        )?;
-        let next = crate::domain::page::next_cursor(&mut rows, limit, |f| f.id);
-        Ok((rows, next))
+        Ok(crate::domain::page::fetch_page(
+            limit,
+            cursor,
+            |after, n| crate::repo::lifecycle::follow_ups_of_lead(conn, lead_id, after, n),
+            |f| f.id,
+        )?)
     })
     .await?;
     Ok(web::Json(FollowUpPage {
@@ -256,16 +254,12 @@ pub(super) async fn list_follow_ups(
         to: q.to,
     };
     let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
-        let mut rows = crate::repo::lifecycle::follow_ups(
-            conn,
-            only,
-            managed,
-            &filter,
-            cursor.map(|c| c.0),
-            limit.fetch(),
-        )?;
-        let next = crate::domain::page::next_cursor(&mut rows, limit, |f| f.id);
-        Ok((rows, next))
+        Ok(crate::domain::page::fetch_page(
+            limit,
+            cursor,
+            |after, n| crate::repo::lifecycle::follow_ups(conn, only, managed, &filter, after, n),
+            |f| f.id,
+        )?)
     })
     .await?;
     Ok(web::Json(FollowUpPage {

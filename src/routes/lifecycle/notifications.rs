@@ -63,15 +63,12 @@ pub(super) async fn list_notifications(
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
     let unread = q.unread.unwrap_or(false);
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        let mut rows = crate::repo::lifecycle::notifications_of(
-            conn,
-            user.id,
-            unread,
-            cursor.map(|c| c.0),
-            limit.fetch(),
-        )?;
-        let next = crate::domain::page::next_cursor(&mut rows, limit, |n| n.id);
-        Ok((rows, next))
+        Ok(crate::domain::page::fetch_page(
+            limit,
+            cursor,
+            |after, n| crate::repo::lifecycle::notifications_of(conn, user.id, unread, after, n),
+            |n| n.id,
+        )?)
     })
     .await?;
     Ok(web::Json(NotificationPage {

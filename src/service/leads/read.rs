@@ -178,7 +178,10 @@ pub fn timeline(
     limit: Limit,
 ) -> Result<(Vec<LeadEvent>, Option<String>), AppError> {
     get(conn, actor, id)?;
-    let mut rows = repo::leads::events(conn, id, cursor.map(|c| c.0), limit.fetch())?;
-    let next = next_cursor(&mut rows, limit, |e| e.id);
-    Ok((rows, next))
+    Ok(crate::domain::page::fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::leads::events(conn, id, after, n),
+        |e| e.id,
+    )?)
 }
