@@ -77,6 +77,8 @@ pub struct Config {
     /// Pause between full sweep batches, as a multiple of the batch's time
     /// (`LEADPOOL_SWEEP_PAUSE_PERCENT` / 100).
     pub sweep_pause_factor: f64,
+    /// Workers that drain one sweep side by side (`LEADPOOL_SWEEP_WORKERS`).
+    pub sweep_workers: usize,
     /// Leads the sweep recycles per transaction (`LEADPOOL_SWEEP_BATCH`): smaller batches hold
     /// the rows they touch for less time.
     pub sweep_batch: i64,
@@ -317,6 +319,7 @@ impl Config {
         let sweep_secs = integer(&get, "LEADPOOL_SWEEP_INTERVAL_SECS", 60, 1..=86_400)?;
         let sweep_pause_percent = integer(&get, "LEADPOOL_SWEEP_PAUSE_PERCENT", 0, 0..=10_000)?;
         let sweep_batch = integer(&get, "LEADPOOL_SWEEP_BATCH", 50, 1..=10_000)?;
+        let sweep_workers = integer(&get, "LEADPOOL_SWEEP_WORKERS", 1, 1..=16)? as usize;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
         let sweep_answer_ms = integer(&get, "LEADPOOL_SWEEP_ANSWER_MS", 2000, 0..=60_000)?;
@@ -412,6 +415,7 @@ impl Config {
             job_interval: std::time::Duration::from_millis(job_interval_ms as u64),
             sweep_interval: std::time::Duration::from_secs(sweep_secs as u64),
             sweep_pause_factor: sweep_pause_percent as f64 / 100.0,
+            sweep_workers,
             sweep_batch,
             tier_recompute_interval: std::time::Duration::from_secs(tier_recompute_secs as u64),
             projector_interval: std::time::Duration::from_millis(projector_interval_ms as u64),

@@ -97,54 +97,24 @@ pub async fn start_requested(
     Ok((run, rx))
 }
 
-/// Leads recycled so far by reason.
-#[derive(Default)]
-struct Tally {
-    recycled: i32,
-    by_reason: BTreeMap<&'static str, i32>,
-}
-
-/// Sweeps until nothing is due, then sends the warnings. With `run`, each batch records the
-/// run's progress in its own transaction. Between full batches it pauses for
-/// `LEADPOOL_SWEEP_PAUSE_PERCENT` percent of the time the batch took, so that a large backlog
-/// drains without starving the claims and follow-ups running beside it.
+/// Sweeps until nothing is due, then sends the warnings. `LEADPOOL_SWEEP_WORKERS` workers drain
+/// at once (each batch locks its leads with SKIP LOCKED, so they never take the same lead); with
+/// `run`, each batch adds its leads to the run's counts in its own transaction. Between full
+/// batches a worker pauses for `LEADPOOL_SWEEP_PAUSE_PERCENT` percent of the time the batch took,
+/// so that a large backlog drains without starving the claims and follow-ups running beside it.
 async fn drain(state: &AppState, run: Option<Uuid>) -> Result<SweepReport, AppError> {
     let started = std::time::Instant::now();
+    let workers = (0..state.config.sweep_workers).map(|_| {
+        let worker = state.clone();
+        web::block(move || drain_batches(&worker, run))
+    });
+    let mut report = SweepReport::default();
+    for drained in futures_util::future::join_all(workers).await {
+        report.recycled.extend(drained??.recycled);
+    }
     let worker = state.clone();
     let report = web::block(move || {
-        let mut report = SweepReport::default();
-        let mut tally = Tally::default();
-        loop {
-            let started = std::time::Instant::now();
-            let now = worker.clock.now();
-            let size = worker.config.sweep_batch;
-            let batch = transaction_blocking(&worker.pool, |conn| {
-                let batch = sweep_batch(conn, now, size)?;
-                if let Some(id) = run {
-                    for (_, _, reason) in &batch.recycled {
-                        tally.recycled += 1;
-                        *tally.by_reason.entry(reason.as_str()).or_default() += 1;
-                    }
-                    let by_reason = serde_json::to_value(&tally.by_reason)
-                        .map_err(|e| AppError::internal(e.to_string()))?;
-                    repo::sweeps::progress(conn, id, tally.recycled, &by_reason, now)?;
-                }
-                Ok(batch)
-            });
-            // A batch that failed rolled back (its progress with it): the drain ends there.
-            let batch = batch?;
-            let done = (batch.recycled.len() as i64) < size;
-            log::debug!(
-                "sweep batch: {} recycled in {} ms",
-                batch.recycled.len(),
-                started.elapsed().as_millis()
-            );
-            report.recycled.extend(batch.recycled);
-            if done {
-                break;
-            }
-            std::thread::sleep(started.elapsed().mul_f64(worker.config.sweep_pause_factor));
-        }
+        let mut report = report;
         let now = worker.clock.now();
         let started = std::time::Instant::now();
         loop {
@@ -168,4 +138,42 @@ async fn drain(state: &AppState, run: Option<Uuid>) -> Result<SweepReport, AppEr
         state.metrics.recycled(reason.as_str());
     }
     Ok(report)
+}
+
+/// One worker's part of a drain: batches until one comes back short (nothing more is due, or the
+/// other workers hold the rest).
+fn drain_batches(worker: &AppState, run: Option<Uuid>) -> Result<SweepReport, AppError> {
+    let mut report = SweepReport::default();
+    loop {
+        let started = std::time::Instant::now();
+        let now = worker.clock.now();
+        let size = worker.config.sweep_batch;
+        let batch = transaction_blocking(&worker.pool, |conn| {
+            let batch = sweep_batch(conn, now, size)?;
+            if let Some(id) = run {
+                let mut by_reason: BTreeMap<&'static str, i32> = BTreeMap::new();
+                for (_, _, reason) in &batch.recycled {
+                    *by_reason.entry(reason.as_str()).or_default() += 1;
+                }
+                let by_reason = serde_json::to_value(&by_reason)
+                    .map_err(|e| AppError::internal(e.to_string()))?;
+                let count = batch.recycled.len() as i32;
+                repo::sweeps::progress(conn, id, count, &by_reason, now)?;
+            }
+            Ok(batch)
+        });
+        // A batch that failed rolled back (its progress with it): the drain ends there.
+        let batch = batch?;
+        let done = (batch.recycled.len() as i64) < size;
+        log::debug!(
+            "sweep batch: {} recycled in {} ms",
+            batch.recycled.len(),
+            started.elapsed().as_millis()
+        );
+        report.recycled.extend(batch.recycled);
+        if done {
+            return Ok(report);
+        }
+        std::thread::sleep(started.elapsed().mul_f64(worker.config.sweep_pause_factor));
+    }
 }

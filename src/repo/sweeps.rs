@@ -39,6 +39,8 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<SweepRun>> 
 }
 
 /// What the run has done so far (absolute figures: only its own drain writes the row).
+/// Adds one batch to the run's counts (`by_reason`: that batch's leads per reason), in the
+/// batch's transaction: several workers drain one run, and each batch counts exactly once.
 pub fn progress(
     conn: &mut PgConnection,
     id: Uuid,
@@ -46,13 +48,21 @@ pub fn progress(
     by_reason: &Value,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::update(sweep_runs::table.find(id))
-        .set((
-            sweep_runs::recycled.eq(recycled),
-            sweep_runs::recycled_by_reason.eq(by_reason),
-            sweep_runs::heartbeat_at.eq(now),
-        ))
-        .execute(conn)
+    use diesel::sql_types::{Int4, Jsonb, Timestamptz, Uuid as SqlUuid};
+    diesel::sql_query(
+        "UPDATE sweep_runs SET recycled = recycled + $2, heartbeat_at = $4,
+                recycled_by_reason = (
+                    SELECT coalesce(jsonb_object_agg(k, coalesce((recycled_by_reason ->> k)::int, 0)
+                                                         + coalesce(($3 ->> k)::int, 0)), '{}')
+                      FROM (SELECT jsonb_object_keys(recycled_by_reason)
+                            UNION SELECT jsonb_object_keys($3)) AS keys (k))
+          WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Int4, _>(recycled)
+    .bind::<Jsonb, _>(by_reason)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
 }
 
 /// Ends the run: `done` with the warnings sent, or `failed` with what went wrong.

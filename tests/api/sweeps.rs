@@ -178,3 +178,44 @@ async fn a_sweep_warns_of_every_lead_due_soon_batch_by_batch() {
         .ok(200);
     assert_eq!(again["warned"], 0, "each lead is warned of once: {again}");
 }
+
+/// Several workers drain one sweep side by side: each due lead is recycled once, and the run's
+/// counts add up every worker's batches exactly.
+#[actix_web::test]
+async fn workers_drain_one_sweep_side_by_side_and_count_it_exactly() {
+    let mut app = TestApp::spawn_with_settings(&[
+        ("LEADPOOL_SWEEP_ANSWER_MS", "0"),
+        ("LEADPOOL_SWEEP_BATCH", "3"),
+        ("LEADPOOL_SWEEP_WORKERS", "4"),
+        ("LEADPOOL_SWEEP_INTERVAL_SECS", "86400"),
+    ])
+    .await;
+    let leads = due_leads(&mut app, 40).await;
+    let res = app
+        .post("/api/v1/admin/sweep", &app.admin.token, &json!({}))
+        .await;
+    let location = res.header("location").unwrap().to_string();
+    res.ok(202);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let run: Value = loop {
+        let run = app.get(&location, &app.admin.token).await.ok(200);
+        if run["status"] != "running" {
+            break run;
+        }
+        assert!(Instant::now() < deadline, "the sweep did not finish: {run}");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(run["status"], "done", "{run}");
+    assert_eq!(run["recycled_count"], 40, "{run}");
+    assert_eq!(run["recycled_by_reason"]["recycled_no_first_follow_up"], 40);
+    for lead in &leads {
+        assert_eq!(
+            app.count(&format!(
+                "lead_events WHERE lead_id = '{lead}' AND kind = 'claim_ended'"
+            )),
+            1
+        );
+    }
+    assert_eq!(app.count("leads WHERE state = 'pooled'"), 40);
+    assert_eq!(app.count("claims WHERE ended_at IS NULL"), 0);
+}
