@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db::models::{Pool, PoolChanges};
-use crate::domain::page::{Cursor, Limit, next_cursor};
+use crate::domain::page::{Cursor, Limit};
 use crate::domain::role::Role;
 use crate::domain::routing::RoutingCondition;
 use crate::error::{AppError, FieldError};
@@ -288,8 +288,12 @@ pub fn list(
         Role::Admin => None,
         _ => Some(repo::pools::ids_for_member(conn, actor.id)?),
     };
-    let mut rows = repo::pools::list(conn, only.as_deref(), cursor.map(|c| c.0), limit.fetch())?;
-    let next = next_cursor(&mut rows, limit, |p| p.id);
+    let (rows, next) = crate::domain::page::fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::pools::list(conn, only.as_deref(), after, n),
+        |p| p.id,
+    )?;
     let views = rows
         .into_iter()
         .map(|p| view(conn, p))

@@ -232,43 +232,44 @@ pub fn fold(conn: &mut PgConnection) -> QueryResult<Option<Fold>> {
     }))
 }
 
-/// Makes the projection ready for `time_zone` at start-up: recomputes it from the facts when it
-/// was never built or was kept in another time zone (`LEADPOOL_TIMEZONE` changed). Returns
-/// whether it rebuilt. Waits for a fold running elsewhere; never locks the facts.
-pub fn prepare(conn: &mut PgConnection, time_zone: &str) -> QueryResult<bool> {
+/// Runs `work` in a repeatable-read transaction that waits for the projection's row, again
+/// (up to 20 times) when a fold committed while it waited and the transaction failed to
+/// serialize.
+fn with_projection_locked<T>(
+    conn: &mut PgConnection,
+    work: impl Fn(&mut PgConnection, Locked) -> QueryResult<T>,
+) -> QueryResult<T> {
     for _ in 0..20 {
         let done =
             skipped_when_contended(conn.build_transaction().repeatable_read().run(|conn| {
                 let state = lock(conn, true)?.ok_or(DieselError::NotFound)?;
-                if state.built && state.time_zone == time_zone {
-                    return Ok(Some(false));
-                }
-                rebuild_locked(conn, time_zone)?;
-                Ok(Some(true))
+                work(conn, state).map(Some)
             }))?;
-        if let Some(rebuilt) = done {
-            return Ok(rebuilt);
+        if let Some(done) = done {
+            return Ok(done);
         }
     }
     Err(DieselError::RollbackTransaction)
 }
 
-/// Recomputes the projection from the facts in its current time zone, now (tests compare this
-/// with what the folds kept; an operator may run it after repairing facts by hand).
-/// A fold that commits while this waits for the projection's row makes the repeatable-read
-/// transaction fail to serialize: it is tried again, like `prepare`.
-pub fn rebuild(conn: &mut PgConnection) -> QueryResult<()> {
-    for _ in 0..20 {
-        let done =
-            skipped_when_contended(conn.build_transaction().repeatable_read().run(|conn| {
-                let state = lock(conn, true)?.ok_or(DieselError::NotFound)?;
-                rebuild_locked(conn, &state.time_zone).map(Some)
-            }))?;
-        if done.is_some() {
-            return Ok(());
+/// Makes the projection ready for `time_zone` at start-up: recomputes it from the facts when it
+/// was never built or was kept in another time zone (`LEADPOOL_TIMEZONE` changed). Returns
+/// whether it rebuilt. Waits for a fold running elsewhere; never locks the facts.
+pub fn prepare(conn: &mut PgConnection, time_zone: &str) -> QueryResult<bool> {
+    with_projection_locked(conn, |conn, state| {
+        if state.built && state.time_zone == time_zone {
+            return Ok(false);
         }
-    }
-    Err(DieselError::RollbackTransaction)
+        rebuild_locked(conn, time_zone)?;
+        Ok(true)
+    })
+}
+
+/// Recomputes the projection from the facts in its current time zone, now (tests compare this
+/// with what the folds kept; an operator may run it after repairing facts by hand). Waits for a
+/// fold running elsewhere, like `prepare`.
+pub fn rebuild(conn: &mut PgConnection) -> QueryResult<()> {
+    with_projection_locked(conn, |conn, state| rebuild_locked(conn, &state.time_zone))
 }
 
 /// How current the projection is, as a report sees it.

@@ -23,7 +23,7 @@ use crate::crypto::Vault;
 use crate::db::models::{Lead, LeadDataChanges, LeadEvent, LeadTouch, Notification};
 use crate::domain::custom_field::{FieldDef, FieldType, merge, normalise};
 use crate::domain::lead::{CleanLead, LeadState, SourceChannel};
-use crate::domain::page::{Cursor, Limit, next_cursor};
+use crate::domain::page::{Cursor, Limit, fetch_page};
 use crate::domain::role::Role;
 use crate::error::{AppError, FieldError};
 use crate::repo;

@@ -126,15 +126,12 @@ pub fn list(
             .map(|(d, _)| d.key.clone())
             .collect();
     }
-    let mut rows = repo::leads::list(
-        conn,
-        &scope,
-        &filter,
-        cursor.map(|c| c.0),
-        newest_first,
-        limit.fetch(),
+    let (rows, next) = fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::leads::list(conn, &scope, &filter, after, newest_first, n),
+        |l| l.id,
     )?;
-    let next = next_cursor(&mut rows, limit, |l| l.id);
     Ok((rows, defs, next))
 }
 
