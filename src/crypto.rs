@@ -12,6 +12,48 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+/// What a sealed value or a blind index is for. Its label is bound into the ciphertext as
+/// associated data (and into the blind index's HMAC), so a value sealed for one purpose never opens
+/// as another. The labels are part of the stored data: never change one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A lead's phone number (E.164).
+    Phone,
+    /// A lead's email address.
+    Email,
+    /// A lead's WeChat id.
+    Wechat,
+    /// A lead's identity key (the blind index dedupe matches people by; never sealed).
+    Identity,
+    /// A quarantined or merged intake payload.
+    Payload,
+    /// An import's stored chunk rows and rejected rows.
+    ImportRows,
+    /// The body of an intake request, for its Idempotency-Key (blind index only).
+    IdempotencyRequest,
+}
+
+impl Purpose {
+    /// The label bound into what is stored.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Purpose::Phone => "phone",
+            Purpose::Email => "email",
+            Purpose::Wechat => "wechat",
+            Purpose::Identity => "identity",
+            Purpose::Payload => "payload",
+            Purpose::ImportRows => "import_rows",
+            Purpose::IdempotencyRequest => "idempotency_request",
+        }
+    }
+}
+
+impl std::fmt::Display for Purpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 const FORMAT_V1: u8 = 1;
 const KEY_ID_LEN: usize = 4;
 const NONCE_LEN: usize = 12;
@@ -114,7 +156,7 @@ impl Vault {
         self.index_key.id()
     }
 
-    pub fn encrypt(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
+    pub fn encrypt(&self, purpose: Purpose, plaintext: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).expect("the operating system's random source is unavailable");
         let (key, cipher) = &self.current;
@@ -123,7 +165,7 @@ impl Vault {
                 &Nonce::from(nonce),
                 Payload {
                     msg: plaintext,
-                    aad: purpose.as_bytes(),
+                    aad: purpose.label().as_bytes(),
                 },
             )
             .expect("AES-GCM encryption cannot fail for in-memory buffers");
@@ -135,11 +177,11 @@ impl Vault {
         out
     }
 
-    pub fn encrypt_str(&self, purpose: &str, plaintext: &str) -> Vec<u8> {
+    pub fn encrypt_str(&self, purpose: Purpose, plaintext: &str) -> Vec<u8> {
         self.encrypt(purpose, plaintext.as_bytes())
     }
 
-    pub fn decrypt(&self, purpose: &str, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn decrypt(&self, purpose: Purpose, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if stored.len() < 1 + KEY_ID_LEN + NONCE_LEN + 16 || stored[0] != FORMAT_V1 {
             return Err(CryptoError::Format);
         }
@@ -157,23 +199,23 @@ impl Vault {
                 &Nonce::from(nonce),
                 Payload {
                     msg: sealed,
-                    aad: purpose.as_bytes(),
+                    aad: purpose.label().as_bytes(),
                 },
             )
             .map_err(|_| CryptoError::Tampered)
     }
 
-    pub fn decrypt_string(&self, purpose: &str, stored: &[u8]) -> Result<String, CryptoError> {
+    pub fn decrypt_string(&self, purpose: Purpose, stored: &[u8]) -> Result<String, CryptoError> {
         self.decrypt(purpose, stored)
             .and_then(|bytes| String::from_utf8(bytes).map_err(|_| CryptoError::Format))
     }
 
     /// The blind index of a normalised value: equal values give equal indexes; nothing about the
     /// value can be learned from it without the index key.
-    pub fn blind_index(&self, purpose: &str, normalised: &str) -> Vec<u8> {
+    pub fn blind_index(&self, purpose: Purpose, normalised: &str) -> Vec<u8> {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.index_key.0)
             .expect("HMAC takes any key length");
-        mac.update(purpose.as_bytes());
+        mac.update(purpose.label().as_bytes());
         mac.update(&[0]);
         mac.update(normalised.as_bytes());
         mac.finalize().into_bytes()[..BLIND_INDEX_LEN].to_vec()
@@ -191,43 +233,55 @@ mod tests {
     #[test]
     fn round_trip_and_randomised() {
         let v = vault();
-        let a = v.encrypt_str("phone", "+8613812345678");
-        let b = v.encrypt_str("phone", "+8613812345678");
+        let a = v.encrypt_str(Purpose::Phone, "+8613812345678");
+        let b = v.encrypt_str(Purpose::Phone, "+8613812345678");
         assert_ne!(a, b, "a fresh nonce every time");
         assert!(!a.windows(11).any(|w| w == b"13812345678"));
-        assert_eq!(v.decrypt_string("phone", &a).unwrap(), "+8613812345678");
+        assert_eq!(
+            v.decrypt_string(Purpose::Phone, &a).unwrap(),
+            "+8613812345678"
+        );
     }
 
     #[test]
     fn purpose_is_bound_and_tampering_detected() {
         let v = vault();
-        let mut sealed = v.encrypt_str("phone", "+8613812345678");
-        assert_eq!(v.decrypt("email", &sealed), Err(CryptoError::Tampered));
+        let mut sealed = v.encrypt_str(Purpose::Phone, "+8613812345678");
+        assert_eq!(
+            v.decrypt(Purpose::Email, &sealed),
+            Err(CryptoError::Tampered)
+        );
         let last = sealed.len() - 1;
         sealed[last] ^= 1;
-        assert_eq!(v.decrypt("phone", &sealed), Err(CryptoError::Tampered));
-        assert_eq!(v.decrypt("phone", b"short"), Err(CryptoError::Format));
+        assert_eq!(
+            v.decrypt(Purpose::Phone, &sealed),
+            Err(CryptoError::Tampered)
+        );
+        assert_eq!(
+            v.decrypt(Purpose::Phone, b"short"),
+            Err(CryptoError::Format)
+        );
     }
 
     #[test]
     fn rotation_keeps_old_values_readable() {
         let old = Vault::new(Key([1; 32]), vec![], Key([9; 32]));
-        let sealed = old.encrypt_str("email", "a@example.com");
+        let sealed = old.encrypt_str(Purpose::Email, "a@example.com");
         let rotated = Vault::new(Key([2; 32]), vec![Key([1; 32])], Key([9; 32]));
         assert_eq!(
-            rotated.decrypt_string("email", &sealed).unwrap(),
+            rotated.decrypt_string(Purpose::Email, &sealed).unwrap(),
             "a@example.com"
         );
-        let fresh = rotated.encrypt_str("email", "a@example.com");
+        let fresh = rotated.encrypt_str(Purpose::Email, "a@example.com");
         assert_eq!(&fresh[1..5], &Key([2; 32]).id());
         let without_old = Vault::new(Key([2; 32]), vec![], Key([9; 32]));
         assert!(matches!(
-            without_old.decrypt("email", &sealed),
+            without_old.decrypt(Purpose::Email, &sealed),
             Err(CryptoError::UnknownKey(_))
         ));
         assert_eq!(
-            old.blind_index("email", "a@example.com"),
-            rotated.blind_index("email", "a@example.com")
+            old.blind_index(Purpose::Email, "a@example.com"),
+            rotated.blind_index(Purpose::Email, "a@example.com")
         );
     }
 
@@ -235,23 +289,23 @@ mod tests {
     fn blind_indexes_depend_on_key_purpose_and_value() {
         let v = vault();
         assert_eq!(
-            v.blind_index("phone", "+86138"),
-            v.blind_index("phone", "+86138")
+            v.blind_index(Purpose::Phone, "+86138"),
+            v.blind_index(Purpose::Phone, "+86138")
         );
         assert_ne!(
-            v.blind_index("phone", "+86138"),
-            v.blind_index("email", "+86138")
+            v.blind_index(Purpose::Phone, "+86138"),
+            v.blind_index(Purpose::Email, "+86138")
         );
         assert_ne!(
-            v.blind_index("phone", "+86138"),
-            v.blind_index("phone", "+86139")
+            v.blind_index(Purpose::Phone, "+86138"),
+            v.blind_index(Purpose::Phone, "+86139")
         );
         let other = Vault::new(Key([1; 32]), vec![], Key([8; 32]));
         assert_ne!(
-            v.blind_index("phone", "+86138"),
-            other.blind_index("phone", "+86138")
+            v.blind_index(Purpose::Phone, "+86138"),
+            other.blind_index(Purpose::Phone, "+86138")
         );
-        assert_eq!(v.blind_index("phone", "+86138").len(), 16);
+        assert_eq!(v.blind_index(Purpose::Phone, "+86138").len(), 16);
     }
 
     #[test]

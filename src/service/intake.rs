@@ -9,7 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::crypto::Vault;
+use crate::crypto::{Purpose, Vault};
 use crate::db::models::{IdempotencyKey, IntakeSource, QuarantineEntry};
 use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
@@ -17,7 +17,7 @@ use crate::domain::suspicion;
 use crate::error::{AppError, FieldError};
 use crate::repo;
 use crate::service::audit::Audit;
-use crate::service::leads::{Outcome, PAYLOAD, Submission, Via};
+use crate::service::leads::{Outcome, Submission, Via};
 
 /// Prefix of intake tokens, so a leaked one is recognisable (e.g. by secret scanners).
 pub const TOKEN_PREFIX: &str = "lpi_";
@@ -171,7 +171,7 @@ pub enum KeyState {
 /// matter). Keyed, not a plain SHA-256: a body that is little more than a phone number could
 /// otherwise be recovered from a dump by hashing every possible number.
 pub fn request_hash(vault: &Vault, body: &Value) -> Vec<u8> {
-    vault.blind_index("idempotency_request", &body.to_string())
+    vault.blind_index(Purpose::IdempotencyRequest, &body.to_string())
 }
 
 /// Claims `key` for this request, or tells how to answer it: the same key with another body is
@@ -214,7 +214,7 @@ pub fn begin_idempotent(
     match (existing.status, existing.response_enc) {
         (Some(status), Some(enc)) => {
             let bytes = vault
-                .decrypt(PAYLOAD, &enc)
+                .decrypt(Purpose::Payload, &enc)
                 .map_err(|e| AppError::internal(format!("idempotency record: {e}")))?;
             let body = serde_json::from_slice(&bytes).map_err(AppError::internal)?;
             Ok(KeyState::Replay {
@@ -271,7 +271,7 @@ pub fn finish_idempotent(
     body: &Value,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let enc = vault.encrypt(PAYLOAD, body.to_string().as_bytes());
+    let enc = vault.encrypt(Purpose::Payload, body.to_string().as_bytes());
     match repo::intake::complete_key(conn, source_id, key, claim, status as i16, &enc, now)? {
         1 => Ok(()),
         _ => Err(key_taken_over()),
@@ -402,7 +402,7 @@ fn quarantine(
         &QuarantineEntry {
             id,
             source_id: source.id,
-            payload_enc: vault.encrypt(PAYLOAD, payload.to_string().as_bytes()),
+            payload_enc: vault.encrypt(Purpose::Payload, payload.to_string().as_bytes()),
             reasons: reasons.iter().map(|r| r.to_string()).collect(),
             status: "pending".into(),
             lead_id: None,
@@ -482,7 +482,7 @@ pub fn discard(
 /// The submission held in a quarantine entry.
 pub fn payload_of(vault: &Vault, entry: &QuarantineEntry) -> Result<Value, AppError> {
     let bytes = vault
-        .decrypt(PAYLOAD, &entry.payload_enc)
+        .decrypt(Purpose::Payload, &entry.payload_enc)
         .map_err(|e| AppError::internal(format!("quarantine payload: {e}")))?;
     serde_json::from_slice(&bytes).map_err(AppError::internal)
 }

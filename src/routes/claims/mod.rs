@@ -35,7 +35,7 @@ use super::leads::{
 use super::page_params;
 use crate::AppState;
 use crate::auth::{AuthUser, Supervisor};
-use crate::crypto::Vault;
+use crate::crypto::{Purpose, Vault};
 use crate::db::{self, models::Claim, models::Decision, models::Lead};
 use crate::domain::claim::{ClaimEnd, ClaimStart};
 use crate::domain::eligibility::Candidate;
@@ -45,7 +45,6 @@ use crate::domain::role::Role;
 use crate::error::{AppError, Problem};
 use crate::repo::claims::{ClaimFilter, ClaimScope, DecisionFilter};
 use crate::service::claims::{Distribution, Stop, Taken};
-use crate::service::leads::{EMAIL, PHONE, WECHAT};
 use crate::service::{self};
 
 pub fn configure(cfg: &mut ServiceConfig) {

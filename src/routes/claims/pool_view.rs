@@ -37,13 +37,13 @@ impl PoolLeadResponse {
         lead: Lead,
         keys: &std::collections::HashSet<String>,
     ) -> Result<Self, AppError> {
-        let masked = |purpose: &str, stored: Option<&Vec<u8>>, how: fn(&str) -> String| {
+        let masked = |purpose: Purpose, stored: Option<&Vec<u8>>, how: fn(&str) -> String| {
             crate::routes::leads::masked(vault, purpose, stored, how)
         };
         Ok(Self {
-            phone: masked(PHONE, lead.phone_enc.as_ref(), mask::phone)?,
-            email: masked(EMAIL, lead.email_enc.as_ref(), mask::email)?,
-            wechat: masked(WECHAT, lead.wechat_enc.as_ref(), mask::wechat)?,
+            phone: masked(Purpose::Phone, lead.phone_enc.as_ref(), mask::phone)?,
+            email: masked(Purpose::Email, lead.email_enc.as_ref(), mask::email)?,
+            wechat: masked(Purpose::Wechat, lead.wechat_enc.as_ref(), mask::wechat)?,
             grade: lead
                 .grade
                 .as_deref()

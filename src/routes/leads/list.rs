@@ -124,12 +124,12 @@ pub(crate) fn build_filter(vault: &Vault, input: FilterInput) -> Result<LeadFilt
             .as_deref()
             .filter(|_| q_phone.is_none() && q_email.is_none())
             .map(crate::repo::like_pattern),
-        q_phone: q_phone.map(|p| vault.blind_index(PHONE, p.as_str())),
-        q_email: q_email.map(|e| vault.blind_index(EMAIL, e.as_str())),
+        q_phone: q_phone.map(|p| vault.blind_index(Purpose::Phone, p.as_str())),
+        q_email: q_email.map(|e| vault.blind_index(Purpose::Email, e.as_str())),
         q_wechat: q
             .as_deref()
             .and_then(|t| crate::domain::lead::clean_wechat(t).ok().flatten())
-            .map(|w| vault.blind_index(WECHAT, &w)),
+            .map(|w| vault.blind_index(Purpose::Wechat, &w)),
         q_custom_keys: Vec::new(),
         missing,
         custom: Vec::new(),

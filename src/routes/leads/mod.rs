@@ -31,14 +31,14 @@ use super::extract::{JsonBody, QueryParams, parse_query};
 use super::page_params;
 use crate::AppState;
 use crate::auth::AuthUser;
-use crate::crypto::Vault;
+use crate::crypto::{Purpose, Vault};
 use crate::db::{self, models::Lead, models::LeadEvent};
 use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{Grade, LeadState, RawLead, SourceChannel, Stage, clean_lead};
 use crate::domain::mask;
 use crate::error::{AppError, FieldError, Problem};
 use crate::repo::leads::{LeadColumn, LeadFilter};
-use crate::service::leads::{EMAIL, Outcome, PHONE, Submission, Via, WECHAT};
+use crate::service::leads::{Outcome, Submission, Via};
 use crate::service::{self};
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -98,7 +98,7 @@ pub(crate) fn lead_response_with(
 /// A stored contact value, decrypted and masked with `how`.
 pub(crate) fn masked(
     vault: &Vault,
-    purpose: &str,
+    purpose: Purpose,
     stored: Option<&Vec<u8>>,
     how: fn(&str) -> String,
 ) -> Result<Option<String>, AppError> {
@@ -107,7 +107,7 @@ pub(crate) fn masked(
 
 pub(crate) fn decrypt(
     vault: &Vault,
-    purpose: &str,
+    purpose: Purpose,
     stored: Option<&Vec<u8>>,
 ) -> Result<Option<String>, AppError> {
     stored
@@ -129,7 +129,7 @@ impl LeadResponse {
         contact: Contact,
     ) -> Result<Self, AppError> {
         let full = contact.full_for(&lead);
-        let shown = |purpose: &str, stored: Option<&Vec<u8>>, how: fn(&str) -> String| {
+        let shown = |purpose: Purpose, stored: Option<&Vec<u8>>, how: fn(&str) -> String| {
             if full {
                 decrypt(vault, purpose, stored)
             } else {
@@ -147,9 +147,9 @@ impl LeadResponse {
             })
             .unwrap_or_default();
         Ok(Self {
-            phone: shown(PHONE, lead.phone_enc.as_ref(), mask::phone)?,
-            email: shown(EMAIL, lead.email_enc.as_ref(), mask::email)?,
-            wechat: shown(WECHAT, lead.wechat_enc.as_ref(), mask::wechat)?,
+            phone: shown(Purpose::Phone, lead.phone_enc.as_ref(), mask::phone)?,
+            email: shown(Purpose::Email, lead.email_enc.as_ref(), mask::email)?,
+            wechat: shown(Purpose::Wechat, lead.wechat_enc.as_ref(), mask::wechat)?,
             state: parse_stored("state", &lead.state)?,
             stage: lead
                 .stage

@@ -108,7 +108,7 @@ pub fn seal_csv(bytes: &[u8], vault: &Vault, chunk_rows: usize) -> Result<Sealed
         chunks.push(SealedChunk {
             // row 1 is the header, as a spreadsheet numbers them
             first_row: i32::try_from(*rows_total + 2).map_err(AppError::internal)?,
-            rows_enc: vault.encrypt(ROWS, &json),
+            rows_enc: vault.encrypt(Purpose::ImportRows, &json),
         });
         *rows_total += rows.len();
         rows.clear();

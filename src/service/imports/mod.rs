@@ -20,7 +20,7 @@ use diesel::PgConnection;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::crypto::Vault;
+use crate::crypto::{Purpose, Vault};
 use crate::db::models::{Import, ImportChunk, ImportReject, Lead, LeadEvent};
 use crate::domain::custom_field::{FieldDef, FieldType, merge};
 use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
@@ -30,7 +30,6 @@ use crate::service::audit::Audit;
 use crate::service::leads::{Outcome, Submission, Via, keys, pooled_lead};
 
 /// Purpose of encrypted import rows.
-const ROWS: &str = "import_rows";
 /// How long a worker holds an import before another may take it over.
 pub const LEASE_SECS: i64 = 120;
 
@@ -148,7 +147,7 @@ pub fn rejected_csv(
             .map_err(AppError::internal)?;
         for reject in rejects {
             let bytes = vault
-                .decrypt(ROWS, &reject.raw_enc)
+                .decrypt(Purpose::ImportRows, &reject.raw_enc)
                 .map_err(|e| AppError::internal(format!("rejected row: {e}")))?;
             let mut row: Vec<String> =
                 serde_json::from_slice(&bytes).map_err(AppError::internal)?;
@@ -216,7 +215,7 @@ mod tests {
             .chunks
             .iter()
             .map(|c| {
-                let json = vault.decrypt(ROWS, &c.rows_enc).unwrap();
+                let json = vault.decrypt(Purpose::ImportRows, &c.rows_enc).unwrap();
                 (c.first_row, serde_json::from_slice(&json).unwrap())
             })
             .collect();

@@ -16,7 +16,7 @@ pub fn process_chunk(
     now: DateTime<Utc>,
 ) -> Result<ChunkCounts, AppError> {
     let bytes = vault
-        .decrypt(ROWS, &chunk.rows_enc)
+        .decrypt(Purpose::ImportRows, &chunk.rows_enc)
         .map_err(|e| AppError::internal(format!("import rows: {e}")))?;
     let rows: Vec<Vec<String>> = serde_json::from_slice(&bytes).map_err(AppError::internal)?;
     let cleaning = Cleaning {

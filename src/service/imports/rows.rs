@@ -88,9 +88,10 @@ impl Cleaning<'_> {
         ImportReject {
             import_id: self.import.id,
             row_no,
-            raw_enc: self
-                .vault
-                .encrypt(ROWS, &serde_json::to_vec(row).unwrap_or_default()),
+            raw_enc: self.vault.encrypt(
+                Purpose::ImportRows,
+                &serde_json::to_vec(row).unwrap_or_default(),
+            ),
             reason,
         }
     }

@@ -84,7 +84,7 @@ pub fn edit(
     }
     let open = LeadState::Pooled.as_str() == lead.state || LeadState::Owned.as_str() == lead.state;
     let mut contact = |column: ContactColumn,
-                       purpose: &'static str,
+                       purpose: Purpose,
                        value: Option<Option<String>>,
                        current_bidx: &Option<Vec<u8>>|
      -> Result<Option<ContactChange>, AppError> {
@@ -95,15 +95,15 @@ pub fn edit(
         }
         if let (true, Some(key)) = (open, &bidx) {
             if let Some(other) = repo::leads::open_lead_with(conn, column, key, lead.id)? {
-                return Err(duplicate(conn, actor, other, purpose)?);
+                return Err(duplicate(conn, actor, other, purpose.label())?);
             }
         }
-        contact_changed.push(purpose);
+        contact_changed.push(purpose.label());
         Ok(Some((value.map(|v| vault.encrypt_str(purpose, &v)), bidx)))
     };
     if let Some((enc, bidx)) = contact(
         ContactColumn::Phone,
-        PHONE,
+        Purpose::Phone,
         edit.phone.map(|p| p.map(|p| p.into_inner())),
         &lead.phone_bidx,
     )? {
@@ -112,7 +112,7 @@ pub fn edit(
     }
     if let Some((enc, bidx)) = contact(
         ContactColumn::Email,
-        EMAIL,
+        Purpose::Email,
         edit.email.map(|e| e.map(|e| e.into_inner())),
         &lead.email_bidx,
     )? {
@@ -121,7 +121,7 @@ pub fn edit(
     }
     if let Some((enc, bidx)) = contact(
         ContactColumn::Wechat,
-        WECHAT,
+        Purpose::Wechat,
         edit.wechat.clone(),
         &lead.wechat_bidx,
     )? {
@@ -135,7 +135,7 @@ pub fn edit(
         .as_deref()
         .zip(name.as_deref())
         .and_then(|(c, n)| crate::domain::text::identity_key(c, n))
-        .map(|k| vault.blind_index(IDENTITY, &k));
+        .map(|k| vault.blind_index(Purpose::Identity, &k));
     if identity != lead.identity_bidx {
         if let (true, Some(key)) = (open, &identity) {
             if let Some(other) =

@@ -47,7 +47,7 @@ pub(super) fn merge_submission(
         source_channel: channel.as_str().into(),
         source_detail: sub.lead.source_detail.clone(),
         actor_id: sub.actor_id,
-        payload_enc: vault.encrypt(PAYLOAD, sub.payload.to_string().as_bytes()),
+        payload_enc: vault.encrypt(Purpose::Payload, sub.payload.to_string().as_bytes()),
         filled_fields: filled.clone(),
         created_at: now,
         intake_source_id: sub.intake_source_id,
@@ -203,7 +203,7 @@ pub(super) fn merge_into(
     if existing.phone_bidx.is_none() {
         if let (Some(phone), Some(key)) = (&new.phone, &k.phone) {
             if free(conn, ContactColumn::Phone, key)? {
-                changes.phone_enc = Some(Some(vault.encrypt_str(PHONE, phone.as_str())));
+                changes.phone_enc = Some(Some(vault.encrypt_str(Purpose::Phone, phone.as_str())));
                 changes.phone_bidx = Some(Some(key.clone()));
                 filled.push("phone".into());
             }
@@ -212,7 +212,7 @@ pub(super) fn merge_into(
     if existing.email_bidx.is_none() {
         if let (Some(email), Some(key)) = (&new.email, &k.email) {
             if free(conn, ContactColumn::Email, key)? {
-                changes.email_enc = Some(Some(vault.encrypt_str(EMAIL, email.as_str())));
+                changes.email_enc = Some(Some(vault.encrypt_str(Purpose::Email, email.as_str())));
                 changes.email_bidx = Some(Some(key.clone()));
                 filled.push("email".into());
             }
@@ -221,7 +221,7 @@ pub(super) fn merge_into(
     if existing.wechat_bidx.is_none() {
         if let (Some(wechat), Some(key)) = (&new.wechat, &k.wechat) {
             if free(conn, ContactColumn::Wechat, key)? {
-                changes.wechat_enc = Some(Some(vault.encrypt_str(WECHAT, wechat)));
+                changes.wechat_enc = Some(Some(vault.encrypt_str(Purpose::Wechat, wechat)));
                 changes.wechat_bidx = Some(Some(key.clone()));
                 filled.push("wechat".into());
             }
@@ -235,7 +235,7 @@ pub(super) fn merge_into(
             .zip(name)
             .and_then(|(c, n)| crate::domain::text::identity_key(&c, &n))
         {
-            let key = vault.blind_index(IDENTITY, &identity);
+            let key = vault.blind_index(Purpose::Identity, &identity);
             if free(conn, ContactColumn::Identity, &key)? {
                 changes.identity_bidx = Some(Some(key));
             }

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::crypto::Purpose;
 use crate::crypto::Vault;
 use crate::db::models::{Lead, LeadDataChanges, LeadEvent, LeadTouch, Notification};
 use crate::domain::custom_field::{FieldDef, FieldType, merge, normalise};
@@ -28,13 +29,6 @@ use crate::domain::role::Role;
 use crate::error::{AppError, FieldError};
 use crate::repo;
 use crate::repo::leads::{ContactColumn, LeadFilter, LeadScope};
-
-pub const PHONE: &str = "phone";
-pub const EMAIL: &str = "email";
-pub const WECHAT: &str = "wechat";
-pub const IDENTITY: &str = "identity";
-/// Purpose of encrypted raw submissions (touch payloads, intake records).
-pub const PAYLOAD: &str = "payload";
 
 /// How a lead came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,13 +93,18 @@ pub(crate) fn keys(vault: &Vault, lead: &CleanLead) -> Keys {
         phone: lead
             .phone
             .as_ref()
-            .map(|p| vault.blind_index(PHONE, p.as_str())),
+            .map(|p| vault.blind_index(Purpose::Phone, p.as_str())),
         email: lead
             .email
             .as_ref()
-            .map(|e| vault.blind_index(EMAIL, e.as_str())),
-        wechat: lead.wechat.as_ref().map(|w| vault.blind_index(WECHAT, w)),
-        identity: lead.identity_key().map(|k| vault.blind_index(IDENTITY, &k)),
+            .map(|e| vault.blind_index(Purpose::Email, e.as_str())),
+        wechat: lead
+            .wechat
+            .as_ref()
+            .map(|w| vault.blind_index(Purpose::Wechat, w)),
+        identity: lead
+            .identity_key()
+            .map(|k| vault.blind_index(Purpose::Identity, &k)),
     }
 }
 
@@ -131,14 +130,17 @@ pub(crate) fn pooled_lead(
         phone_enc: l
             .phone
             .as_ref()
-            .map(|p| vault.encrypt_str(PHONE, p.as_str())),
+            .map(|p| vault.encrypt_str(Purpose::Phone, p.as_str())),
         phone_bidx: k.phone.clone(),
         email_enc: l
             .email
             .as_ref()
-            .map(|e| vault.encrypt_str(EMAIL, e.as_str())),
+            .map(|e| vault.encrypt_str(Purpose::Email, e.as_str())),
         email_bidx: k.email.clone(),
-        wechat_enc: l.wechat.as_ref().map(|w| vault.encrypt_str(WECHAT, w)),
+        wechat_enc: l
+            .wechat
+            .as_ref()
+            .map(|w| vault.encrypt_str(Purpose::Wechat, w)),
         wechat_bidx: k.wechat.clone(),
         identity_bidx: k.identity.clone(),
         province: l.province.clone(),

@@ -44,13 +44,13 @@ pub fn record_reveal(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let fields: Vec<&str> = [
-        (PHONE, &lead.phone_enc),
-        (EMAIL, &lead.email_enc),
-        (WECHAT, &lead.wechat_enc),
+        (Purpose::Phone, &lead.phone_enc),
+        (Purpose::Email, &lead.email_enc),
+        (Purpose::Wechat, &lead.wechat_enc),
     ]
     .into_iter()
     .filter(|(_, stored)| stored.is_some())
-    .map(|(name, _)| name)
+    .map(|(purpose, _)| purpose.label())
     .collect();
     if lead.owner_id == Some(actor) || fields.is_empty() {
         return Ok(());
