@@ -1,274 +1,26 @@
-//! The test harness: every test gets its own database, cloned from a migrated template, and the
-//! real app served on 127.0.0.1:0, driven over HTTP.
+//! The real app on 127.0.0.1:0 with its own database and a movable clock, its signed-in users,
+//! and the fixtures tests build their data with.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::HttpServer;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel_migrations::MigrationHarness;
 use leadpool::clock::{Clock, TestClock};
-use leadpool::config::Config;
-use leadpool::db::{self, DbPool, quote_ident};
+use leadpool::db::{self, DbPool};
 use leadpool::domain::email::Email;
 use leadpool::{AppState, build_app, service};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// The JWT secret of every test app, so tests can forge tokens.
-pub const JWT_SECRET: &str = "test-only-secret-that-is-long-enough-0123456789";
-/// The data key of every test app (64 hex characters).
-pub const DATA_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-pub const ADMIN_EMAIL: &str = "admin@example.com";
-pub const PASSWORD: &str = "correct horse battery";
-
-/// The server-level connection tests use to create and drop their databases.
-pub fn server_url() -> String {
-    static DOTENV: OnceLock<()> = OnceLock::new();
-    DOTENV.get_or_init(|| {
-        let _ = dotenvy::dotenv();
-    });
-    std::env::var("LEADPOOL_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// `server_url` with another database name.
-pub fn database_url(name: &str) -> String {
-    let mut url = url::Url::parse(&server_url()).expect("LEADPOOL_TEST_DATABASE_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    url.to_string()
-}
-
-fn server() -> PgConnection {
-    PgConnection::establish(&server_url()).unwrap_or_else(|e| {
-        panic!(
-            "cannot reach Postgres at {} ({e}); start it (scripts/test does) or set LEADPOOL_TEST_DATABASE_URL",
-            server_url()
-        )
-    })
-}
-
-/// The template's name depends on the migrations, so a changed migration gets a fresh template.
-fn template_name() -> &'static str {
-    static NAME: OnceLock<String> = OnceLock::new();
-    NAME.get_or_init(|| {
-        let mut hasher = Sha256::new();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-        let mut files: Vec<_> = walk(&dir);
-        files.sort();
-        for file in files {
-            hasher.update(file.to_string_lossy().as_bytes());
-            hasher.update(std::fs::read(&file).expect("read migration"));
-        }
-        let digest = hasher.finalize();
-        let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        let name = format!("lp_tmpl_{hex}");
-        ensure_template(&name);
-        name
-    })
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)
-        .expect("read migrations dir")
-        .flatten()
-    {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
-/// Creates the migrated template once, even with several test processes starting together:
-/// built under another name, then renamed, while holding an advisory lock.
-fn ensure_template(name: &str) {
-    let mut conn = server();
-    conn.batch_execute("SELECT pg_advisory_lock(7236814917)")
-        .expect("lock");
-    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
-    )))
-    .get_result(&mut conn)
-    .expect("query pg_database");
-    if !exists {
-        let building = format!("{name}_building");
-        conn.batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(&building)
-        ))
-        .expect("drop stale template");
-        conn.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&building)))
-            .expect("create template");
-        {
-            let mut template =
-                PgConnection::establish(&database_url(&building)).expect("connect template");
-            template
-                .run_pending_migrations(db::MIGRATIONS)
-                .expect("migrate template");
-            // As start-up does: the report projection, built (empty) in the tests' time zone.
-            leadpool::repo::reports::projector::prepare(&mut template, "Asia/Shanghai")
-                .expect("prepare the report projection");
-        }
-        conn.batch_execute(&format!(
-            "ALTER DATABASE {} RENAME TO {}",
-            quote_ident(&building),
-            quote_ident(name)
-        ))
-        .expect("rename template");
-    }
-    // Templates of older migrations are no longer needed (one in use is left alone: no FORCE).
-    #[derive(QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        datname: String,
-    }
-    let stale: Vec<Name> = diesel::sql_query(format!(
-        r"SELECT datname FROM pg_database WHERE datname LIKE 'lp\_tmpl\_%' AND datname <> '{name}'"
-    ))
-    .load(&mut conn)
-    .unwrap_or_default();
-    for old in stale {
-        let _ = conn.batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {}",
-            quote_ident(&old.datname)
-        ));
-    }
-    conn.batch_execute("SELECT pg_advisory_unlock(7236814917)")
-        .expect("unlock");
-}
-
-/// A database of one test's own, dropped when the test ends (pass or fail).
-pub struct TestDb {
-    pub name: String,
-    pub url: String,
-}
-
-impl TestDb {
-    pub fn new() -> Self {
-        let template = template_name();
-        let name = format!("lp_test_{}", Uuid::now_v7().simple());
-        server()
-            .batch_execute(&format!(
-                "CREATE DATABASE {} TEMPLATE {}",
-                quote_ident(&name),
-                quote_ident(template)
-            ))
-            .expect("clone template");
-        let url = database_url(&name);
-        Self { name, url }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&server_url()) {
-            let _ = conn.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                quote_ident(&self.name)
-            ));
-        }
-    }
-}
+use super::config::{ADMIN_EMAIL, PASSWORD, test_config_with};
+use super::db::TestDb;
 
 /// One password hash shared by every test user (argon2 is deliberately slow).
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| leadpool::auth::password::hash(PASSWORD).expect("hash"))
         .clone()
-}
-
-pub fn test_config(database_url: &str) -> Config {
-    test_config_with(database_url, &[])
-}
-
-/// The test settings with some changed or added.
-pub fn test_config_with(database_url: &str, settings: &[(&str, &str)]) -> Config {
-    let mut vars: HashMap<String, String> = [
-        ("DATABASE_URL", database_url),
-        ("LEADPOOL_JWT_SECRET", JWT_SECRET),
-        ("LEADPOOL_BIND", "127.0.0.1:0"),
-        ("LEADPOOL_DB_POOL_SIZE", "8"),
-        ("LEADPOOL_MAX_BODY_BYTES", "65536"),
-        ("LEADPOOL_DATA_KEY", DATA_KEY),
-        ("LEADPOOL_JOB_INTERVAL_MS", "50"),
-        ("LEADPOOL_IMPORT_CHUNK_ROWS", "3"),
-        (
-            "LEADPOOL_CORS_ORIGINS",
-            "https://crm.example.com, http://localhost:5173",
-        ),
-        // Tests of quotas claim in bursts; the rate limit has its own test at the default.
-        ("LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE", "100000"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    Config::from_vars(&vars).expect("test config")
-}
-
-/// A response, read completely.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub headers: HashMap<String, String>,
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
-    }
-
-    /// Asserts a problem+json answer with this status and code, and returns the body.
-    #[track_caller]
-    pub fn problem(&self, status: u16, code: &str) -> Value {
-        assert_eq!(
-            self.status,
-            status,
-            "body: {}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json")
-        );
-        let body = self.json();
-        assert_eq!(body["code"], code, "{body}");
-        assert_eq!(body["status"], status);
-        assert_eq!(body["type"], format!("urn:leadpool:problem:{code}"));
-        assert!(
-            body["title"].is_string() && body["detail"].is_string(),
-            "{body}"
-        );
-        body
-    }
-
-    /// Asserts the status and returns the JSON body.
-    #[track_caller]
-    pub fn ok(&self, status: u16) -> Value {
-        assert_eq!(
-            self.status,
-            status,
-            "body: {}",
-            String::from_utf8_lossy(&self.body)
-        );
-        self.json()
-    }
 }
 
 /// A signed-in test user.
@@ -291,7 +43,7 @@ pub struct TestApp {
     /// The database, dropped with the app (`None` on a second instance of another app's).
     _db: Option<TestDb>,
     pub admin: TestUser,
-    client: awc::Client,
+    pub(super) client: awc::Client,
 }
 
 /// The app served on 127.0.0.1:0 from a thread (and actix system) of its own, so that dropping
@@ -439,78 +191,6 @@ impl TestApp {
                 .finish(),
             _server: server,
         }
-    }
-
-    /// Sends a request with optional bearer token, extra headers and raw body.
-    pub async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        headers: &[(&str, &str)],
-        body: Option<Vec<u8>>,
-    ) -> Response {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.base, path));
-        if let Some(token) = token {
-            req = req.insert_header(("Authorization", format!("Bearer {token}")));
-        }
-        for (name, value) in headers {
-            req = req.insert_header((*name, *value));
-        }
-        let mut res = match body {
-            Some(body) => req.send_body(body).await,
-            None => req.send().await,
-        }
-        .expect("request failed");
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect();
-        let body = res
-            .body()
-            .limit(64 << 20)
-            .await
-            .expect("read body")
-            .to_vec();
-        Response {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.send("GET", path, Some(token), &[], None).await
-    }
-
-    pub async fn json(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-    ) -> Response {
-        self.send(
-            method,
-            path,
-            token,
-            &[("Content-Type", "application/json")],
-            Some(serde_json::to_vec(body).unwrap()),
-        )
-        .await
-    }
-
-    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.json("POST", path, Some(token), body).await
-    }
-
-    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.json("PATCH", path, Some(token), body).await
     }
 
     /// Signs in and returns the user with fresh tokens.
