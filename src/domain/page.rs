@@ -75,6 +75,9 @@ pub fn next_cursor<T>(
     }
 }
 
+/// A page of rows and the cursor of the next page (none on the last).
+pub type Paged<T> = (Vec<T>, Option<String>);
+
 /// One page of a keyset query: `fetch` reads up to `limit.fetch()` rows after the cursor's id
 /// (one more than the page), and the extra row, if any, becomes the next cursor.
 pub fn fetch_page<T, E>(
@@ -82,7 +85,7 @@ pub fn fetch_page<T, E>(
     cursor: Option<Cursor>,
     fetch: impl FnOnce(Option<Uuid>, i64) -> Result<Vec<T>, E>,
     id_of: impl Fn(&T) -> Uuid,
-) -> Result<(Vec<T>, Option<String>), E> {
+) -> Result<Paged<T>, E> {
     let mut rows = fetch(cursor.map(|c| c.0), limit.fetch())?;
     let next = next_cursor(&mut rows, limit, id_of);
     Ok((rows, next))

@@ -174,18 +174,15 @@ async fn list_audit(
             &state,
             "audit.csv",
             AUDIT_CSV_HEADER,
-            move |conn, after, limit| Ok(crate::repo::audit::list(conn, &filter, after, limit)?),
+            move |conn, after, limit| {
+                crate::service::audit::entries_after(conn, &filter, after, limit)
+            },
             |e| e.id,
             |e| Ok(AuditRecord::from(e)),
         ));
     }
     let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
-        Ok(crate::domain::page::fetch_page(
-            limit,
-            cursor,
-            |after, n| crate::repo::audit::list(conn, &filter, after, n),
-            |e| e.id,
-        )?)
+        crate::service::audit::list(conn, &filter, limit, cursor)
     })
     .await?;
     Ok(HttpResponse::Ok().json(AuditPage {

@@ -186,91 +186,26 @@ async fn create_import(
     if !is_multipart {
         return Err(AppError::UnsupportedMediaType);
     }
-    let limit = state.config.max_import_bytes;
-    let body_length = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-    let (mut file, mut file_name, mut mapping, mut pool_id, mut channel) =
-        (None, None, None, None, None);
-    let idle = state.config.client_timeout;
-    while let Some(field) = actix_web::rt::time::timeout(idle, form.next())
-        .await
-        .map_err(|_| super::extract::timed_out(idle))?
-    {
-        let mut field =
-            field.map_err(|e| AppError::MalformedBody(format!("malformed multipart body: {e}")))?;
-        let name = field.name().unwrap_or_default().to_string();
-        match name.as_str() {
-            "file" => {
-                file_name = field
-                    .content_disposition()
-                    .and_then(|d| d.get_filename())
-                    .map(str::to_string);
-                file = Some(read_field(&mut field, limit, body_length, idle).await?);
-            }
-            "mapping" => {
-                let raw = text(read_field(&mut field, 1 << 20, 0, idle).await?, "mapping")?;
-                let parsed: Map<String, Value> = serde_json::from_str(&raw).map_err(|_| {
-                    AppError::validation(
-                        "mapping",
-                        "invalid_format",
-                        "must be a JSON object of column → field",
-                    )
-                })?;
-                mapping = Some(parsed);
-            }
-            "pool_id" => {
-                let raw = text(read_field(&mut field, 1024, 0, idle).await?, "pool_id")?;
-                pool_id = Some(raw.trim().parse::<Uuid>().map_err(|_| {
-                    AppError::validation("pool_id", "invalid_format", "must be a UUID")
-                })?);
-            }
-            "source_channel" => {
-                let raw = text(
-                    read_field(&mut field, 1024, 0, idle).await?,
-                    "source_channel",
-                )?;
-                channel = Some(
-                    raw.trim()
-                        .parse::<SourceChannel>()
-                        .map_err(|m| AppError::validation("source_channel", "invalid_value", m))?,
-                );
-            }
-            other => {
-                return Err(AppError::validation(
-                    other,
-                    "unknown_field",
-                    "not a field of an upload",
-                ));
-            }
-        }
-    }
-    let bytes =
-        file.ok_or_else(|| AppError::validation("file", "required", "attach the CSV as `file`"))?;
+    let form = read_form(&state, &req, payload).await?;
+    let bytes = form
+        .file
+        .ok_or_else(|| AppError::validation("file", "required", "attach the CSV as `file`"))?;
     // Decoding, reading and sealing a large file takes a while: off the async workers. The file's
     // bytes go as soon as it is sealed.
     let vault = state.vault.clone();
     let chunk_rows = state.config.import_chunk_rows;
     let csv = web::block(move || service::imports::seal_csv(&bytes, &vault, chunk_rows)).await??;
     let now = state.clock.now();
+    let upload = Upload {
+        file_name: form.file_name,
+        csv,
+        mapping: form.mapping,
+        pool_id: form.pool_id,
+        source_channel: form.source_channel.unwrap_or(SourceChannel::Import),
+        dry_run,
+    };
     let import = db::transaction(&state.pool, move |conn| {
-        if let Some(pool_id) = pool_id {
-            service::pools::require_visible(conn, &user, pool_id)?;
-        }
-        let defs = service::lead_fields::field_defs(conn)?;
-        let mapping = service::imports::resolve_mapping(&csv.header, mapping.as_ref(), &defs)?;
-        let upload = Upload {
-            file_name,
-            csv,
-            mapping,
-            pool_id,
-            source_channel: channel.unwrap_or(SourceChannel::Import),
-            dry_run,
-        };
-        service::imports::create(conn, user.id, upload, now)
+        service::imports::create(conn, &user, upload, now)
     })
     .await?;
     Ok(HttpResponse::Accepted()
@@ -339,4 +274,85 @@ async fn rejected_rows(
             format!("attachment; filename=\"import-{id}-rejected.csv\""),
         ))
         .body(csv))
+}
+
+/// The fields of an upload's multipart form, each checked as it is read.
+#[derive(Default)]
+struct UploadForm {
+    file: Option<Vec<u8>>,
+    file_name: Option<String>,
+    mapping: Option<Map<String, Value>>,
+    pool_id: Option<Uuid>,
+    source_channel: Option<SourceChannel>,
+}
+
+/// Reads an upload's multipart form: the file up to `LEADPOOL_MAX_IMPORT_BYTES`, the small fields
+/// up to their own caps, each part within the client timeout; an unknown part is refused.
+async fn read_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<UploadForm, AppError> {
+    let limit = state.config.max_import_bytes;
+    let body_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut form = UploadForm::default();
+    let idle = state.config.client_timeout;
+    while let Some(field) = actix_web::rt::time::timeout(idle, multipart.next())
+        .await
+        .map_err(|_| super::extract::timed_out(idle))?
+    {
+        let mut field =
+            field.map_err(|e| AppError::MalformedBody(format!("malformed multipart body: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "file" => {
+                form.file_name = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .map(str::to_string);
+                form.file = Some(read_field(&mut field, limit, body_length, idle).await?);
+            }
+            "mapping" => {
+                let raw = text(read_field(&mut field, 1 << 20, 0, idle).await?, "mapping")?;
+                let parsed: Map<String, Value> = serde_json::from_str(&raw).map_err(|_| {
+                    AppError::validation(
+                        "mapping",
+                        "invalid_format",
+                        "must be a JSON object of column → field",
+                    )
+                })?;
+                form.mapping = Some(parsed);
+            }
+            "pool_id" => {
+                let raw = text(read_field(&mut field, 1024, 0, idle).await?, "pool_id")?;
+                form.pool_id = Some(raw.trim().parse::<Uuid>().map_err(|_| {
+                    AppError::validation("pool_id", "invalid_format", "must be a UUID")
+                })?);
+            }
+            "source_channel" => {
+                let raw = text(
+                    read_field(&mut field, 1024, 0, idle).await?,
+                    "source_channel",
+                )?;
+                form.source_channel = Some(
+                    raw.trim()
+                        .parse::<SourceChannel>()
+                        .map_err(|m| AppError::validation("source_channel", "invalid_value", m))?,
+                );
+            }
+            other => {
+                return Err(AppError::validation(
+                    other,
+                    "unknown_field",
+                    "not a field of an upload",
+                ));
+            }
+        }
+    }
+    Ok(form)
 }

@@ -120,7 +120,7 @@ pub struct RecycledLead {
 async fn run_of(state: &AppState, id: Uuid) -> Result<SweepRunResponse, AppError> {
     let now = state.clock.now();
     let run = db::transaction(&state.pool, move |conn| {
-        crate::repo::sweeps::find(conn, id)?.ok_or(AppError::NotFound)
+        crate::service::lifecycle::sweep_run(conn, id)
     })
     .await?;
     Ok(SweepRunResponse::new(run, now))

@@ -7,8 +7,10 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::db::models::AuditEntry;
+use crate::domain::page::{Cursor, Limit, Paged, fetch_page};
 use crate::error::AppError;
 use crate::repo;
+use crate::repo::audit::AuditFilter;
 
 /// An audit entry being put together: who did what to which object, and when.
 #[derive(Debug, Clone)]
@@ -89,6 +91,31 @@ pub fn changed_keys(before: Value, after: Value) -> (Value, Value) {
         }
         (before, after) => (before, after),
     }
+}
+
+/// Audit entries after `after` (newest first), `limit` of them: a page, or a slice of an export.
+pub fn entries_after(
+    conn: &mut PgConnection,
+    filter: &AuditFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, AppError> {
+    Ok(repo::audit::list(conn, filter, after, limit)?)
+}
+
+/// One page of the audit log, newest first.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &AuditFilter,
+    limit: Limit,
+    cursor: Option<Cursor>,
+) -> Result<Paged<AuditEntry>, AppError> {
+    fetch_page(
+        limit,
+        cursor,
+        |after, n| entries_after(conn, filter, after, n),
+        |e| e.id,
+    )
 }
 
 #[cfg(test)]

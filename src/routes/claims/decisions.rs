@@ -89,16 +89,10 @@ pub(super) async fn list_decisions(
 ) -> Result<web::Json<DecisionPage>, AppError> {
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
-    let about = match (user.role, q.user_id) {
-        (Role::Admin, who) => who,
-        (_, None) => Some(user.id),
-        (_, Some(who)) if who == user.id => Some(who),
-        _ => return Err(AppError::Forbidden),
-    };
     let filter = DecisionFilter {
         pool_id: q.pool_id,
         lead_id: q.lead_id,
-        about,
+        about: None,
         outcome: q.outcome.map(|o| {
             match o {
                 DecisionOutcome::Assigned => "assigned",
@@ -108,12 +102,7 @@ pub(super) async fn list_decisions(
         }),
     };
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        Ok(crate::domain::page::fetch_page(
-            limit,
-            cursor,
-            |after, n| crate::repo::claims::list_decisions(conn, &filter, after, n),
-            |d| d.id,
-        )?)
+        service::claims::list_decisions(conn, &user, q.user_id, filter, limit, cursor)
     })
     .await?;
     Ok(web::Json(DecisionPage {
@@ -143,11 +132,7 @@ pub(super) async fn get_decision(
 ) -> Result<web::Json<DecisionResponse>, AppError> {
     let id = id.into_inner();
     let decision = db::transaction(&state.pool, move |conn| {
-        let decision = crate::repo::claims::find_decision(conn, id)?.ok_or(AppError::NotFound)?;
-        if !service::claims::may_read_decision(conn, &user, &decision)? {
-            return Err(AppError::NotFound);
-        }
-        Ok(decision)
+        service::claims::decision(conn, &user, id)
     })
     .await?;
     Ok(web::Json(decision.into()))

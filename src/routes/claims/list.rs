@@ -47,11 +47,6 @@ pub(super) async fn list_claims(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
-    let scope = match user.role {
-        Role::Admin => ClaimScope::All,
-        Role::Manager => ClaimScope::ManagedBy(user.id),
-        Role::Sales => ClaimScope::Of(user.id),
-    };
     let filter = ClaimFilter {
         user_id: q.user_id,
         lead_id: q.lead_id,
@@ -70,21 +65,14 @@ pub(super) async fn list_claims(
             "claims.csv",
             CLAIM_CSV_HEADER,
             move |conn, after, limit| {
-                Ok(crate::repo::claims::list(
-                    conn, &scope, &filter, after, limit,
-                )?)
+                service::claims::claims_after(conn, &user, &filter, after, limit)
             },
             |c| c.id,
             ClaimResponse::build,
         ));
     }
     let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
-        Ok(crate::domain::page::fetch_page(
-            limit,
-            cursor,
-            |after, n| crate::repo::claims::list(conn, &scope, &filter, after, n),
-            |c| c.id,
-        )?)
+        service::claims::list_claims(conn, &user, &filter, limit, cursor)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ClaimPage {

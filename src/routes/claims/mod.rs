@@ -19,7 +19,6 @@ pub use pool_view::*;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -29,8 +28,7 @@ use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams, parse_query};
 use super::leads::{
-    FilterInput, LeadResponse, ListOrder, active_keys, build_filter, lead_response, parse_stored,
-    split_custom,
+    LeadResponse, ListOrder, active_keys, lead_response, parse_stored, split_custom,
 };
 use super::page_params;
 use crate::AppState;
@@ -41,9 +39,8 @@ use crate::domain::claim::{ClaimEnd, ClaimStart};
 use crate::domain::eligibility::Candidate;
 use crate::domain::lead::{Grade, SourceChannel};
 use crate::domain::mask;
-use crate::domain::role::Role;
 use crate::error::{AppError, Problem};
-use crate::repo::claims::{ClaimFilter, ClaimScope, DecisionFilter};
+use crate::repo::claims::{ClaimFilter, DecisionFilter};
 use crate::service::claims::{Distribution, Stop, Taken};
 use crate::service::{self};
 

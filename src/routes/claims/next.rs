@@ -35,8 +35,7 @@ pub(super) async fn next_lead(
     let tz = state.config.timezone;
     let per_minute = state.config.claim_attempts_per_minute;
     let taken = db::connection(&state.pool, move |conn| {
-        service::claims::count_claim_attempt(conn, user.id, per_minute, now)?;
-        conn.transaction(|conn| service::claims::next_lead(conn, &user, pool_id, now, tz))
+        service::claims::take_next_lead(conn, &user, pool_id, per_minute, now, tz)
     })
     .await
     .and_then(|taken| taken);

@@ -133,9 +133,9 @@ pub(super) async fn pool_leads(
     let (rest, custom_pairs) = split_custom(req.query_string());
     let query: PoolLeadsQuery = parse_query(&rest)?;
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
-    let filter = build_filter(
+    let filter = service::leads::build_filter(
         &state.vault,
-        FilterInput {
+        service::leads::FilterInput {
             source: query.source,
             industry: query.industry.as_deref(),
             grade: query.grade,

@@ -70,6 +70,14 @@ pub(super) fn json_response(status: u16, body: &Value, replayed: bool) -> HttpRe
     res.json(body)
 }
 
+/// The answer to what became of a request's leads: one lead's result, or the batch's.
+pub(super) fn render(pushed: Pushed) -> Result<(u16, Value), AppError> {
+    match pushed {
+        Pushed::One(result) => single_answer(result),
+        Pushed::Batch(results) => batch_answer(results),
+    }
+}
+
 pub(super) fn single_answer(result: ItemResult) -> Result<(u16, Value), AppError> {
     let (status, body) = match result {
         ItemResult::Created(id) => (

@@ -31,7 +31,7 @@ use crate::db::{self, models::IntakeSource, models::QuarantineEntry};
 use crate::domain::lead::{RawLead, SourceChannel};
 
 use crate::error::{AppError, FieldError, Problem};
-use crate::service::intake::{IntakeItem, ItemResult, KeyState};
+use crate::service::intake::{IntakeItem, ItemResult, Push, Pushed};
 use crate::service::{self};
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -89,12 +89,7 @@ pub(super) async fn list_quarantine(
         QuarantineStatus::Discarded => "discarded",
     };
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        Ok(crate::domain::page::fetch_page(
-            limit,
-            cursor,
-            |after, n| crate::repo::intake::list_quarantine(conn, Some(status), after, n),
-            |e| e.id,
-        )?)
+        service::intake::list_quarantine(conn, status, limit, cursor)
     })
     .await?;
     let items = rows

@@ -68,6 +68,57 @@ impl Validate for AnyJson {
     }
 }
 
+/// Parses the body: one lead, or `{"leads": [...]}` of 1 to `MAX_BATCH` leads that fits the
+/// source's per-minute limit (each lead counts, so a batch that could never fit is refused as
+/// such rather than told to retry). A batch's items parse one by one.
+pub(super) fn parse_push(body: &Value, source: &IntakeSource) -> Result<Push, AppError> {
+    match body.as_object() {
+        Some(object) if object.contains_key("leads") => {
+            if object.len() != 1 {
+                return Err(AppError::validation(
+                    "body",
+                    "unknown_field",
+                    "a batch has only `leads`",
+                ));
+            }
+            let Some(items) = object["leads"].as_array() else {
+                return Err(AppError::validation(
+                    "leads",
+                    "invalid_type",
+                    "must be an array of leads",
+                ));
+            };
+            if items.is_empty() || items.len() > MAX_BATCH {
+                return Err(AppError::validation(
+                    "leads",
+                    "out_of_range",
+                    format!("must hold 1 to {MAX_BATCH} leads"),
+                ));
+            }
+            let limit = usize::try_from(source.rate_limit_per_minute).unwrap_or(0);
+            if items.len() > limit {
+                return Err(AppError::validation(
+                    "leads",
+                    "out_of_range",
+                    format!("this source may send {limit} leads a minute: send smaller batches"),
+                ));
+            }
+            // Item errors are prefixed with `leads[i]` when the batch answer is built.
+            Ok(Push::Batch(
+                items.iter().map(|v| parse_item(v, "")).collect(),
+            ))
+        }
+        Some(_) => Ok(Push::One(Box::new(
+            parse_item(body, "").map_err(AppError::Validation)?,
+        ))),
+        None => Err(AppError::validation(
+            "body",
+            "invalid_type",
+            "must be a lead object or {\"leads\": [...]}",
+        )),
+    }
+}
+
 /// Parses one item of the body into an intake item; errors carry the item's path.
 pub(super) fn parse_item(value: &Value, prefix: &str) -> Result<IntakeItem, Vec<FieldError>> {
     let lead: IntakeLead = serde_path_to_error::deserialize(value).map_err(|err| {

@@ -73,10 +73,7 @@ pub(super) async fn list_sources(
     state: web::Data<AppState>,
     _admin: Admin,
 ) -> Result<web::Json<Vec<IntakeSourceResponse>>, AppError> {
-    let rows = db::transaction(&state.pool, move |conn| {
-        Ok(crate::repo::intake::list_sources(conn)?)
-    })
-    .await?;
+    let rows = db::transaction(&state.pool, service::intake::sources).await?;
     Ok(web::Json(
         rows.into_iter()
             .map(TryInto::try_into)

@@ -67,130 +67,20 @@ pub(super) async fn intake_leads(
         .0;
 
     // Parse before claiming the key: a malformed request never holds one.
-    let batch = match body.as_object() {
-        Some(object) if object.contains_key("leads") => {
-            if object.len() != 1 {
-                return Err(AppError::validation(
-                    "body",
-                    "unknown_field",
-                    "a batch has only `leads`",
-                ));
-            }
-            let Some(items) = object["leads"].as_array() else {
-                return Err(AppError::validation(
-                    "leads",
-                    "invalid_type",
-                    "must be an array of leads",
-                ));
-            };
-            if items.is_empty() || items.len() > MAX_BATCH {
-                return Err(AppError::validation(
-                    "leads",
-                    "out_of_range",
-                    format!("must hold 1 to {MAX_BATCH} leads"),
-                ));
-            }
-            // Each lead counts against the minute's limit: a batch that could never fit is
-            // refused as such rather than told to retry.
-            let limit = usize::try_from(source.rate_limit_per_minute).unwrap_or(0);
-            if items.len() > limit {
-                return Err(AppError::validation(
-                    "leads",
-                    "out_of_range",
-                    format!("this source may send {limit} leads a minute: send smaller batches"),
-                ));
-            }
-            // Item errors are prefixed with `leads[i]` when the batch answer is built.
-            Some(items.iter().map(|v| parse_item(v, "")).collect::<Vec<_>>())
-        }
-        Some(_) => None,
-        None => {
-            return Err(AppError::validation(
-                "body",
-                "invalid_type",
-                "must be a lead object or {\"leads\": [...]}",
-            ));
-        }
-    };
-    let single = match &batch {
-        None => Some(parse_item(&body, "").map_err(AppError::Validation)?),
-        Some(_) => None,
-    };
-    if let Some(items) = &batch {
-        let (leads, counted) = (items.len(), source.clone());
-        db::connection(&state.pool, move |conn| {
-            service::intake::count_batch(conn, &counted, leads, now)
-        })
-        .await
-        .inspect_err(|e| count_if_limited(&state, e))?;
-    }
-
+    let push = parse_push(&body, &source)?;
+    let pool = state.pool.clone();
     let vault = state.vault.clone();
-    let source_id = source.id;
-    // The key and the claim this request holds on it.
-    let mut claimed: Option<(String, uuid::Uuid)> = None;
-    if let Some(key) = key {
-        let hash = service::intake::request_hash(&vault, &body);
-        let vault = vault.clone();
-        let claim_key = key.clone();
-        let state_of_key = db::transaction(&state.pool, move |conn| {
-            service::intake::begin_idempotent(conn, &vault, source_id, &claim_key, hash, now)
-        })
-        .await?;
-        match state_of_key {
-            KeyState::Replay { status, body } => return Ok(json_response(status, &body, true)),
-            KeyState::Fresh(claim) => claimed = Some((key, claim)),
-        }
-    }
-
-    let work_key = claimed.clone();
-    let outcome = db::transaction(&state.pool, move |conn| {
-        if let Some((key, claim)) = &work_key {
-            service::intake::hold_idempotent(conn, source_id, key, *claim)?;
-        }
-        let defs = service::lead_fields::field_defs(conn)?;
-        let (status, answer) = match (single, batch) {
-            (Some(item), _) => single_answer(service::intake::submit_item(
-                conn, &vault, &defs, &source, item, false, now,
-            )?)?,
-            (None, Some(items)) => {
-                let mut results = Vec::with_capacity(items.len());
-                for item in items {
-                    results.push(match item {
-                        Ok(item) => service::intake::submit_item(
-                            conn, &vault, &defs, &source, item, false, now,
-                        )?,
-                        Err(errors) => ItemResult::Invalid(errors),
-                    });
-                }
-                batch_answer(results)?
-            }
-            (None, None) => return Err(AppError::internal("neither a lead nor a batch")),
-        };
-        if let Some((key, claim)) = &work_key {
-            service::intake::finish_idempotent(
-                conn, &vault, source.id, key, *claim, status, &answer, now,
-            )?;
-        }
-        Ok((status, answer))
+    let received = web::block(move || {
+        service::intake::receive(&pool, &vault, source, key, &body, push, render, now)
     })
-    .await;
-    match outcome {
-        Ok((status, answer)) => {
-            count_outcomes(&state, &answer);
-            Ok(json_response(status, &answer, false))
-        }
-        Err(err) => {
-            if let Some((key, claim)) = claimed {
-                let released = db::transaction(&state.pool, move |conn| {
-                    service::intake::abandon_idempotent(conn, source_id, &key, claim)
-                })
-                .await;
-                if let Err(e) = released {
-                    log::warn!("could not release an idempotency key after a failed intake: {e}");
-                }
-            }
-            Err(err)
-        }
+    .await?
+    .inspect_err(|e| count_if_limited(&state, e))?;
+    if !received.replayed {
+        count_outcomes(&state, &received.body);
     }
+    Ok(json_response(
+        received.status,
+        &received.body,
+        received.replayed,
+    ))
 }

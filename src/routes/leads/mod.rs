@@ -37,7 +37,6 @@ use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{Grade, LeadState, RawLead, SourceChannel, Stage, clean_lead};
 use crate::domain::mask;
 use crate::error::{AppError, FieldError, Problem};
-use crate::repo::leads::{LeadColumn, LeadFilter};
 use crate::service::leads::{Outcome, Submission, Via};
 use crate::service::{self};
 

@@ -119,24 +119,13 @@ pub(super) async fn list_approvals(
 ) -> Result<web::Json<ApprovalPage>, AppError> {
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
-    let role = q.role.unwrap_or(match user.role {
-        Role::Sales => ApprovalRole::Requester,
-        _ => ApprovalRole::Approver,
+    let side = q.role.map(|role| match role {
+        ApprovalRole::Approver => service::lifecycle::ApprovalSide::Approver,
+        ApprovalRole::Requester => service::lifecycle::ApprovalSide::Requester,
     });
-    let scope = match (role, user.role) {
-        (ApprovalRole::Requester, _) => ApprovalScope::RequestedBy(user.id),
-        (ApprovalRole::Approver, Role::Admin) => ApprovalScope::All,
-        (ApprovalRole::Approver, Role::Manager) => ApprovalScope::ApprovableBy(user.id),
-        (ApprovalRole::Approver, Role::Sales) => return Err(AppError::Forbidden),
-    };
     let status = q.status.map(|s| s.as_str());
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        Ok(crate::domain::page::fetch_page(
-            limit,
-            cursor,
-            |after, n| crate::repo::lifecycle::list_approvals(conn, &scope, status, after, n),
-            |a| a.id,
-        )?)
+        service::lifecycle::list_approvals(conn, &user, side, status, limit, cursor)
     })
     .await?;
     Ok(web::Json(ApprovalPage {

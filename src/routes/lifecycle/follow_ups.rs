@@ -183,13 +183,7 @@ pub(super) async fn lead_follow_ups(
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        service::leads::get(conn, &user, lead_id)?;
-        Ok(crate::domain::page::fetch_page(
-            limit,
-            cursor,
-            |after, n| crate::repo::lifecycle::follow_ups_of_lead(conn, lead_id, after, n),
-            |f| f.id,
-        )?)
+        service::lifecycle::lead_follow_ups(conn, &user, lead_id, limit, cursor)
     })
     .await?;
     Ok(web::Json(FollowUpPage {
@@ -242,11 +236,6 @@ pub(super) async fn list_follow_ups(
 ) -> Result<web::Json<FollowUpPage>, AppError> {
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
-    let (only, managed) = match user.role {
-        Role::Admin => (None, None),
-        Role::Manager => (None, Some(user.id)),
-        Role::Sales => (Some(user.id), None),
-    };
     let filter = FollowUpFilter {
         user_id: q.user_id,
         type_: q.type_.map(|t| t.as_str().into()),
@@ -254,12 +243,7 @@ pub(super) async fn list_follow_ups(
         to: q.to,
     };
     let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
-        Ok(crate::domain::page::fetch_page(
-            limit,
-            cursor,
-            |after, n| crate::repo::lifecycle::follow_ups(conn, only, managed, &filter, after, n),
-            |f| f.id,
-        )?)
+        service::lifecycle::list_follow_ups(conn, &user, &filter, limit, cursor)
     })
     .await?;
     Ok(web::Json(FollowUpPage {

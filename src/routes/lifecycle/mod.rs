@@ -32,9 +32,8 @@ use crate::db::{
 };
 use crate::domain::claim::ClaimEnd;
 use crate::domain::lead::Stage;
-use crate::domain::role::Role;
 use crate::error::{AppError, Problem};
-use crate::repo::lifecycle::{ApprovalScope, FollowUpFilter};
+use crate::repo::lifecycle::FollowUpFilter;
 use crate::service::{self, lifecycle::NewFollowUp, lifecycle::Requested};
 
 pub fn configure(cfg: &mut ServiceConfig) {

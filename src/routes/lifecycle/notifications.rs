@@ -63,12 +63,7 @@ pub(super) async fn list_notifications(
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
     let unread = q.unread.unwrap_or(false);
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        Ok(crate::domain::page::fetch_page(
-            limit,
-            cursor,
-            |after, n| crate::repo::lifecycle::notifications_of(conn, user.id, unread, after, n),
-            |n| n.id,
-        )?)
+        service::lifecycle::notifications(conn, user.id, unread, limit, cursor)
     })
     .await?;
     Ok(web::Json(NotificationPage {
@@ -99,7 +94,7 @@ pub(super) async fn read_notification(
     let id = id.into_inner();
     let now = state.clock.now();
     let n = db::transaction(&state.pool, move |conn| {
-        crate::repo::lifecycle::mark_read(conn, id, user.id, now)?.ok_or(AppError::NotFound)
+        service::lifecycle::mark_read(conn, id, user.id, now)
     })
     .await?;
     Ok(web::Json(n.into()))

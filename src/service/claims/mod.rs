@@ -13,6 +13,7 @@ mod assign;
 mod claim;
 mod decisions;
 mod distribute;
+mod list;
 mod next_lead;
 mod quotas;
 
@@ -20,6 +21,7 @@ pub use assign::*;
 pub use claim::*;
 pub use decisions::*;
 pub use distribute::*;
+pub use list::*;
 pub use next_lead::*;
 pub use quotas::*;
 

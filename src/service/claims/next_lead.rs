@@ -74,6 +74,20 @@ pub(super) fn grade_names(quota: &Quota) -> Option<Vec<String>> {
         .map(|g| g.iter().map(|g| g.as_str().to_string()).collect())
 }
 
+/// A next-lead attempt: counted against the person's per-minute limit (committed on its own), then
+/// [`next_lead`] in its own transaction, which commits a refusal's stored decision too.
+pub fn take_next_lead(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    pool_id: Uuid,
+    per_minute: i32,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Result<Taken, AppError>, AppError> {
+    count_claim_attempt(conn, actor.id, per_minute, now)?;
+    conn.transaction(|conn| next_lead(conn, actor, pool_id, now, tz))
+}
+
 /// `POST /pools/{id}/next-lead`: the caller's next lead in a `round_robin` pool (when it is
 /// their turn) or a `capability` pool (the next lead of a grade their tier may take).
 pub fn next_lead(

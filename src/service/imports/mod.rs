@@ -20,6 +20,7 @@ use diesel::PgConnection;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::auth::AuthUser;
 use crate::crypto::{Purpose, Vault};
 use crate::db::models::{Import, ImportChunk, ImportReject, Lead, LeadEvent};
 use crate::domain::custom_field::{FieldDef, FieldType, merge};
@@ -33,23 +34,32 @@ use crate::service::leads::{Outcome, Submission, Via, keys, pooled_lead};
 /// How long a worker holds an import before another may take it over.
 pub const LEASE_SECS: i64 = 120;
 
-/// A parsed upload, ready to be stored.
+/// A sealed upload and what came with it, ready to be stored.
 pub struct Upload {
     pub file_name: Option<String>,
     pub csv: SealedCsv,
-    pub mapping: Map<String, Value>,
+    /// Column → field, as sent (none: the columns' own names).
+    pub mapping: Option<Map<String, Value>>,
     pub pool_id: Option<Uuid>,
     pub source_channel: SourceChannel,
     pub dry_run: bool,
 }
 
-/// Stores an upload (rows encrypted, in chunks) as a queued import.
+/// Stores an upload (rows encrypted, in chunks) as a queued import of `uploader`'s: its pool must
+/// be one the uploader sees, and its mapping is resolved against the file's header and the
+/// current fields.
 pub fn create(
     conn: &mut PgConnection,
-    uploader: Uuid,
+    uploader: &AuthUser,
     upload: Upload,
     now: DateTime<Utc>,
 ) -> Result<Import, AppError> {
+    if let Some(pool_id) = upload.pool_id {
+        crate::service::pools::require_visible(conn, uploader, pool_id)?;
+    }
+    let defs = crate::service::lead_fields::field_defs(conn)?;
+    let mapping = resolve_mapping(&upload.csv.header, upload.mapping.as_ref(), &defs)?;
+    let uploader = uploader.id;
     if let Some(pool_id) = upload.pool_id {
         repo::pools::find(conn, pool_id)?
             .ok_or_else(|| AppError::validation("pool_id", "not_found", "no pool has this id"))?;
@@ -64,7 +74,7 @@ pub fn create(
         file_name: upload.file_name,
         encoding: csv.encoding.into(),
         header: csv.header,
-        mapping: Value::Object(upload.mapping),
+        mapping: Value::Object(mapping),
         pool_id: upload.pool_id,
         source_channel: upload.source_channel.as_str().into(),
         rows_total: i32::try_from(csv.rows_total).map_err(AppError::internal)?,

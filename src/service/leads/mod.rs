@@ -4,11 +4,13 @@
 mod edit;
 mod merge;
 mod read;
+mod search;
 mod submit;
 
 pub use edit::*;
 pub use merge::*;
 pub use read::*;
+pub use search::{FilterInput, build_filter};
 pub use submit::*;
 
 use chrono::{DateTime, Utc};

@@ -179,3 +179,40 @@ pub fn cancel(
     )?;
     Ok(cancelled)
 }
+
+/// Which side of a request a listing reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalSide {
+    /// Requests the caller made.
+    Requester,
+    /// Requests the caller may decide (managers: their teams'; admins: all).
+    Approver,
+}
+
+/// One page of release and transfer requests, newest first: as approver by default (salespeople:
+/// as requester, since they approve nothing).
+pub fn list_approvals(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    side: Option<ApprovalSide>,
+    status: Option<&str>,
+    limit: Limit,
+    cursor: Option<Cursor>,
+) -> Result<Paged<Approval>, AppError> {
+    let side = side.unwrap_or(match actor.role {
+        Role::Sales => ApprovalSide::Requester,
+        _ => ApprovalSide::Approver,
+    });
+    let scope = match (side, actor.role) {
+        (ApprovalSide::Requester, _) => ApprovalScope::RequestedBy(actor.id),
+        (ApprovalSide::Approver, Role::Admin) => ApprovalScope::All,
+        (ApprovalSide::Approver, Role::Manager) => ApprovalScope::ApprovableBy(actor.id),
+        (ApprovalSide::Approver, Role::Sales) => return Err(AppError::Forbidden),
+    };
+    Ok(fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::lifecycle::list_approvals(conn, &scope, status, after, n),
+        |a| a.id,
+    )?)
+}

@@ -161,3 +161,42 @@ pub fn follow_up(
     let updated = repo::lifecycle::update_hold(conn, lead.id, &changes)?;
     Ok((record, updated))
 }
+
+/// One page of a lead's follow-ups, newest first, for whoever may read the lead.
+pub fn lead_follow_ups(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    lead_id: Uuid,
+    limit: Limit,
+    cursor: Option<Cursor>,
+) -> Result<Paged<FollowUp>, AppError> {
+    crate::service::leads::get(conn, actor, lead_id)?;
+    Ok(fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::lifecycle::follow_ups_of_lead(conn, lead_id, after, n),
+        |f| f.id,
+    )?)
+}
+
+/// One page of follow-ups, newest first: salespeople their own, managers their teams', admins
+/// all.
+pub fn list_follow_ups(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    filter: &FollowUpFilter,
+    limit: Limit,
+    cursor: Option<Cursor>,
+) -> Result<Paged<FollowUp>, AppError> {
+    let (only, managed) = match actor.role {
+        Role::Admin => (None, None),
+        Role::Manager => (None, Some(actor.id)),
+        Role::Sales => (Some(actor.id), None),
+    };
+    Ok(fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::lifecycle::follow_ups(conn, only, managed, filter, after, n),
+        |f| f.id,
+    )?)
+}

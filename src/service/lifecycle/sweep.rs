@@ -166,3 +166,11 @@ pub struct Warned {
     /// Some pool had more to warn than the call's limit.
     pub more: bool,
 }
+
+/// One recorded sweep run.
+pub fn sweep_run(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<crate::repo::sweeps::SweepRun, AppError> {
+    repo::sweeps::find(conn, id)?.ok_or(AppError::NotFound)
+}

@@ -1,6 +1,10 @@
 //! Web-form intake: sources and their tokens, per-source rate limits, idempotent submissions,
 //! and the quarantine of suspect ones.
 
+mod receive;
+
+pub use receive::*;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Timelike, Utc};
@@ -13,6 +17,7 @@ use crate::crypto::{Purpose, Vault};
 use crate::db::models::{IdempotencyKey, IntakeSource, QuarantineEntry};
 use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
+use crate::domain::page::{Cursor, Limit, Paged, fetch_page};
 use crate::domain::suspicion;
 use crate::error::{AppError, FieldError};
 use crate::repo;
@@ -485,4 +490,24 @@ pub fn payload_of(vault: &Vault, entry: &QuarantineEntry) -> Result<Value, AppEr
         .decrypt(Purpose::Payload, &entry.payload_enc)
         .map_err(|e| AppError::internal(format!("quarantine payload: {e}")))?;
     serde_json::from_slice(&bytes).map_err(AppError::internal)
+}
+
+/// Every intake source (admin).
+pub fn sources(conn: &mut PgConnection) -> Result<Vec<IntakeSource>, AppError> {
+    Ok(repo::intake::list_sources(conn)?)
+}
+
+/// One page of quarantined submissions in `status`, newest first.
+pub fn list_quarantine(
+    conn: &mut PgConnection,
+    status: &str,
+    limit: Limit,
+    cursor: Option<Cursor>,
+) -> Result<Paged<QuarantineEntry>, AppError> {
+    Ok(fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::intake::list_quarantine(conn, Some(status), after, n),
+        |e| e.id,
+    )?)
 }
