@@ -4,6 +4,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::claim::{ClaimEnd, ClaimStart};
+use crate::domain::custom_field::FieldType;
+use crate::domain::follow_up::FollowUpType;
+use crate::domain::lead::{Grade, LeadState, SourceChannel, Stage};
+use crate::domain::role::Role;
+
 use super::schema::{
     approvals, audit_log, claim_decisions, claims, follow_ups, idempotency_keys, import_chunks,
     import_rejects, imports, intake_quarantine, intake_sources, lead_events, lead_fields,
@@ -16,7 +22,7 @@ pub struct User {
     pub id: Uuid,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub team_id: Option<Uuid>,
     pub tier: Option<i32>,
     pub active: bool,
@@ -38,7 +44,7 @@ pub struct NewUser {
     pub id: Uuid,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub team_id: Option<Uuid>,
     pub tier: Option<i32>,
     pub tier_pinned: bool,
@@ -54,7 +60,7 @@ pub struct NewUser {
 pub struct UserChanges {
     pub name: Option<String>,
     pub email: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub team_id: Option<Option<Uuid>>,
     pub tier: Option<Option<i32>>,
     pub tier_pinned: Option<bool>,
@@ -128,7 +134,7 @@ pub struct PoolChanges {
 pub struct LeadField {
     pub key: String,
     pub label: String,
-    pub field_type: String,
+    pub field_type: FieldType,
     pub options: Vec<String>,
     pub required: bool,
     pub searchable: bool,
@@ -156,8 +162,8 @@ pub struct LeadFieldChanges {
 pub struct Lead {
     pub id: Uuid,
     pub pool_id: Option<Uuid>,
-    pub state: String,
-    pub stage: Option<String>,
+    pub state: LeadState,
+    pub stage: Option<Stage>,
     pub owner_id: Option<Uuid>,
     pub name: Option<String>,
     pub company: Option<String>,
@@ -173,8 +179,8 @@ pub struct Lead {
     pub industry: Option<String>,
     pub company_size: Option<String>,
     pub needs: Option<String>,
-    pub grade: Option<String>,
-    pub source_channel: String,
+    pub grade: Option<Grade>,
+    pub source_channel: SourceChannel,
     pub source_detail: Option<String>,
     pub tags: Vec<String>,
     pub custom: serde_json::Value,
@@ -197,7 +203,7 @@ pub struct Lead {
     #[diesel(skip_insertion)]
     pub recycle_at: Option<DateTime<Utc>>,
     #[diesel(skip_insertion)]
-    pub recycle_reason: Option<String>,
+    pub recycle_reason: Option<ClaimEnd>,
     #[diesel(skip_insertion)]
     pub recycle_warned_at: Option<DateTime<Utc>>,
 }
@@ -220,7 +226,7 @@ pub struct LeadDataChanges {
     pub industry: Option<Option<String>>,
     pub company_size: Option<Option<String>>,
     pub needs: Option<Option<String>>,
-    pub grade: Option<Option<String>>,
+    pub grade: Option<Option<Grade>>,
     pub source_detail: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub custom: Option<serde_json::Value>,
@@ -233,7 +239,7 @@ pub struct LeadTouch {
     pub id: Uuid,
     pub lead_id: Uuid,
     pub via: String,
-    pub source_channel: String,
+    pub source_channel: SourceChannel,
     pub source_detail: Option<String>,
     pub actor_id: Option<Uuid>,
     pub payload_enc: Vec<u8>,
@@ -273,7 +279,7 @@ pub struct Notification {
 pub struct IntakeSource {
     pub id: Uuid,
     pub name: String,
-    pub channel: String,
+    pub channel: SourceChannel,
     pub rate_limit_per_minute: i32,
     pub token_hash: Vec<u8>,
     pub created_by: Option<Uuid>,
@@ -320,7 +326,7 @@ pub struct Import {
     pub header: Vec<String>,
     pub mapping: serde_json::Value,
     pub pool_id: Option<Uuid>,
-    pub source_channel: String,
+    pub source_channel: SourceChannel,
     pub rows_total: i32,
     pub rows_done: i32,
     pub created: i32,
@@ -378,12 +384,12 @@ pub struct Claim {
     pub user_id: Uuid,
     pub started_at: DateTime<Utc>,
     pub started_day: chrono::NaiveDate,
-    pub started_how: String,
+    pub started_how: ClaimStart,
     pub started_by: Option<Uuid>,
     pub quota_override: bool,
     pub decision_id: Option<Uuid>,
     pub ended_at: Option<DateTime<Utc>>,
-    pub end_reason: Option<String>,
+    pub end_reason: Option<ClaimEnd>,
     pub ended_by: Option<Uuid>,
 }
 
@@ -426,12 +432,12 @@ pub struct FollowUp {
     pub lead_id: Uuid,
     pub claim_id: Option<Uuid>,
     pub user_id: Uuid,
-    pub type_: String,
+    pub type_: FollowUpType,
     pub content: String,
     pub feedback: Option<String>,
     pub outcome: Option<String>,
-    pub stage_from: Option<String>,
-    pub stage_to: Option<String>,
+    pub stage_from: Option<Stage>,
+    pub stage_to: Option<Stage>,
     pub next_follow_up_at: Option<DateTime<Utc>>,
     pub corrects_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,

@@ -1,6 +1,6 @@
 //! How an ownership starts and ends (product.md §2).
 
-super::lead::text_enum! {
+super::text_enum::text_enum! {
     /// How a claim started.
     ClaimStart {
         /// The salesperson claimed a named lead (first come).
@@ -18,7 +18,7 @@ super::lead::text_enum! {
     }
 }
 
-super::lead::text_enum! {
+super::text_enum::text_enum! {
     /// How a claim ended.
     ClaimEnd {
         Released = "released",

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use super::lead::text_enum;
+use super::text_enum::text_enum;
 
 text_enum! {
     /// The kind of value a custom field holds.

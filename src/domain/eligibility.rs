@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::lead::Grade;
 use super::rules::Quota;
 
-super::lead::text_enum! {
+super::text_enum::text_enum! {
     /// Why a candidate was skipped or a claim refused.
     SkipReason {
         /// Holds as many owned leads from this pool as the quota allows.

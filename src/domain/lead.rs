@@ -1,65 +1,6 @@
 //! The vocabulary of a lead: ownership state, pipeline stage, grade and source channel.
 
-/// Declares a closed set of snake_case names stored as text, with `as_str`, `ALL` and `FromStr`.
-///
-/// The OpenAPI schema is written out here rather than derived: the derive does not see
-/// `#[serde(rename = ...)]` with a literal passed through a macro, and would document the Rust
-/// variant names (`Call`) instead of the values on the wire (`call`).
-macro_rules! text_enum {
-    ($(#[doc = $doc:literal])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[doc = $doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl ::utoipa::PartialSchema for $name {
-            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
-                let description = [$($doc),*]
-                    .iter()
-                    .map(|line| line.trim())
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                ::utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(::utoipa::openapi::schema::Type::String)
-                    .description((!description.is_empty()).then_some(description))
-                    .enum_values(Some([$($text),+]))
-                    .into()
-            }
-        }
-
-        impl ::utoipa::ToSchema for $name {}
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!("unknown {} {other:?}", stringify!($name))),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-pub(crate) use text_enum;
+use super::text_enum::text_enum;
 
 text_enum! {
     /// Who holds a lead: in a pool, owned by a salesperson, converted (won), or closed for good.

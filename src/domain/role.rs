@@ -8,8 +8,21 @@ use utoipa::ToSchema;
 
 /// What a person may do: `admin` everything; `manager` their team's leads, approvals and reports;
 /// `sales` their own leads and the pools they belong to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
 #[serde(rename_all = "snake_case")]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     Admin,
     Manager,
@@ -27,6 +40,8 @@ impl Role {
         }
     }
 }
+
+super::text_enum::text_column!(Role);
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

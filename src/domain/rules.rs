@@ -13,7 +13,7 @@ use validator::Validate;
 use super::lead::{Grade, Stage};
 use crate::domain::field_error::FieldError;
 
-super::lead::text_enum! {
+super::text_enum::text_enum! {
     /// How leads leave a pool: `first_come` (anyone claims any lead, the first wins),
     /// `capability` (tiers decide quotas and which grades one may claim), `round_robin` (the pool
     /// hands leads out in turn: "give me my next lead", or a manager's distribution).
@@ -24,7 +24,7 @@ super::lead::text_enum! {
     }
 }
 
-super::lead::text_enum! {
+super::text_enum::text_enum! {
     /// Which pooled lead is handed out next: the oldest, or the best grade (oldest first within a
     /// grade; ungraded last).
     LeadOrder {
@@ -33,7 +33,7 @@ super::lead::text_enum! {
     }
 }
 
-super::lead::text_enum! {
+super::text_enum::text_enum! {
     /// Where a lead goes when its owner records it as `lost`: back to its pool, or closed.
     LostLeads {
         Pool = "pool",

@@ -97,13 +97,13 @@ pub fn start_hold(conn: &mut PgConnection, start: &Start) -> QueryResult<Option<
 #[derive(Debug, QueryableByName)]
 pub struct ClaimView {
     #[diesel(sql_type = Text)]
-    pub state: String,
+    pub state: crate::domain::lead::LeadState,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub owner_id: Option<uuid::Uuid>,
     #[diesel(sql_type = SqlUuid)]
     pub pool_id: uuid::Uuid,
     #[diesel(sql_type = Nullable<Text>)]
-    pub grade: Option<String>,
+    pub grade: Option<crate::domain::lead::Grade>,
     #[diesel(sql_type = Jsonb)]
     pub rules: serde_json::Value,
     #[diesel(sql_type = Bool)]

@@ -252,13 +252,13 @@ pub enum LeadColumn {
 /// Filters of a lead listing, already parsed.
 #[derive(Debug, Clone, Default)]
 pub struct LeadFilter {
-    pub state: Option<String>,
-    pub stage: Option<String>,
+    pub state: Option<crate::domain::lead::LeadState>,
+    pub stage: Option<crate::domain::lead::Stage>,
     pub pool_id: Option<Uuid>,
     pub owner_id: Option<Uuid>,
-    pub source_channel: Option<String>,
+    pub source_channel: Option<crate::domain::lead::SourceChannel>,
     pub industry: Option<String>,
-    pub grade: Option<String>,
+    pub grade: Option<crate::domain::lead::Grade>,
     pub province: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,

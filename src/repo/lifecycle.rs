@@ -6,6 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use uuid::Uuid;
 
+use crate::domain::claim::ClaimEnd;
+use crate::domain::lead::{LeadState, Stage};
+
 use crate::db::models::{Approval, FollowUp, Lead, Notification};
 use crate::db::schema::{approvals, follow_ups, leads, notifications, teams, users};
 
@@ -13,17 +16,17 @@ use crate::db::schema::{approvals, follow_ups, leads, notifications, teams, user
 #[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = leads)]
 pub struct HoldChanges {
-    pub state: Option<String>,
+    pub state: Option<LeadState>,
     pub owner_id: Option<Option<Uuid>>,
     pub pool_id: Option<Option<Uuid>>,
-    pub stage: Option<Option<String>>,
+    pub stage: Option<Option<Stage>>,
     pub claimed_at: Option<Option<DateTime<Utc>>>,
     pub claimed_from_pool: Option<bool>,
     pub last_follow_up_at: Option<Option<DateTime<Utc>>>,
     pub follow_ups_since_progress: Option<i32>,
     pub next_follow_up_at: Option<Option<DateTime<Utc>>>,
     pub recycle_at: Option<Option<DateTime<Utc>>>,
-    pub recycle_reason: Option<Option<String>>,
+    pub recycle_reason: Option<Option<ClaimEnd>>,
     pub recycle_warned_at: Option<Option<DateTime<Utc>>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -33,11 +36,11 @@ impl HoldChanges {
     pub fn started(
         owner: Uuid,
         from_pool: bool,
-        recycle: Option<(DateTime<Utc>, String)>,
+        recycle: Option<(DateTime<Utc>, ClaimEnd)>,
         now: DateTime<Utc>,
     ) -> Self {
         Self {
-            state: Some("owned".into()),
+            state: Some(LeadState::Owned),
             owner_id: Some(Some(owner)),
             claimed_at: Some(Some(now)),
             claimed_from_pool: Some(from_pool),
@@ -53,11 +56,11 @@ impl HoldChanges {
     }
 
     /// The end of a hold: the lead has no owner and no hold any more, and is `state` with `stage`.
-    pub fn ended(state: &str, stage: Option<&str>, now: DateTime<Utc>) -> Self {
+    pub fn ended(state: LeadState, stage: Option<Stage>, now: DateTime<Utc>) -> Self {
         Self {
-            state: Some(state.into()),
+            state: Some(state),
             owner_id: Some(None),
-            stage: Some(stage.map(str::to_string)),
+            stage: Some(stage),
             claimed_at: Some(None),
             claimed_from_pool: Some(false),
             last_follow_up_at: Some(None),
@@ -84,9 +87,9 @@ pub fn update_hold(conn: &mut PgConnection, id: Uuid, changes: &HoldChanges) -> 
 pub fn release_row(
     conn: &mut PgConnection,
     id: Uuid,
-    state: &str,
+    state: LeadState,
     pool_id: Option<Uuid>,
-    stage: Option<&str>,
+    stage: Option<Stage>,
     now: DateTime<Utc>,
 ) -> QueryResult<Lead> {
     let changes = HoldChanges {
@@ -175,10 +178,10 @@ pub struct AgendaLead {
     pub id: Uuid,
     pub name: Option<String>,
     pub company: Option<String>,
-    pub stage: Option<String>,
+    pub stage: Option<Stage>,
     pub next_follow_up_at: Option<DateTime<Utc>>,
     pub recycle_at: Option<DateTime<Utc>>,
-    pub recycle_reason: Option<String>,
+    pub recycle_reason: Option<ClaimEnd>,
 }
 
 /// A person's owned leads with a next follow-up or a recycle time before `horizon`. The state is
@@ -237,7 +240,7 @@ pub fn follow_ups_of_lead(
 #[derive(Debug, Clone, Default)]
 pub struct FollowUpFilter {
     pub user_id: Option<Uuid>,
-    pub type_: Option<String>,
+    pub type_: Option<crate::domain::follow_up::FollowUpType>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
 }
@@ -450,7 +453,7 @@ pub struct EndedClaim {
 pub fn end_recycled_claims(
     conn: &mut PgConnection,
     lead_ids: &[Uuid],
-    reasons: &[String],
+    reasons: &[&str],
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<EndedClaim>> {
     diesel::sql_query(
@@ -472,7 +475,7 @@ pub fn return_many(
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     diesel::update(leads::table.filter(leads::id.eq_any(ids)))
-        .set(&HoldChanges::ended("pooled", None, now))
+        .set(&HoldChanges::ended(LeadState::Pooled, None, now))
         .execute(conn)
 }
 

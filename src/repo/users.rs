@@ -11,7 +11,7 @@ use crate::db::schema::{teams, users};
 pub struct UserFilter {
     /// Only members of teams this manager manages (plus the manager).
     pub managed_by: Option<Uuid>,
-    pub role: Option<String>,
+    pub role: Option<crate::domain::role::Role>,
     pub team_id: Option<Uuid>,
     pub active: Option<bool>,
     /// Case-insensitive substring of name or email.

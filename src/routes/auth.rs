@@ -15,8 +15,8 @@ use crate::domain::leave::on_leave;
 use crate::domain::role::Role;
 use crate::error::{AppError, Problem};
 use crate::routes::extract::JsonBody;
+use crate::service;
 use crate::service::auth::{RefreshOutcome, TokenPair};
-use crate::service::{self, stored_role};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(login)
@@ -315,7 +315,7 @@ async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<MeRe
     let on_leave = on_leave(me.on_leave_from, me.on_leave_until, now);
     Ok(web::Json(MeResponse {
         id: me.id,
-        role: stored_role(&me.role)?,
+        role: me.role,
         name: me.name,
         email: me.email,
         team: team.map(|t| TeamRef {

@@ -66,10 +66,7 @@ impl TryFrom<Import> for ImportResponse {
 
     fn try_from(i: Import) -> Result<Self, AppError> {
         Ok(Self {
-            source_channel: i
-                .source_channel
-                .parse()
-                .map_err(|_| AppError::internal("unknown import channel"))?,
+            source_channel: i.source_channel,
             progress: if i.rows_total == 0 {
                 1.0
             } else {

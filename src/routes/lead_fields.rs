@@ -50,9 +50,7 @@ impl TryFrom<LeadField> for FieldResponse {
 
     fn try_from(f: LeadField) -> Result<Self, AppError> {
         Ok(Self {
-            field_type: f.field_type.parse().map_err(|_| {
-                AppError::internal(format!("unknown field type {:?}", f.field_type))
-            })?,
+            field_type: f.field_type,
             key: f.key,
             label: f.label,
             options: f.options,

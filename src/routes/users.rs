@@ -17,7 +17,7 @@ use crate::domain::email::Email;
 use crate::domain::leave::on_leave;
 use crate::domain::role::Role;
 use crate::error::{AppError, Problem};
-use crate::service::{self, stored_role};
+use crate::service;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -64,7 +64,7 @@ pub struct UserResponse {
 impl UserResponse {
     fn from_row(user: User, now: DateTime<Utc>) -> Result<Self, AppError> {
         Ok(Self {
-            role: stored_role(&user.role)?,
+            role: user.role,
             on_leave: on_leave(user.on_leave_from, user.on_leave_until, now),
             id: user.id,
             name: user.name,

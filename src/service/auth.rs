@@ -267,7 +267,7 @@ fn issue_pair(
     family_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<TokenPair, AppError> {
-    let role = super::stored_role(&user.role)?;
+    let role = user.role;
     let access_token = keys.issue_access(user.id, role, user.token_version, now)?;
     let (refresh_token, token_hash) = new_refresh_token();
     repo::refresh_tokens::insert(

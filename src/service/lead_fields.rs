@@ -95,7 +95,7 @@ pub fn create(
     let field = LeadField {
         key: new.key,
         label: new.label,
-        field_type: new.field_type.as_str().into(),
+        field_type: new.field_type,
         options,
         required: new.required,
         searchable: new.searchable,
@@ -117,13 +117,6 @@ pub fn create(
     Ok(field)
 }
 
-fn field_type(field: &LeadField) -> Result<FieldType, AppError> {
-    field
-        .field_type
-        .parse()
-        .map_err(|_| AppError::internal(format!("unknown field type {:?}", field.field_type)))
-}
-
 pub fn update(
     conn: &mut PgConnection,
     actor: Uuid,
@@ -136,7 +129,7 @@ pub fn update(
         .ok_or(AppError::NotFound)?;
     let options = match patch.options {
         Some(options) => Some(
-            clean_options(field_type(&current)?, options)
+            clean_options(current.field_type, options)
                 .map_err(|e| AppError::Validation(vec![e]))?,
         ),
         None => None,
@@ -198,7 +191,7 @@ pub fn active_defs(conn: &mut PgConnection) -> Result<Vec<(FieldDef, bool)>, App
         .map(|f| {
             Ok((
                 FieldDef {
-                    field_type: field_type(&f)?,
+                    field_type: f.field_type,
                     key: f.key,
                     options: f.options,
                     required: f.required,

@@ -21,12 +21,3 @@ pub mod routing;
 pub mod rules;
 pub mod teams;
 pub mod users;
-
-use crate::domain::role::Role;
-use crate::error::AppError;
-
-/// Reads a role stored in the database; an unknown value is a bug, not a client error.
-pub fn stored_role(text: &str) -> Result<Role, AppError> {
-    text.parse()
-        .map_err(|_| AppError::internal(format!("unknown role {text:?} in the database")))
-}

@@ -32,7 +32,7 @@ fn check_manager(conn: &mut PgConnection, manager_id: Option<Uuid>) -> Result<()
         return Ok(());
     };
     let ok = repo::users::find(conn, manager_id)?.is_some_and(|user| {
-        user.active && (user.role == Role::Manager.as_str() || user.role == Role::Admin.as_str())
+        user.active && (user.role == Role::Manager || user.role == Role::Admin)
     });
     if ok {
         Ok(())

@@ -96,7 +96,7 @@ pub fn create(
         id: Uuid::now_v7(),
         name: input.name,
         email: input.email.into_inner(),
-        role: input.role.as_str().into(),
+        role: input.role,
         team_id: input.team_id,
         tier: input.tier,
         tier_pinned: input.tier.is_some(),
@@ -188,7 +188,7 @@ pub fn list(
     };
     let filter = UserFilter {
         managed_by,
-        role: query.role.map(|r| r.as_str().to_string()),
+        role: query.role,
         team_id: query.team_id,
         active: query.active,
         q: query.q,
@@ -228,7 +228,7 @@ pub fn update(
         }
     }
 
-    let loses_admin = current.role == Role::Admin.as_str()
+    let loses_admin = current.role == Role::Admin
         && current.active
         && (patch.role.is_some_and(|r| r != Role::Admin) || patch.active == Some(false));
     if loses_admin {
@@ -250,7 +250,7 @@ pub fn update(
     let changes = UserChanges {
         name: patch.name,
         email: patch.email.map(Email::into_inner),
-        role: patch.role.map(|r| r.as_str().to_string()),
+        role: patch.role,
         team_id: patch.team_id,
         // A tier set by an admin stays until cleared; cleared, the tier policy computes it.
         tier_pinned: patch.tier.map(|t| t.is_some()),

@@ -29,12 +29,8 @@ pub struct ClaimResponse {
 impl ClaimResponse {
     pub(super) fn build(c: Claim) -> Result<Self, AppError> {
         Ok(Self {
-            started_how: parse_stored("claim start", &c.started_how)?,
-            end_reason: c
-                .end_reason
-                .as_deref()
-                .map(|r| parse_stored("claim end", r))
-                .transpose()?,
+            started_how: c.started_how,
+            end_reason: c.end_reason,
             active: c.ended_at.is_none(),
             id: c.id,
             lead_id: c.lead_id,
@@ -62,7 +58,7 @@ pub struct TakenResponse {
 /// Counts a claim, next-lead or assignment in the metrics: taken (by how) or refused (by code).
 pub(super) fn counted(state: &AppState, taken: Result<Taken, AppError>) -> Result<Taken, AppError> {
     match &taken {
-        Ok(t) => state.metrics.claimed(&t.claim.started_how),
+        Ok(t) => state.metrics.claimed(t.claim.started_how.as_str()),
         Err(e) if actix_web::ResponseError::status_code(e).is_client_error() => {
             state.metrics.claim_refused(e.code())
         }

@@ -108,7 +108,7 @@ pub(super) async fn distribute(
     })
     .await?;
     for taken in &distribution.taken {
-        state.metrics.claimed(&taken.claim.started_how);
+        state.metrics.claimed(taken.claim.started_how.as_str());
     }
     Ok(web::Json(distribution.into()))
 }

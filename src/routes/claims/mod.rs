@@ -27,9 +27,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams, parse_query};
-use super::leads::{
-    LeadResponse, ListOrder, active_keys, lead_response, parse_stored, split_custom,
-};
+use super::leads::{LeadResponse, ListOrder, active_keys, lead_response, split_custom};
 use super::page_params;
 use crate::AppState;
 use crate::auth::{AuthUser, Supervisor};

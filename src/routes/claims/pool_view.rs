@@ -44,12 +44,8 @@ impl PoolLeadResponse {
             phone: masked(Purpose::Phone, lead.phone_enc.as_ref(), mask::phone)?,
             email: masked(Purpose::Email, lead.email_enc.as_ref(), mask::email)?,
             wechat: masked(Purpose::Wechat, lead.wechat_enc.as_ref(), mask::wechat)?,
-            grade: lead
-                .grade
-                .as_deref()
-                .map(|g| parse_stored("grade", g))
-                .transpose()?,
-            source_channel: parse_stored("source channel", &lead.source_channel)?,
+            grade: lead.grade,
+            source_channel: lead.source_channel,
             custom: lead
                 .custom
                 .as_object()

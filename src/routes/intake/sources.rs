@@ -19,10 +19,7 @@ impl TryFrom<IntakeSource> for IntakeSourceResponse {
 
     fn try_from(s: IntakeSource) -> Result<Self, AppError> {
         Ok(Self {
-            channel: s
-                .channel
-                .parse()
-                .map_err(|_| AppError::internal(format!("unknown channel {:?}", s.channel)))?,
+            channel: s.channel,
             id: s.id,
             name: s.name,
             rate_limit_per_minute: s.rate_limit_per_minute,

@@ -109,8 +109,8 @@ pub(super) async fn list_leads(
             missing: query.missing.as_deref(),
         },
     )?;
-    filter.state = query.state.map(|s| s.as_str().into());
-    filter.stage = query.stage.map(|s| s.as_str().into());
+    filter.state = query.state;
+    filter.stage = query.stage;
     filter.pool_id = query.pool_id;
     filter.owner_id = query.owner_id;
     let newest_first = query.order.unwrap_or_default() == ListOrder::Newest;

@@ -116,11 +116,6 @@ pub(crate) fn decrypt(
         .map_err(|e| AppError::internal(format!("cannot decrypt a stored {purpose}: {e}")))
 }
 
-pub(crate) fn parse_stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, AppError> {
-    text.parse()
-        .map_err(|_| AppError::internal(format!("unknown {what} {text:?} in the database")))
-}
-
 impl LeadResponse {
     pub fn build(
         vault: &Vault,
@@ -150,18 +145,10 @@ impl LeadResponse {
             phone: shown(Purpose::Phone, lead.phone_enc.as_ref(), mask::phone)?,
             email: shown(Purpose::Email, lead.email_enc.as_ref(), mask::email)?,
             wechat: shown(Purpose::Wechat, lead.wechat_enc.as_ref(), mask::wechat)?,
-            state: parse_stored("state", &lead.state)?,
-            stage: lead
-                .stage
-                .as_deref()
-                .map(|s| parse_stored("stage", s))
-                .transpose()?,
-            grade: lead
-                .grade
-                .as_deref()
-                .map(|g| parse_stored("grade", g))
-                .transpose()?,
-            source_channel: parse_stored("source channel", &lead.source_channel)?,
+            state: lead.state,
+            stage: lead.stage,
+            grade: lead.grade,
+            source_channel: lead.source_channel,
             custom,
             id: lead.id,
             pool_id: lead.pool_id,
@@ -182,11 +169,7 @@ impl LeadResponse {
             last_follow_up_at: lead.last_follow_up_at,
             next_follow_up_at: lead.next_follow_up_at,
             recycle_at: lead.recycle_at,
-            recycle_reason: lead
-                .recycle_reason
-                .as_deref()
-                .map(|r| parse_stored("recycle reason", r))
-                .transpose()?,
+            recycle_reason: lead.recycle_reason,
         })
     }
 }

@@ -68,17 +68,8 @@ pub(super) async fn agenda(
                     kind: i.kind.into(),
                     at: i.at,
                     overdue: i.at < now,
-                    reason: i
-                        .reason
-                        .as_deref()
-                        .map(|r| parse_stored("recycle reason", r))
-                        .transpose()?,
-                    stage: i
-                        .lead
-                        .stage
-                        .as_deref()
-                        .map(|s| parse_stored("stage", s))
-                        .transpose()?,
+                    reason: i.reason,
+                    stage: i.lead.stage,
                     lead_id: i.lead.id,
                     lead_name: i.lead.name,
                     lead_company: i.lead.company,

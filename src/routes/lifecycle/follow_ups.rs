@@ -2,19 +2,6 @@
 
 use super::*;
 
-crate::domain::lead::text_enum! {
-    /// How the customer was contacted.
-    FollowUpType {
-        Call = "call",
-        Visit = "visit",
-        Wechat = "wechat",
-        Email = "email",
-        Sms = "sms",
-        Meeting = "meeting",
-        Other = "other",
-    }
-}
-
 /// A follow-up record (append-only; a correction names the record it corrects).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FollowUpResponse {
@@ -39,13 +26,10 @@ pub struct FollowUpResponse {
 
 impl FollowUpResponse {
     fn build(f: FollowUp) -> Result<Self, AppError> {
-        let stage = |s: Option<String>| -> Result<Option<Stage>, AppError> {
-            s.as_deref().map(|s| parse_stored("stage", s)).transpose()
-        };
         Ok(Self {
-            type_: parse_stored("follow-up type", &f.type_)?,
-            stage_from: stage(f.stage_from)?,
-            stage_to: stage(f.stage_to)?,
+            type_: f.type_,
+            stage_from: f.stage_from,
+            stage_to: f.stage_to,
             id: f.id,
             lead_id: f.lead_id,
             claim_id: f.claim_id,
@@ -128,7 +112,7 @@ pub(super) async fn add_follow_up(
     let lead_id = id.into_inner();
     let req = body.into_inner();
     let input = NewFollowUp {
-        type_: req.type_.as_str().into(),
+        type_: req.type_,
         content: crate::domain::text::multi_line(&req.content),
         feedback: req.feedback.and_then(|t| crate::domain::text::clean(&t)),
         outcome: req.outcome.and_then(|t| crate::domain::text::clean(&t)),
@@ -238,7 +222,7 @@ pub(super) async fn list_follow_ups(
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
     let filter = FollowUpFilter {
         user_id: q.user_id,
-        type_: q.type_.map(|t| t.as_str().into()),
+        type_: q.type_,
         from: q.from,
         to: q.to,
     };

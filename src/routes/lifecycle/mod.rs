@@ -22,7 +22,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams};
-use super::leads::{LeadResponse, lead_response, parse_stored};
+use super::leads::{LeadResponse, lead_response};
 use super::page_params;
 use crate::AppState;
 use crate::auth::{AuthUser, Supervisor};
@@ -31,6 +31,7 @@ use crate::db::{
     models::{Approval, FollowUp, Notification},
 };
 use crate::domain::claim::ClaimEnd;
+use crate::domain::follow_up::FollowUpType;
 use crate::domain::lead::Stage;
 use crate::error::{AppError, Problem};
 use crate::repo::lifecycle::FollowUpFilter;

@@ -58,8 +58,8 @@ pub fn assign(
     let (facts, quota) = ctx
         .facts(conn, std::slice::from_ref(&target), &members, Some(lead.id))?
         .remove(0);
-    let mut candidate = assess(&facts, &quota, Some(stored_grade(&lead)?), now);
-    if lead.state != "pooled" {
+    let mut candidate = assess(&facts, &quota, Some(lead.grade), now);
+    if lead.state != crate::domain::lead::LeadState::Pooled {
         candidate.reasons.insert(0, SkipReason::AlreadyClaimed);
         candidate.eligible = false;
     }

@@ -24,7 +24,7 @@ pub fn claim(
     // A lead that is out of the pool is answered like an id no lead has unless the caller may
     // read it (their own, or one of the people they manage): a claim is no way to learn that a
     // colleague's lead exists, and no decision is stored for it.
-    if view.state != "pooled"
+    if view.state != crate::domain::lead::LeadState::Pooled
         && !crate::service::leads::may_read_owned_by(conn, actor, view.owner_id)?
     {
         return Err(AppError::NotFound);
@@ -38,7 +38,7 @@ pub fn claim(
                 .into(),
         });
     }
-    let grade = parse_grade(view.grade.as_deref())?;
+    let grade = view.grade;
     let ctx = Context {
         pool_id,
         rules: &rules,
@@ -47,7 +47,7 @@ pub fn claim(
     };
     let decide = |conn: &mut PgConnection, facts: Facts, quota: Quota| {
         let mut candidate = assess(&facts, &quota, Some(grade), now);
-        if view.state != "pooled" {
+        if view.state != crate::domain::lead::LeadState::Pooled {
             candidate.reasons.insert(0, SkipReason::AlreadyClaimed);
             candidate.eligible = false;
         }

@@ -37,7 +37,6 @@ use crate::auth::AuthUser;
 use crate::db::models::{Claim, Decision, Lead, LeadEvent, User};
 use crate::domain::claim::ClaimStart;
 use crate::domain::eligibility::{Candidate, Facts, SkipReason, assess, leading_reason};
-use crate::domain::lead::Grade;
 use crate::domain::leave::on_leave;
 use crate::domain::role::Role;
 use crate::domain::rotation::{Rotation, Slot};
@@ -61,19 +60,6 @@ pub fn pool_rules(conn: &mut PgConnection, pool_id: Uuid) -> Result<(Rules, i32)
 fn stored_rules(pool_id: Uuid, value: &Value) -> Result<Rules, AppError> {
     Rules::from_stored(value)
         .map_err(|e| AppError::internal(format!("stored rules of pool {pool_id}: {e}")))
-}
-
-fn stored_grade(lead: &Lead) -> Result<Option<Grade>, AppError> {
-    parse_grade(lead.grade.as_deref())
-}
-
-fn parse_grade(grade: Option<&str>) -> Result<Option<Grade>, AppError> {
-    grade
-        .map(|g| {
-            g.parse()
-                .map_err(|_| AppError::internal(format!("unknown grade {g:?}")))
-        })
-        .transpose()
 }
 
 /// What decides whether each of `users` may take a lead from `pool_id` now.
@@ -178,7 +164,7 @@ fn start(
         user_id,
         started_at: now,
         started_day: today,
-        started_how: how.as_str().into(),
+        started_how: how,
         started_by: Some(by),
         quota_override,
         decision_id: Some(decision.id),

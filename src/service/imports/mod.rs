@@ -76,7 +76,7 @@ pub fn create(
         header: csv.header,
         mapping: Value::Object(mapping),
         pool_id: upload.pool_id,
-        source_channel: upload.source_channel.as_str().into(),
+        source_channel: upload.source_channel,
         rows_total: i32::try_from(csv.rows_total).map_err(AppError::internal)?,
         rows_done: 0,
         created: 0,

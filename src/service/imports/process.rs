@@ -24,10 +24,7 @@ pub fn process_chunk(
         import,
         mapping: import.mapping.as_object().cloned().unwrap_or_default(),
         defs,
-        default_channel: import
-            .source_channel
-            .parse()
-            .map_err(|_| AppError::internal("unknown import channel"))?,
+        default_channel: import.source_channel,
         pools: crate::service::routing::routing_table(conn)?,
         now,
     };

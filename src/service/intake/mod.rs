@@ -52,7 +52,7 @@ pub fn create_source(
         &IntakeSource {
             id: Uuid::now_v7(),
             name,
-            channel: channel.as_str().into(),
+            channel,
             rate_limit_per_minute,
             token_hash: hash_token(&token),
             created_by: Some(actor),
@@ -349,10 +349,7 @@ pub fn submit_item(
             return quarantine(conn, vault, source, &item.payload, &reasons, now);
         }
     }
-    let channel: SourceChannel = source
-        .channel
-        .parse()
-        .map_err(|_| AppError::internal(format!("unknown channel {:?}", source.channel)))?;
+    let channel: SourceChannel = source.channel;
     let submission = Submission {
         lead: clean,
         pool_id: None,

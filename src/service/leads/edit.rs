@@ -62,7 +62,6 @@ pub fn edit(
     set_text!(needs);
     set_text!(source_detail);
     if let Some(grade) = edit.grade {
-        let grade = grade.map(|g| g.as_str().to_string());
         if grade != lead.grade {
             changed.insert("grade".into(), json!({"from": lead.grade, "to": grade}));
             changes.grade = Some(grade);
@@ -82,7 +81,7 @@ pub fn edit(
             changes.custom = Some(Value::Object(merged));
         }
     }
-    let open = LeadState::Pooled.as_str() == lead.state || LeadState::Owned.as_str() == lead.state;
+    let open = lead.state.is_open();
     let mut contact = |column: ContactColumn,
                        purpose: Purpose,
                        value: Option<Option<String>>,

@@ -44,7 +44,7 @@ pub(super) fn merge_submission(
         id: Uuid::now_v7(),
         lead_id: lead.id,
         via: sub.via.as_str().into(),
-        source_channel: channel.as_str().into(),
+        source_channel: channel,
         source_detail: sub.lead.source_detail.clone(),
         actor_id: sub.actor_id,
         payload_enc: vault.encrypt(Purpose::Payload, sub.payload.to_string().as_bytes()),
@@ -192,7 +192,7 @@ pub(super) fn merge_into(
     fill_text!(source_detail);
     if existing.grade.is_none() {
         if let Some(grade) = new.grade {
-            changes.grade = Some(Some(grade.as_str().into()));
+            changes.grade = Some(Some(grade));
             filled.push("grade".into());
         }
     }

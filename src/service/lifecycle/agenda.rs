@@ -9,7 +9,7 @@ pub struct AgendaItem {
     /// `follow_up` or `recycle`.
     pub kind: &'static str,
     pub at: DateTime<Utc>,
-    pub reason: Option<String>,
+    pub reason: Option<ClaimEnd>,
 }
 
 /// The caller's due and overdue next follow-ups and their leads due back to the pool, up to
@@ -31,7 +31,7 @@ pub fn agenda(
         }
         if let Some(at) = lead.recycle_at.filter(|at| *at <= horizon) {
             items.push(AgendaItem {
-                reason: lead.recycle_reason.clone(),
+                reason: lead.recycle_reason,
                 lead,
                 kind: "recycle",
                 at,

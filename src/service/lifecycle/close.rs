@@ -36,8 +36,14 @@ pub fn close(
             Ok(lead)
         }
         "pooled" => {
-            let closed =
-                repo::lifecycle::release_row(conn, lead.id, "closed", lead.pool_id, None, now)?;
+            let closed = repo::lifecycle::release_row(
+                conn,
+                lead.id,
+                LeadState::Closed,
+                lead.pool_id,
+                None,
+                now,
+            )?;
             repo::leads::insert_event(
                 conn,
                 &event(

@@ -6,7 +6,7 @@ use super::*;
 /// A follow-up to record.
 #[derive(Debug, Clone)]
 pub struct NewFollowUp {
-    pub type_: String,
+    pub type_: FollowUpType,
     pub content: String,
     pub feedback: Option<String>,
     pub outcome: Option<String>,
@@ -29,7 +29,7 @@ pub fn follow_up(
     let lead = lead_for_update(conn, actor, lead_id)?;
     let is_owner = lead.owner_id == Some(actor.id);
     let is_manager = manages_owner(conn, actor, &lead)?;
-    if lead.state != "owned" {
+    if lead.state != crate::domain::lead::LeadState::Owned {
         return Err(not_owned(&lead));
     }
     if !is_owner && !is_manager {
@@ -56,7 +56,7 @@ pub fn follow_up(
             }
         }
     }
-    let current = stage_of(&lead)?.unwrap_or(Stage::New);
+    let current = lead.stage.unwrap_or(Stage::New);
     let rank = |s: Stage| Stage::ALL.iter().position(|x| *x == s).unwrap_or(0);
     let new_stage = input.stage.filter(|s| *s != current);
     if let Some(stage) = new_stage {
@@ -77,12 +77,12 @@ pub fn follow_up(
         lead_id: lead.id,
         claim_id: claim.as_ref().map(|c| c.id),
         user_id: actor.id,
-        type_: input.type_.clone(),
+        type_: input.type_,
         content: input.content.clone(),
         feedback: input.feedback.clone(),
         outcome: input.outcome.clone(),
-        stage_from: new_stage.map(|_| current.as_str().to_string()),
-        stage_to: new_stage.map(|s| s.as_str().to_string()),
+        stage_from: new_stage.map(|_| current),
+        stage_to: new_stage,
         next_follow_up_at: input.next_follow_up_at,
         corrects_id: input.corrects_id,
         created_at: now,
@@ -121,7 +121,7 @@ pub fn follow_up(
             };
             // A closed lead keeps its last stage: lost.
             let lost = Lead {
-                stage: Some(Stage::Lost.as_str().into()),
+                stage: Some(Stage::Lost),
                 ..lead.clone()
             };
             let (lead, _) = end_hold(
@@ -139,7 +139,7 @@ pub fn follow_up(
     }
     let advanced = new_stage.is_some_and(|s| rank(s) > rank(current));
     let mut changes = HoldChanges {
-        stage: new_stage.map(|s| Some(s.as_str().to_string())),
+        stage: new_stage.map(Some),
         last_follow_up_at: Some(Some(now)),
         follow_ups_since_progress: Some(if advanced || new_stage.is_some() {
             0

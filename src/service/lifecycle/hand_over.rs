@@ -85,7 +85,7 @@ pub fn release(
     now: DateTime<Utc>,
 ) -> Result<Requested, AppError> {
     let lead = lead_for_update(conn, actor, lead_id)?;
-    if lead.state != "owned" {
+    if lead.state != crate::domain::lead::LeadState::Owned {
         return Err(not_owned(&lead));
     }
     if lead.owner_id != Some(actor.id) {
@@ -210,7 +210,7 @@ pub(super) fn hand_over(
         user_id: to,
         started_at: now,
         started_day: local_day(now, tz),
-        started_how: ClaimStart::Transfer.as_str().into(),
+        started_how: ClaimStart::Transfer,
         started_by: Some(by),
         quota_override: false,
         decision_id: None,
@@ -270,7 +270,7 @@ pub fn transfer(
     tz: chrono_tz::Tz,
 ) -> Result<Requested, AppError> {
     let lead = lead_for_update(conn, actor, lead_id)?;
-    if lead.state != "owned" {
+    if lead.state != crate::domain::lead::LeadState::Owned {
         return Err(not_owned(&lead));
     }
     if manages_owner(conn, actor, &lead)? {

@@ -31,7 +31,8 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::db::models::{Approval, Claim, FollowUp, Lead, Notification};
 use crate::domain::claim::{ClaimEnd, ClaimStart};
-use crate::domain::lead::Stage;
+use crate::domain::follow_up::FollowUpType;
+use crate::domain::lead::{LeadState, Stage};
 use crate::domain::leave::on_leave;
 use crate::domain::page::{Cursor, Limit, Paged, fetch_page};
 use crate::domain::recycle::{Hold, due};
@@ -43,16 +44,6 @@ use crate::repo::lifecycle::{AgendaLead, ApprovalScope, FollowUpFilter, HoldChan
 use crate::service::audit::Audit;
 use crate::service::claims::{local_day, pool_rules};
 use crate::service::leads::event;
-
-fn stage_of(lead: &Lead) -> Result<Option<Stage>, AppError> {
-    lead.stage
-        .as_deref()
-        .map(|s| {
-            s.parse()
-                .map_err(|_| AppError::internal(format!("unknown stage {s:?}")))
-        })
-        .transpose()
-}
 
 fn notify(
     conn: &mut PgConnection,
@@ -87,10 +78,10 @@ fn lead_label(lead: &Lead) -> String {
 
 /// The hold of an owned lead, as the recycle rules see it.
 pub fn hold_of(lead: &Lead) -> Result<Option<Hold>, AppError> {
-    let (Some(stage), Some(claimed_at)) = (stage_of(lead)?, lead.claimed_at) else {
+    let (Some(stage), Some(claimed_at)) = (lead.stage, lead.claimed_at) else {
         return Ok(None);
     };
-    if lead.state != "owned" {
+    if lead.state != crate::domain::lead::LeadState::Owned {
         return Ok(None);
     }
     Ok(Some(Hold {
@@ -106,7 +97,7 @@ pub fn hold_of(lead: &Lead) -> Result<Option<Hold>, AppError> {
 fn recycle_changes(lead: &Lead, hold: &Hold, rules: &Rules, changes: &mut HoldChanges) {
     let next = due(rules, hold);
     let at = next.map(|d| d.at);
-    let reason = next.map(|d| d.reason.as_str().to_string());
+    let reason = next.map(|d| d.reason);
     if at != lead.recycle_at || reason != lead.recycle_reason {
         changes.recycle_at = Some(at);
         changes.recycle_reason = Some(reason);
@@ -163,22 +154,22 @@ pub fn end_hold(
     // (migrations/README.md); the claim/owner consistency check is deferred to commit.
     let updated = match after {
         After::Pool(pool) => {
-            repo::lifecycle::release_row(conn, lead.id, "pooled", Some(pool), None, now)?
+            repo::lifecycle::release_row(conn, lead.id, LeadState::Pooled, Some(pool), None, now)?
         }
         After::Converted => repo::lifecycle::release_row(
             conn,
             lead.id,
-            "converted",
+            LeadState::Converted,
             lead.pool_id,
-            Some(Stage::Won.as_str()),
+            Some(Stage::Won),
             now,
         )?,
         After::Closed => repo::lifecycle::release_row(
             conn,
             lead.id,
-            "closed",
+            LeadState::Closed,
             lead.pool_id,
-            lead.stage.as_deref(),
+            lead.stage,
             now,
         )?,
     };

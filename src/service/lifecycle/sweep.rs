@@ -37,9 +37,9 @@ pub fn sweep_batch(
     // the timeline, audit trail and notifications are inserted in bulk.
     // The leads first, then their claims (the order every transaction keeps; see `end_hold`).
     let ids: Vec<Uuid> = due.iter().map(|l| l.id).collect();
-    let reasons: Vec<String> = due
+    let reasons: Vec<&str> = due
         .iter()
-        .map(|l| l.recycle_reason.clone().unwrap_or_default())
+        .map(|l| l.recycle_reason.map_or("", ClaimEnd::as_str))
         .collect();
     repo::lifecycle::return_many(conn, &ids, now)?;
     let ended: std::collections::HashMap<Uuid, repo::lifecycle::EndedClaim> =
@@ -62,10 +62,7 @@ pub fn sweep_batch(
     for lead in &due {
         let reason: ClaimEnd = lead
             .recycle_reason
-            .as_deref()
-            .unwrap_or_default()
-            .parse()
-            .map_err(|_| AppError::internal("unknown recycle reason"))?;
+            .ok_or_else(|| AppError::internal("a due lead without a recycle reason"))?;
         let claim = ended.get(&lead.id);
         events.push(event(
             lead.id,
@@ -139,7 +136,7 @@ pub fn warn(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<W
                 message: format!(
                     "The lead {} goes back to the pool at {at} ({}) unless you follow up",
                     lead_label(&lead),
-                    lead.recycle_reason.as_deref().unwrap_or("")
+                    lead.recycle_reason.map_or("", ClaimEnd::as_str)
                 ),
                 read_at: None,
                 created_at: now,
