@@ -18,6 +18,7 @@ pub const MAX_LISTED_ERRORS: usize = 50;
 /// Seconds a client should wait before retrying while the database is unavailable.
 const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
+pub use crate::domain::error_code::ErrorCode;
 pub use crate::domain::field_error::FieldError;
 
 /// RFC 9457 problem details: every error this service answers has this shape.
@@ -33,7 +34,7 @@ pub struct Problem {
     /// What went wrong this time.
     pub detail: String,
     /// Stable snake_case error code clients can rely on, e.g. `lead_already_claimed`.
-    pub code: String,
+    pub code: ErrorCode,
     /// Field-level errors (present for `validation_failed`): the first 50, sorted by field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
@@ -66,7 +67,7 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     /// Missing or bad credentials (401).
     #[error("{detail}")]
-    Unauthorized { code: &'static str, detail: String },
+    Unauthorized { code: ErrorCode, detail: String },
     /// Authenticated but not allowed (403 `forbidden`).
     #[error("your role may not do this")]
     Forbidden,
@@ -81,7 +82,7 @@ pub enum AppError {
     NotFound,
     /// Conflicts with the current state (409), with a specific code.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ErrorCode, detail: String },
     /// The lead already exists as an open lead (409 `duplicate_lead`).
     #[error("{detail}")]
     DuplicateLead {
@@ -90,13 +91,13 @@ pub enum AppError {
     },
     /// A business rule refuses the request (422), with a specific code.
     #[error("{detail}")]
-    Rule { code: &'static str, detail: String },
+    Rule { code: ErrorCode, detail: String },
     /// A claim, `next-lead` or assignment was refused (409 or 422) and the decision, with every
     /// candidate's reasons, was stored.
     #[error("{detail}")]
     Refused {
         conflict: bool,
-        code: &'static str,
+        code: ErrorCode,
         detail: String,
         decision_id: uuid::Uuid,
         explanation: serde_json::Value,
@@ -144,26 +145,26 @@ impl AppError {
         AppError::Internal(cause.to_string())
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::MalformedBody(_) => "malformed_body",
-            AppError::Validation(_) => "validation_failed",
-            AppError::Unauthorized { code, .. } => code,
-            AppError::Forbidden => "forbidden",
-            AppError::OriginNotAllowed => "origin_not_allowed",
-            AppError::NotFound => "not_found",
-            AppError::Conflict { code, .. } => code,
-            AppError::DuplicateLead { .. } => "duplicate_lead",
-            AppError::Rule { code, .. } => code,
-            AppError::Refused { code, .. } => code,
-            AppError::MethodNotAllowed { .. } => "method_not_allowed",
-            AppError::PayloadTooLarge { .. } => "payload_too_large",
-            AppError::RequestTimeout { .. } => "request_timeout",
-            AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::TooManyRequests { .. } => "rate_limited",
-            AppError::Contention => "retry_later",
-            AppError::Unavailable => "service_unavailable",
-            AppError::Internal(_) => "internal_error",
+            AppError::MalformedBody(_) => ErrorCode::MalformedBody,
+            AppError::Validation(_) => ErrorCode::ValidationFailed,
+            AppError::Unauthorized { code, .. } => *code,
+            AppError::Forbidden => ErrorCode::Forbidden,
+            AppError::OriginNotAllowed => ErrorCode::OriginNotAllowed,
+            AppError::NotFound => ErrorCode::NotFound,
+            AppError::Conflict { code, .. } => *code,
+            AppError::DuplicateLead { .. } => ErrorCode::DuplicateLead,
+            AppError::Rule { code, .. } => *code,
+            AppError::Refused { code, .. } => *code,
+            AppError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            AppError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            AppError::RequestTimeout { .. } => ErrorCode::RequestTimeout,
+            AppError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            AppError::TooManyRequests { .. } => ErrorCode::RateLimited,
+            AppError::Contention => ErrorCode::RetryLater,
+            AppError::Unavailable => ErrorCode::ServiceUnavailable,
+            AppError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -204,7 +205,7 @@ impl AppError {
             title: self.title().to_string(),
             status: self.status_code().as_u16(),
             detail,
-            code: self.code().to_string(),
+            code: self.code(),
             errors: match self {
                 AppError::Validation(errors) => {
                     Some(errors.iter().take(MAX_LISTED_ERRORS).cloned().collect())
@@ -311,7 +312,7 @@ impl From<DieselError> for AppError {
                     info.constraint_name().unwrap_or("?")
                 );
                 AppError::Conflict {
-                    code: "conflict",
+                    code: ErrorCode::Conflict,
                     detail: "this conflicts with an existing record".into(),
                 }
             }
@@ -351,7 +352,7 @@ mod tests {
         let problem = AppError::internal("relation \"users\" does not exist").to_problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("relation"));
-        assert_eq!(problem.code, "internal_error");
+        assert_eq!(problem.code, ErrorCode::InternalError);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::domain::role::Role;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// The caller, as proven by a valid access token, with the role they have now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl AuthUser {
     }
 }
 
-fn unauthorized(code: &'static str, detail: &str) -> AppError {
+fn unauthorized(code: ErrorCode, detail: &str) -> AppError {
     AppError::Unauthorized {
         code,
         detail: detail.to_string(),
@@ -118,7 +118,7 @@ fn authenticate(req: &HttpRequest) -> impl Future<Output = Result<AuthUser, AppE
                     crate::db::connection(&state.pool, move |conn| Ok(access::load(conn, id)?))
                         .await?;
                 let access = loaded.ok_or_else(|| {
-                    unauthorized("invalid_token", "the access token is not valid")
+                    unauthorized(ErrorCode::InvalidToken, "the access token is not valid")
                 })?;
                 state.access.put(id, access, epoch);
                 access
@@ -126,13 +126,13 @@ fn authenticate(req: &HttpRequest) -> impl Future<Output = Result<AuthUser, AppE
         };
         if !access.active {
             return Err(unauthorized(
-                "account_disabled",
+                ErrorCode::AccountDisabled,
                 "this account is deactivated",
             ));
         }
         if claims.ver < access.token_version {
             return Err(unauthorized(
-                "token_revoked",
+                ErrorCode::TokenRevoked,
                 "this access token was revoked (a password change or sign-out everywhere); sign in again",
             ));
         }
@@ -149,11 +149,14 @@ fn bearer_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, tokens::Clai
         .cloned()
         .ok_or_else(|| AppError::internal("AppState is not registered"))?;
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
-        unauthorized("missing_token", "send Authorization: Bearer <access token>")
+        unauthorized(
+            ErrorCode::MissingToken,
+            "send Authorization: Bearer <access token>",
+        )
     })?;
     let value = value.to_str().map_err(|_| {
         unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "the Authorization header is not valid text",
         )
     })?;
@@ -162,7 +165,12 @@ fn bearer_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, tokens::Clai
         .or_else(|| value.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthorized("invalid_token", "the Authorization scheme must be Bearer"))?;
+        .ok_or_else(|| {
+            unauthorized(
+                ErrorCode::InvalidToken,
+                "the Authorization scheme must be Bearer",
+            )
+        })?;
     let claims = state.tokens.decode_access(token, state.clock.now())?;
     Ok((state, claims))
 }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::role::Role;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 pub const ISSUER: &str = "leadpool";
 pub const AUDIENCE: &str = "leadpool-api";
@@ -81,13 +81,13 @@ impl TokenKeys {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
             log::debug!("rejected access token: {e}");
             AppError::Unauthorized {
-                code: "invalid_token",
+                code: ErrorCode::InvalidToken,
                 detail: "the access token is not valid".into(),
             }
         })?;
         if data.claims.exp <= now.timestamp() {
             return Err(AppError::Unauthorized {
-                code: "token_expired",
+                code: ErrorCode::TokenExpired,
                 detail: "the access token has expired; refresh it".into(),
             });
         }
@@ -127,7 +127,7 @@ mod tests {
         let err = keys
             .decode_access(&token, now + Duration::minutes(16))
             .unwrap_err();
-        assert_eq!(err.code(), "token_expired");
+        assert_eq!(err.code(), ErrorCode::TokenExpired);
     }
 
     #[test]
@@ -139,7 +139,7 @@ mod tests {
         let other = TokenKeys::new(&[8u8; 32], Duration::minutes(15), Duration::days(14));
         assert_eq!(
             other.decode_access(&token, now).unwrap_err().code(),
-            "invalid_token"
+            ErrorCode::InvalidToken
         );
     }
 

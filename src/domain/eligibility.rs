@@ -36,18 +36,18 @@ super::text_enum::text_enum! {
 
 impl SkipReason {
     /// The refusal code answered when this reason stops a claim.
-    pub fn refusal_code(self) -> &'static str {
+    pub fn refusal_code(self) -> super::error_code::ErrorCode {
         match self {
-            SkipReason::AtMaxOwned => "claim_quota_exceeded",
-            SkipReason::DailyLimit => "daily_claim_limit_reached",
-            SkipReason::OnLeave => "user_on_leave",
-            SkipReason::Inactive => "user_inactive",
-            SkipReason::Cooldown => "reclaim_cooldown",
-            SkipReason::GradeNotAllowed => "grade_not_allowed",
-            SkipReason::NotMember => "not_pool_member",
-            SkipReason::NotTheirTurn => "not_your_turn",
-            SkipReason::NoEligibleLead => "pool_empty",
-            SkipReason::AlreadyClaimed => "lead_already_claimed",
+            SkipReason::AtMaxOwned => super::error_code::ErrorCode::ClaimQuotaExceeded,
+            SkipReason::DailyLimit => super::error_code::ErrorCode::DailyClaimLimitReached,
+            SkipReason::OnLeave => super::error_code::ErrorCode::UserOnLeave,
+            SkipReason::Inactive => super::error_code::ErrorCode::UserInactive,
+            SkipReason::Cooldown => super::error_code::ErrorCode::ReclaimCooldown,
+            SkipReason::GradeNotAllowed => super::error_code::ErrorCode::GradeNotAllowed,
+            SkipReason::NotMember => super::error_code::ErrorCode::NotPoolMember,
+            SkipReason::NotTheirTurn => super::error_code::ErrorCode::NotYourTurn,
+            SkipReason::NoEligibleLead => super::error_code::ErrorCode::PoolEmpty,
+            SkipReason::AlreadyClaimed => super::error_code::ErrorCode::LeadAlreadyClaimed,
         }
     }
 
@@ -287,7 +287,7 @@ mod tests {
         assert_eq!(leading_reason(&[]), None);
         assert_eq!(
             SkipReason::AtMaxOwned.refusal_code(),
-            "claim_quota_exceeded"
+            crate::domain::error_code::ErrorCode::ClaimQuotaExceeded
         );
     }
 }

@@ -4,6 +4,7 @@ pub mod claim;
 pub mod custom_field;
 pub mod eligibility;
 pub mod email;
+pub mod error_code;
 pub mod field_error;
 pub mod follow_up;
 pub mod lead;

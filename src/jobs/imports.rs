@@ -11,7 +11,7 @@ use actix_web::web;
 
 use crate::AppState;
 use crate::db::transaction_blocking;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::imports;
 
 /// Runs forever, looking for work every `job_interval`.
@@ -60,7 +60,8 @@ pub fn run_once(state: &AppState) -> Result<bool, AppError> {
             Ok(false) => break,
             // Too slow: another worker took over and carries on; nothing to do here.
             Err(AppError::Conflict {
-                code: "lease_lost", ..
+                code: ErrorCode::LeaseLost,
+                ..
             }) => {
                 log::warn!("import {}: lease lost to another worker", import.id);
                 return Ok(true);

@@ -161,10 +161,10 @@ pub fn list(
         None => {}
     }
     if let Some(v) = &filter.started_how {
-        query = query.filter(claims::started_how.eq(v.clone()));
+        query = query.filter(claims::started_how.eq(*v));
     }
     if let Some(v) = &filter.end_reason {
-        query = query.filter(claims::end_reason.eq(v.clone()));
+        query = query.filter(claims::end_reason.eq(*v));
     }
     if let Some(v) = filter.started_from {
         query = query.filter(claims::started_at.ge(v));

@@ -310,10 +310,10 @@ pub fn list(
         }
     }
     if let Some(v) = &filter.state {
-        query = query.filter(leads::state.eq(v.clone()));
+        query = query.filter(leads::state.eq(*v));
     }
     if let Some(v) = &filter.stage {
-        query = query.filter(leads::stage.eq(v.clone()));
+        query = query.filter(leads::stage.eq(*v));
     }
     if let Some(v) = filter.pool_id {
         query = query.filter(leads::pool_id.eq(v));
@@ -322,13 +322,13 @@ pub fn list(
         query = query.filter(leads::owner_id.eq(v));
     }
     if let Some(v) = &filter.source_channel {
-        query = query.filter(leads::source_channel.eq(v.clone()));
+        query = query.filter(leads::source_channel.eq(*v));
     }
     if let Some(v) = &filter.industry {
         query = query.filter(leads::industry.eq(v.clone()));
     }
     if let Some(v) = &filter.grade {
-        query = query.filter(leads::grade.eq(v.clone()));
+        query = query.filter(leads::grade.eq(*v));
     }
     if let Some(v) = &filter.province {
         query = query.filter(leads::province.eq(v.clone()));

@@ -275,7 +275,7 @@ pub fn follow_ups(
         query = query.filter(follow_ups::user_id.eq(v));
     }
     if let Some(v) = &filter.type_ {
-        query = query.filter(follow_ups::type_.eq(v.clone()));
+        query = query.filter(follow_ups::type_.eq(*v));
     }
     if let Some(v) = filter.from {
         query = query.filter(follow_ups::created_at.ge(v));

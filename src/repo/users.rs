@@ -94,7 +94,7 @@ pub fn list(
         );
     }
     if let Some(role) = &filter.role {
-        query = query.filter(users::role.eq(role.clone()));
+        query = query.filter(users::role.eq(*role));
     }
     if let Some(team_id) = filter.team_id {
         query = query.filter(users::team_id.eq(team_id));

@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::AppState;
 use crate::db;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, ErrorCode, Problem};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics);
@@ -97,7 +97,7 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
             .unwrap_or("");
         if !same_bytes(given.as_bytes(), expected.expose().as_bytes()) {
             return Err(AppError::Unauthorized {
-                code: "invalid_token",
+                code: ErrorCode::InvalidToken,
                 detail: "send Authorization: Bearer <LEADPOOL_METRICS_TOKEN>".into(),
             });
         }

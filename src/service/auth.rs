@@ -8,7 +8,7 @@ use crate::auth::password;
 use crate::auth::tokens::{TokenKeys, hash_refresh_token, new_refresh_token};
 use crate::db::models::{RefreshToken, User};
 use crate::domain::email::Email;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::repo;
 
 /// A fresh access token and the refresh token that renews it (no `Debug`: it holds secrets).
@@ -22,14 +22,14 @@ pub struct TokenPair {
 
 fn invalid_credentials() -> AppError {
     AppError::Unauthorized {
-        code: "invalid_credentials",
+        code: ErrorCode::InvalidCredentials,
         detail: "the email or password is wrong".into(),
     }
 }
 
 fn account_disabled() -> AppError {
     AppError::Unauthorized {
-        code: "account_disabled",
+        code: ErrorCode::AccountDisabled,
         detail: "this account is deactivated".into(),
     }
 }
@@ -175,7 +175,7 @@ pub fn refresh(
 ) -> Result<RefreshOutcome, AppError> {
     let hash = hash_refresh_token(token);
     let invalid = || AppError::Unauthorized {
-        code: "invalid_refresh_token",
+        code: ErrorCode::InvalidRefreshToken,
         detail: "the refresh token is unknown, expired or revoked".into(),
     };
     let Some(known) = repo::refresh_tokens::find_by_hash(conn, &hash)? else {
@@ -195,7 +195,7 @@ pub fn refresh(
                     known.family_id
                 );
                 AppError::Unauthorized {
-                    code: "refresh_token_reused",
+                    code: ErrorCode::RefreshTokenReused,
                     detail: "this refresh token was already used; every session it belonged to is now signed out".into(),
                 }
             }

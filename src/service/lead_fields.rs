@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::db::models::{LeadField, LeadFieldChanges};
 use crate::domain::custom_field::{FieldDef, FieldType, valid_key};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::repo;
 use crate::service::audit::Audit;
 
@@ -106,7 +106,7 @@ pub fn create(
     };
     let field = repo::lead_fields::insert(conn, &field).map_err(|err| match err {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
-            code: "field_key_taken",
+            code: ErrorCode::FieldKeyTaken,
             detail: "a field with this key exists (perhaps removed: keys are never reused, so stored values keep their meaning)".into(),
         },
         other => other.into(),

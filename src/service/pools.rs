@@ -10,7 +10,7 @@ use crate::db::models::{Pool, PoolChanges};
 use crate::domain::page::{Cursor, Limit};
 use crate::domain::role::Role;
 use crate::domain::routing::RoutingCondition;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::repo;
 use crate::service::audit::Audit;
 
@@ -40,11 +40,11 @@ fn map_unique(err: DieselError) -> AppError {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             match info.constraint_name() {
                 Some("pools_name_key") => AppError::Conflict {
-                    code: "pool_name_taken",
+                    code: ErrorCode::PoolNameTaken,
                     detail: "another pool already has this name".into(),
                 },
                 Some("pools_single_default") => AppError::Conflict {
-                    code: "concurrent_update",
+                    code: ErrorCode::ConcurrentUpdate,
                     detail: "another pool was made the default at the same time; retry".into(),
                 },
                 _ => err.into(),

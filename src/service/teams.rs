@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::db::models::{Team, TeamChanges};
 use crate::domain::page::{Cursor, Limit};
 use crate::domain::role::Role;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::repo;
 use crate::service::audit::Audit;
 
@@ -18,7 +18,7 @@ fn map_unique(err: DieselError) -> AppError {
             if info.constraint_name() == Some("teams_name_key") =>
         {
             AppError::Conflict {
-                code: "team_name_taken",
+                code: ErrorCode::TeamNameTaken,
                 detail: "another team already has this name".into(),
             }
         }

@@ -11,7 +11,7 @@ use crate::db::models::{NewUser, Team, User, UserChanges};
 use crate::domain::email::Email;
 use crate::domain::page::{Cursor, Limit};
 use crate::domain::role::Role;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::repo;
 use crate::repo::users::UserFilter;
 use crate::service::audit::Audit;
@@ -46,7 +46,7 @@ pub struct UserPatch {
 
 fn email_taken() -> AppError {
     AppError::Conflict {
-        code: "email_taken",
+        code: ErrorCode::EmailTaken,
         detail: "another user already has this email address".into(),
     }
 }
@@ -155,7 +155,7 @@ pub fn get(conn: &mut PgConnection, actor: &AuthUser, id: Uuid) -> Result<User, 
 /// The caller's own record and team. A token whose user is gone is no longer valid.
 pub fn profile(conn: &mut PgConnection, id: Uuid) -> Result<(User, Option<Team>), AppError> {
     let user = repo::users::find(conn, id)?.ok_or(AppError::Unauthorized {
-        code: "invalid_token",
+        code: ErrorCode::InvalidToken,
         detail: "the account behind this token no longer exists".into(),
     })?;
     let team = match user.team_id {
@@ -238,7 +238,7 @@ pub fn update(
         ))?;
         if repo::users::count_other_active_admins(conn, id)? == 0 {
             return Err(AppError::Conflict {
-                code: "last_admin",
+                code: ErrorCode::LastAdmin,
                 detail: "this is the last active admin; make another admin first".into(),
             });
         }

@@ -60,7 +60,7 @@ pub(super) fn counted(state: &AppState, taken: Result<Taken, AppError>) -> Resul
     match &taken {
         Ok(t) => state.metrics.claimed(t.claim.started_how.as_str()),
         Err(e) if actix_web::ResponseError::status_code(e).is_client_error() => {
-            state.metrics.claim_refused(e.code())
+            state.metrics.claim_refused(e.code().as_str())
         }
         Err(_) => {}
     }

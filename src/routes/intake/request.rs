@@ -2,6 +2,7 @@
 //! the headers that say who sends it (the source's token) and how to replay it (`Idempotency-Key`).
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// Most leads in one batch.
 pub const MAX_BATCH: usize = 500;
@@ -168,7 +169,7 @@ pub(super) fn bearer(req: &HttpRequest) -> Result<String, AppError> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or(AppError::Unauthorized {
-            code: "missing_token",
+            code: ErrorCode::MissingToken,
             detail: "send Authorization: Bearer <intake source token>".into(),
         })?;
     value
@@ -176,7 +177,7 @@ pub(super) fn bearer(req: &HttpRequest) -> Result<String, AppError> {
         .map(|t| t.trim().to_string())
         .filter(|t| t.starts_with(service::intake::TOKEN_PREFIX))
         .ok_or(AppError::Unauthorized {
-            code: "invalid_token",
+            code: ErrorCode::InvalidToken,
             detail: "not a valid intake source token".into(),
         })
 }

@@ -1,6 +1,7 @@
 //! `POST /leads/{id}/claim`: a pool member claims a named pooled lead.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// `POST /leads/{id}/claim`: the caller claims a named pooled lead of a pool they belong to.
 /// A refusal is stored with its reasons and returned as `Ok(Err(..))`.
@@ -33,7 +34,7 @@ pub fn claim(
     let rules = stored_rules(pool_id, &view.rules)?;
     if rules.claim_mode == ClaimMode::RoundRobin {
         return Err(AppError::Rule {
-            code: "claim_mode_mismatch",
+            code: ErrorCode::ClaimModeMismatch,
             detail: "this pool hands leads out in turn: use POST /api/v1/pools/{id}/next-lead"
                 .into(),
         });

@@ -59,7 +59,7 @@ pub(super) fn refuse(
     now: DateTime<Utc>,
 ) -> Result<AppError, AppError> {
     let code = reason.refusal_code();
-    let decision = store_decision(conn, draft, None, Some(code), now)?;
+    let decision = store_decision(conn, draft, None, Some(code.as_str()), now)?;
     let conflict = matches!(
         reason,
         SkipReason::AlreadyClaimed | SkipReason::NotTheirTurn | SkipReason::NoEligibleLead

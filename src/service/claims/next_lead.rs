@@ -2,6 +2,7 @@
 //! round-robin pools (stride scheduling), first in line otherwise.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// The rotation of a pool's members now: stable order, weights, stored passes, eligibility.
 pub(super) fn rotation_of(
@@ -103,7 +104,7 @@ pub fn next_lead(
     let (rules, _) = pool_rules(conn, pool_id)?;
     if rules.claim_mode == ClaimMode::FirstCome {
         return Err(AppError::Rule {
-            code: "claim_mode_mismatch",
+            code: ErrorCode::ClaimModeMismatch,
             detail: "this pool is first come: browse it and claim a lead by id".into(),
         });
     }

@@ -1,6 +1,7 @@
 //! Processing an import chunk by chunk under a lease: resumable, never half-written.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// Processes one chunk in the caller's transaction: cleans every row, stores the valid ones as
 /// leads in bulk (duplicates of open leads become touches on them), records rejected rows, and
@@ -165,7 +166,7 @@ pub fn claim_next(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Option<
 /// Another worker holds the import now (this one's lease ran out).
 pub fn lease_lost() -> AppError {
     AppError::Conflict {
-        code: "lease_lost",
+        code: ErrorCode::LeaseLost,
         detail: "another worker took this import over".into(),
     }
 }

@@ -19,7 +19,7 @@ use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
 use crate::domain::page::{Cursor, Limit, Paged, fetch_page};
 use crate::domain::suspicion;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::repo;
 use crate::service::audit::Audit;
 use crate::service::leads::{Outcome, Submission, Via};
@@ -109,7 +109,7 @@ pub fn authenticate(
 ) -> Result<IntakeSource, AppError> {
     let source =
         repo::intake::source_by_token(conn, &hash_token(token))?.ok_or(AppError::Unauthorized {
-            code: "invalid_token",
+            code: ErrorCode::InvalidToken,
             detail: "not a valid intake source token".into(),
         })?;
     let window_start = minute_of(now);
@@ -207,12 +207,12 @@ pub fn begin_idempotent(
         return Ok(KeyState::Fresh(claim));
     }
     let existing = repo::intake::find_key(conn, source_id, key)?.ok_or(AppError::Conflict {
-        code: "idempotency_key_in_progress",
+        code: ErrorCode::IdempotencyKeyInProgress,
         detail: "a request with this Idempotency-Key is being processed; retry shortly".into(),
     })?;
     if existing.request_hash != hash {
         return Err(AppError::Rule {
-            code: "idempotency_key_reused",
+            code: ErrorCode::IdempotencyKeyReused,
             detail: "this Idempotency-Key was used with a different body; use a new key for a new submission".into(),
         });
     }
@@ -233,7 +233,7 @@ pub fn begin_idempotent(
                 Ok(KeyState::Fresh(claim))
             } else {
                 Err(AppError::Conflict {
-                    code: "idempotency_key_in_progress",
+                    code: ErrorCode::IdempotencyKeyInProgress,
                     detail: "a request with this Idempotency-Key is being processed; retry shortly"
                         .into(),
                 })
@@ -244,7 +244,7 @@ pub fn begin_idempotent(
 
 fn key_taken_over() -> AppError {
     AppError::Conflict {
-        code: "idempotency_key_in_progress",
+        code: ErrorCode::IdempotencyKeyInProgress,
         detail: "a retry with this Idempotency-Key took over; retry to get its answer".into(),
     }
 }
@@ -315,7 +315,9 @@ fn invalid(err: AppError) -> Result<ItemResult, AppError> {
     match err {
         AppError::Validation(errors) => Ok(ItemResult::Invalid(errors)),
         AppError::Rule { code, detail } => Ok(ItemResult::Invalid(vec![FieldError::new(
-            "lead", code, detail,
+            "lead",
+            code.as_str(),
+            detail,
         )])),
         other => Err(other),
     }
@@ -370,7 +372,8 @@ pub fn submit_item(
         // No pool to put it in is the organisation's configuration gap, not the sender's
         // mistake: keep the lead (nothing was written yet) until an admin sets pools up.
         Err(AppError::Rule {
-            code: "no_pool", ..
+            code: ErrorCode::NoPool,
+            ..
         }) if !skip_suspicion => quarantine(conn, vault, source, &payload, &["no_pool"], now),
         Err(err @ AppError::Rule { .. }) if skip_suspicion => Err(err),
         Err(err) => invalid(err),
@@ -382,7 +385,7 @@ fn pending_entry(conn: &mut PgConnection, id: Uuid) -> Result<QuarantineEntry, A
     let entry = repo::intake::quarantine_for_update(conn, id)?.ok_or(AppError::NotFound)?;
     if entry.status != "pending" {
         return Err(AppError::Conflict {
-            code: "quarantine_already_decided",
+            code: ErrorCode::QuarantineAlreadyDecided,
             detail: format!("this submission was already {}", entry.status),
         });
     }

@@ -1,6 +1,7 @@
 //! Data edits of a lead, and the duplicate check on changed contact data.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// A new encrypted contact value and its blind index (`None`, `None` clears the field).
 pub(super) type ContactChange = (Option<Vec<u8>>, Option<Vec<u8>>);
@@ -167,7 +168,7 @@ pub fn edit(
     changes.updated_at = Some(now);
     let updated = repo::leads::update_data(conn, lead.id, &changes).map_err(|err| match err {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
-            code: "duplicate_lead",
+            code: ErrorCode::DuplicateLead,
             detail: "another open lead got the same contact details at the same time".into(),
         },
         other => other.into(),

@@ -1,6 +1,7 @@
 //! A new lead by any way in: cleaned, deduplicated against the open leads, routed to its pool.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// Brings a submission in: a new lead, or (when an open lead has the same phone, email, WeChat id
 /// or company + name) a touch on that lead that fills its empty fields and tells its owner. Manual
@@ -35,7 +36,7 @@ pub fn submit(
             sub.lead.industry.as_deref(),
         )?
         .ok_or(AppError::Rule {
-            code: "no_pool",
+            code: ErrorCode::NoPool,
             detail: "no pool's routing matches this lead and there is no default pool".into(),
         })?,
     };
@@ -86,7 +87,7 @@ pub fn submit(
         return Ok(Outcome::Merged { lead, filled });
     }
     Err(AppError::Conflict {
-        code: "concurrent_update",
+        code: ErrorCode::ConcurrentUpdate,
         detail: "the matching lead changed while this submission was stored; retry".into(),
     })
 }

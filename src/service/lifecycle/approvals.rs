@@ -43,7 +43,7 @@ pub fn get_approval(
 
 pub(super) fn already_decided(a: &Approval) -> AppError {
     AppError::Conflict {
-        code: "approval_already_decided",
+        code: ErrorCode::ApprovalAlreadyDecided,
         detail: format!("this request is already {}", a.status),
     }
 }

@@ -64,7 +64,7 @@ pub fn close(
             Ok(closed)
         }
         _ => Err(AppError::Conflict {
-            code: "lead_not_open",
+            code: ErrorCode::LeadNotOpen,
             detail: format!("the lead is already {}", lead.state),
         }),
     }

@@ -63,7 +63,7 @@ pub fn follow_up(
         let backward = rank(stage) < rank(current) && !matches!(stage, Stage::Lost);
         if backward && !is_manager {
             return Err(AppError::Rule {
-                code: "stage_backward",
+                code: ErrorCode::StageBackward,
                 detail: format!(
                     "the stage moves forward only ({current} → {stage}); a manager may move it back"
                 ),

@@ -64,7 +64,7 @@ pub(super) fn pending_conflict(err: diesel::result::Error) -> AppError {
             info,
         ) if info.constraint_name() == Some("approvals_one_pending_per_lead") => {
             AppError::Conflict {
-                code: "approval_pending",
+                code: ErrorCode::ApprovalPending,
                 detail: "a request about this lead is already waiting for a decision".into(),
             }
         }
@@ -175,13 +175,13 @@ pub(super) fn hand_over(
     }
     if !receiver.active {
         return Err(AppError::Rule {
-            code: "user_inactive",
+            code: ErrorCode::UserInactive,
             detail: "the receiver is deactivated".into(),
         });
     }
     if on_leave(receiver.on_leave_from, receiver.on_leave_until, now) {
         return Err(AppError::Rule {
-            code: "user_on_leave",
+            code: ErrorCode::UserOnLeave,
             detail: "the receiver is on leave".into(),
         });
     }
@@ -192,7 +192,7 @@ pub(super) fn hand_over(
             .map_or(0, |(_, n)| *n);
         if owned >= max {
             return Err(AppError::Rule {
-                code: "claim_quota_exceeded",
+                code: ErrorCode::ClaimQuotaExceeded,
                 detail: format!(
                     "the receiver holds {owned} leads from this pool; the limit is {max}"
                 ),
@@ -293,7 +293,7 @@ pub fn transfer(
             // approval that could only fail.
             if !u.active {
                 return Err(AppError::Rule {
-                    code: "user_inactive",
+                    code: ErrorCode::UserInactive,
                     detail: "the receiver is deactivated".into(),
                 });
             }

@@ -38,7 +38,7 @@ use crate::domain::page::{Cursor, Limit, Paged, fetch_page};
 use crate::domain::recycle::{Hold, due};
 use crate::domain::role::Role;
 use crate::domain::rules::Rules;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::repo;
 use crate::repo::lifecycle::{AgendaLead, ApprovalScope, FollowUpFilter, HoldChanges};
 use crate::service::audit::Audit;
@@ -231,7 +231,7 @@ fn lead_for_update(conn: &mut PgConnection, actor: &AuthUser, id: Uuid) -> Resul
 
 fn not_owned(lead: &Lead) -> AppError {
     AppError::Conflict {
-        code: "lead_not_owned",
+        code: ErrorCode::LeadNotOwned,
         detail: format!("the lead is {}, not owned", lead.state),
     }
 }

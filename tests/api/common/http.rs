@@ -50,6 +50,36 @@ impl Response {
         body
     }
 
+    /// Every problem+json answer any test receives carries a code of the catalogue: the enum of
+    /// `ErrorCode` in the committed OpenAPI document (which the drift test keeps equal to the
+    /// served one).
+    #[track_caller]
+    fn check_code_is_catalogued(&self) {
+        static CATALOGUE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        // (A HEAD answer has the headers of a problem but no body.)
+        if self.header("content-type") != Some("application/problem+json") || self.body.is_empty() {
+            return;
+        }
+        let catalogue = CATALOGUE.get_or_init(|| {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+            let document: Value =
+                serde_json::from_slice(&std::fs::read(path).expect("openapi/openapi.json"))
+                    .expect("the OpenAPI document is JSON");
+            document["components"]["schemas"]["ErrorCode"]["enum"]
+                .as_array()
+                .expect("ErrorCode lists its codes")
+                .iter()
+                .map(|c| c.as_str().expect("a code is text").to_string())
+                .collect()
+        });
+        let body = self.json();
+        let code = body["code"].as_str().unwrap_or_default();
+        assert!(
+            catalogue.iter().any(|c| c == code),
+            "problem code {code:?} is not in the catalogue (ErrorCode): {body}"
+        );
+    }
+
     /// Asserts the status and returns the JSON body.
     #[track_caller]
     pub fn ok(&self, status: u16) -> Value {
@@ -100,11 +130,13 @@ impl TestApp {
             .await
             .expect("read body")
             .to_vec();
-        Response {
+        let response = Response {
             status,
             headers,
             body,
-        }
+        };
+        response.check_code_is_catalogued();
+        response
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
