@@ -15,7 +15,7 @@ Pass/fail, checked afterwards:
   - every intake push that got a 2xx is stored exactly once, and every claim that got 200 is a
     claim of that person in the database (nothing acknowledged is lost).
 
-    bench/faults.py BASE_URL DATABASE_URL PG_VERSION SERVER_PID ADMIN_EMAIL ADMIN_PASSWORD
+    bench/py/faults.py BASE_URL DATABASE_URL PG_VERSION SERVER_PID ADMIN_EMAIL ADMIN_PASSWORD
 """
 
 import http.client

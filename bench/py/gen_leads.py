@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates a CSV of realistic Chinese leads for the import benchmark.
 
-    gen_leads.py ROWS OUT.csv [--dup 0.05] [--invalid 0.01] [--seed 42]
+    bench/py/gen_leads.py ROWS OUT.csv [--dup 0.05] [--invalid 0.01] [--seed 42]
 
 About `dup` of the rows repeat an earlier row's person (same mobile, written differently), and
 `invalid` have a phone number that cannot be valid. Headers are the usual Chinese ones, so the

@@ -18,7 +18,7 @@ Invariants (SQL, afterwards):
   - each lead made due was recycled exactly once (one claim ended `recycled_*`, one audit entry);
   - every intake push answered 2xx is stored, once.
 
-    bench/multi.py DATABASE_URL ADMIN_EMAIL ADMIN_PASSWORD BASE_URL...
+    bench/py/multi.py DATABASE_URL ADMIN_EMAIL ADMIN_PASSWORD BASE_URL...
 """
 
 import http.client
@@ -259,10 +259,33 @@ while not stop.is_set():
 for t in threads:
     t.join(timeout=120)
 elapsed = time.monotonic() - started
+
+
+def sweep_to_end(base):
+    """POST /admin/sweep on one instance, and when it answers 202 (the drain outlasted
+    LEADPOOL_SWEEP_ANSWER_MS and goes on in the background) GET /admin/sweeps/{id} until the run
+    has finished (10 minutes at most), so that the invariants are read after the drain, not 2 s
+    into it."""
+    client = Client()
+    status, run = client.call("POST", "/api/v1/admin/sweep", admin, {}, base=base)
+    if status != 202 or not run:
+        return
+    deadline = time.monotonic() + 600
+    while run.get("finished_at") is None:
+        if time.monotonic() > deadline:
+            print(f"multi: the last sweep on {base.geturl()} ({run['id']}) had not finished after 600 s "
+                  f"(status {run.get('status')})", flush=True)
+            return
+        time.sleep(0.2)
+        status, got = client.call("GET", f"/api/v1/admin/sweeps/{run['id']}", admin, base=base)
+        if status == 200 and got:
+            run = got
+
+
 # Let the instances' own sweeps finish the last wave.
 time.sleep(5)
 for base in BASES:
-    Client().call("POST", "/api/v1/admin/sweep", admin, {}, base=base)
+    sweep_to_end(base)
 
 # --- invariants --------------------------------------------------------------------------------
 breaches = []

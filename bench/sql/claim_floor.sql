@@ -1,3 +1,9 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/repo/holds.rs                     start_hold (START_HOLD: the taken, claim and audit parts)
+--   src/service/claims/mod.rs             start (the claim's and the audit entry's values)
+-- (Not a request of the service: the least a claim writes, the floor bench/writes compares with.)
+--
 -- pgbench: the least any service must write for one claim (the floor bench/writes compares the
 -- service's named claims with): the conditional UPDATE that takes a pooled lead, in a copy of
 -- `leads` with every index of it, one claim row and one audit row (copies of their tables with

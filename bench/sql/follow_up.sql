@@ -1,3 +1,17 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/routes/lifecycle/follow_ups.rs    add_follow_up (the transaction, then the answer)
+--   src/service/lifecycle/follow_ups.rs   follow_up
+--   src/service/lifecycle/mod.rs          lead_for_update, recycle_changes
+--   src/repo/leads.rs                     find_for_update, insert_event
+--   src/service/claims/mod.rs             pool_rules (src/repo/pools.rs rules)
+--   src/repo/claims.rs                    open_for_lead
+--   src/repo/lifecycle.rs                 insert_follow_up, update_hold
+--   src/routes/leads/response.rs          lead_response (the answer's custom fields)
+--   src/service/lead_fields.rs            FieldDefsCache::get, active_defs
+-- Out of step: since 522537c the answer's field definitions come from FieldDefsCache (read only
+-- when not remembered); this script still reads lead_fields on every follow-up.
+--
 -- pgbench: the SQL of one follow-up (POST /leads/{id}/follow-ups by the lead's owner: a call with
 -- a next follow-up in 3 days), as the service runs it (bench/claims): the lead locked, the pool's
 -- rules, the open claim, the follow-up, its timeline entry and the lead's new clocks; then the

@@ -1,3 +1,9 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/service/imports/process.rs        process_chunk (the created leads, their "created" events)
+--   src/repo/leads.rs                     insert_many_if_new, insert_events
+-- (Not a request of the service: the floor of an import, PostgreSQL alone storing its rows.)
+--
 -- PostgreSQL alone storing what an import stored: the leads the import created (already cleaned,
 -- encrypted and blind-indexed) go into leads_floor, a table built like leads (its columns,
 -- defaults, every index, its triggers and foreign keys), with their "created" timeline rows in
@@ -5,7 +11,7 @@
 -- commits. No cleaning, no encryption, no dedupe: the floor an import into this schema cannot go
 -- below on this machine. The tables are dropped afterwards, but the triggers have counted the
 -- rows in the report rollups a second time: run it last on a benchmark database.
---   psql -v import_id=<uuid> -f bench/import_floor.sql   (prints the seconds it took)
+--   psql -v import_id=<uuid> -f bench/sql/import_floor.sql   (prints the seconds it took)
 \set ON_ERROR_STOP on
 DROP TABLE IF EXISTS lead_events_floor, leads_floor, floor_rows;
 CREATE TABLE leads_floor (LIKE leads INCLUDING ALL);

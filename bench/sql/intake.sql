@@ -1,3 +1,11 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/routes/intake/submit.rs           intake_leads
+--   src/service/intake.rs                 authenticate, submit_item
+--   src/repo/intake.rs                    source_by_token, count_request
+--   src/service/leads/submit.rs           submit
+--   src/repo/leads.rs                     insert_if_new, insert_event
+--
 -- pgbench: the database work of one intake request, as plain SQL (the same statements the
 -- service issues: find the source by token hash, count the request in its rate window, insert
 -- the lead unless a duplicate exists, record the timeline event).

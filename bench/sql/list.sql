@@ -1,3 +1,11 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/routes/leads/list.rs              list_leads (db::read_only: a read-only transaction)
+--   src/service/leads/read.rs             list, scope_of
+--   src/service/lead_fields.rs            active_defs (src/repo/lead_fields.rs list)
+--   src/domain/page.rs                    fetch_page (limit + 1 rows)
+--   src/repo/leads.rs                     list
+--
 -- pgbench: the SQL of one page of the lead list at depth (GET /leads?state=pooled&grade=A&limit=50
 -- &cursor=..., as an admin), as the service runs it (bench/run): one read-only transaction with the
 -- active custom fields and one keyset page (newest first, limit + 1 rows). Variables: after (the

@@ -1,3 +1,18 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/routes/claims/next.rs             next_lead (the attempt count, then one transaction)
+--   src/service/claims/next_lead.rs       next_lead, rotation_of, save_rotation
+--   src/service/claims/mod.rs             count_claim_attempt, pool_rules, start
+--   src/repo/pools.rs                     is_member (ids_for_member), member_users
+--   src/repo/claims.rs                    lock_rotation, rotation_slots, next_pooled, save_rotation
+--   src/repo/users.rs                     lock_for_claims
+--   src/repo/holds.rs                     start_hold (START_HOLD)
+-- Out of step: written in df93bd2, before the per-minute attempt count (d00b4a8:
+-- count_claim_attempt), the take in one statement (6be0138: START_HOLD takes the lead and writes
+-- its decision, claim, timeline and audit entries) and the remembered field definitions
+-- (522537c: FieldDefsCache). Kept as it is so that the figures stay comparable with earlier
+-- runs; bring it in step in a change of its own.
+--
 -- pgbench: the SQL of one next-lead (POST /pools/{id}/next-lead) in a round-robin pool without
 -- quota limits, as the service runs it (bench/claims). Variables: pool, users.
 \set u random(1, :users)

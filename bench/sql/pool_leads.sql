@@ -1,3 +1,14 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/routes/claims/pool_view.rs        pool_leads (one transaction)
+--   src/service/pools.rs                  pooled_leads, get, may_see, view
+--   src/repo/pools.rs                     is_member (ids_for_member), find, member_team_ids,
+--                                         member_user_ids
+--   src/service/leads/read.rs             list (LeadScope::PooledIn)
+--   src/service/lead_fields.rs            active_defs (src/repo/lead_fields.rs list)
+--   src/domain/page.rs                    fetch_page (limit + 1 rows)
+--   src/repo/leads.rs                     list
+--
 -- pgbench: the SQL of one page of a pool's lead listing at depth (GET /pools/{id}/leads?grade=A
 -- &limit=50&cursor=..., as a member), as the service runs it (bench/claims): the membership
 -- check, the pool and its members, the active custom fields and one keyset page (newest first,

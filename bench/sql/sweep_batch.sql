@@ -1,3 +1,15 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/jobs/sweep.rs                     drain_batches (one transaction a batch)
+--   src/service/lifecycle/sweep.rs        sweep_batch
+--   src/repo/lifecycle.rs                 due_for_update, return_many, end_recycled_claims,
+--                                         obsolete_pending_many, insert_notifications
+--   src/repo/leads.rs                     insert_events
+--   src/repo/audit.rs                     insert_many
+-- Out of step: since 23ef1f3 an admin's sweep (POST /admin/sweep, as bench/sweep runs it) also
+-- adds each batch to its run in the batch's transaction (src/repo/sweeps.rs progress, an UPDATE
+-- of sweep_runs); not here.
+--
 -- pgbench: one batch of the recycle sweep (POST /admin/sweep, or the sweep job), as the service
 -- runs it (bench/sweep): up to :batch due leads locked (SKIP LOCKED), returned to their pools in
 -- one statement, their open claims ended in one statement, their pending requests made obsolete,

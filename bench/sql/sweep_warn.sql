@@ -1,3 +1,15 @@
+-- Mirrors (keep in step with): the service builds this SQL in Rust (diesel's query builder, or
+-- SQL text in the code), not in a .sql file it includes, so it is written here by hand.
+--   src/jobs/sweep.rs                     drain (the warnings loop), start_requested (sweep.run)
+--   src/service/lifecycle/sweep.rs        warn
+--   src/repo/pools.rs                     all, rules
+--   src/repo/lifecycle.rs                 mark_warned, insert_notifications
+--   src/repo/leads.rs                     insert_events
+--   src/service/audit.rs                  Audit (the sweep.run entry)
+-- Out of step: since 1d380f3 the service warns in batches of LEADPOOL_SWEEP_BATCH a pool (ids
+-- locked with SKIP LOCKED, then updated), a transaction each until fewer come back; this script
+-- marks every pool's leads in one UPDATE, in one transaction.
+--
 -- pgbench: the end of a sweep, as the service runs it after the last batch (bench/sweep): every
 -- pool's owned leads due back within 24 h (the default warn_before_recycle_hours) whose owners were
 -- not warned yet are marked, with a notification and a timeline entry each (one transaction; the
