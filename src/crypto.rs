@@ -54,6 +54,23 @@ impl std::fmt::Display for Purpose {
     }
 }
 
+/// `N` bytes from the operating system's random source.
+#[allow(
+    clippy::expect_used,
+    reason = "without a random source no key, nonce or token can be made: nothing sensible is left to do"
+)]
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is unavailable");
+    bytes
+}
+
+/// HMAC-SHA256 keyed by `key`.
+#[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
+fn hmac(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length")
+}
+
 const FORMAT_V1: u8 = 1;
 const KEY_ID_LEN: usize = 4;
 const NONCE_LEN: usize = 12;
@@ -82,9 +99,7 @@ impl Key {
     }
 
     pub fn random() -> Self {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).expect("the operating system's random source is unavailable");
-        Self(bytes)
+        Self(random_bytes())
     }
 
     pub fn to_hex(&self) -> String {
@@ -101,8 +116,7 @@ impl Key {
 
     /// A key for another purpose, derived from this one.
     pub fn derive(&self, purpose: &str) -> Key {
-        let mut mac =
-            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = hmac(&self.0);
         mac.update(purpose.as_bytes());
         let out = mac.finalize().into_bytes();
         let mut bytes = [0u8; 32];
@@ -132,7 +146,7 @@ pub struct Vault {
 impl Vault {
     /// `current` encrypts; `older` keys only decrypt; `index` keys the blind indexes.
     pub fn new(current: Key, older: Vec<Key>, index: Key) -> Self {
-        let cipher = |key: &Key| Aes256Gcm::new_from_slice(&key.0).expect("32-byte key");
+        let cipher = |key: &Key| Aes256Gcm::new(&key.0.into());
         Self {
             current: (current.clone(), cipher(&current)),
             older: older.iter().map(|k| (k.clone(), cipher(k))).collect(),
@@ -156,9 +170,12 @@ impl Vault {
         self.index_key.id()
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "AES-GCM fails only for a message over 64 GiB, far above any value kept here"
+    )]
     pub fn encrypt(&self, purpose: Purpose, plaintext: &[u8]) -> Vec<u8> {
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).expect("the operating system's random source is unavailable");
+        let nonce: [u8; NONCE_LEN] = random_bytes();
         let (key, cipher) = &self.current;
         let sealed = cipher
             .encrypt(
@@ -213,8 +230,7 @@ impl Vault {
     /// The blind index of a normalised value: equal values give equal indexes; nothing about the
     /// value can be learned from it without the index key.
     pub fn blind_index(&self, purpose: Purpose, normalised: &str) -> Vec<u8> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.index_key.0)
-            .expect("HMAC takes any key length");
+        let mut mac = hmac(&self.index_key.0);
         mac.update(purpose.label().as_bytes());
         mac.update(&[0]);
         mac.update(normalised.as_bytes());

@@ -2,6 +2,11 @@
 //!
 //! This crate builds the whole HTTP application; `main.rs` only reads settings, prepares the
 //! database and serves it, and the integration tests drive the very same app.
+//!
+//! No `unwrap`/`expect` outside tests: a failure is an `AppError` (a 500 that is logged), not a
+//! panic. The few invariants that truly cannot fail say why where they are allowed.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod auth;
 pub mod clock;
@@ -10,6 +15,7 @@ pub mod cors;
 pub mod crypto;
 pub mod db;
 pub mod domain;
+pub mod dto;
 pub mod edge;
 pub mod error;
 pub mod jobs;
@@ -58,6 +64,10 @@ pub struct AppState {
 
 impl AppState {
     /// `metrics` should be the ones the pool reports to (`db::build_pool`).
+    #[allow(
+        clippy::expect_used,
+        reason = "main refuses to start without a data key (config.vault()), and the tests' configs carry one"
+    )]
     pub fn new(config: Config, pool: DbPool, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
         let tokens = TokenKeys::new(
             config.jwt_secret.expose().as_bytes(),

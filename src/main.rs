@@ -1,6 +1,8 @@
 //! Start-up only: settings, logging, database preparation, then serve (or print the OpenAPI
 //! document with `leadpool openapi`).
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::ExitCode;
 use std::sync::Arc;
 

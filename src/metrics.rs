@@ -56,6 +56,10 @@ impl std::fmt::Debug for Metrics {
 }
 
 /// `metric`, registered in `registry`.
+#[allow(
+    clippy::expect_used,
+    reason = "metric names, labels and buckets are constants here: a bad one is a bug found when the service starts"
+)]
 fn registered<M: prometheus::core::Collector + Clone + 'static>(
     registry: &Registry,
     metric: M,
@@ -66,6 +70,10 @@ fn registered<M: prometheus::core::Collector + Clone + 'static>(
     metric
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "metric names, labels and buckets are constants here: a bad one is a bug found when the service starts"
+)]
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
     registered(
         registry,
@@ -73,6 +81,10 @@ fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntC
     )
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "metric names, labels and buckets are constants here: a bad one is a bug found when the service starts"
+)]
 fn histogram(registry: &Registry, name: &str, help: &str, buckets: &[f64]) -> Histogram {
     registered(
         registry,
@@ -82,6 +94,10 @@ fn histogram(registry: &Registry, name: &str, help: &str, buckets: &[f64]) -> Hi
 }
 
 impl Metrics {
+    #[allow(
+        clippy::expect_used,
+        reason = "metric names, labels and buckets are constants here: a bad one is a bug found when the service starts"
+    )]
     pub fn new() -> Arc<Self> {
         let registry = Registry::new();
         let http_requests = counter(
@@ -256,10 +272,10 @@ impl Metrics {
         self.pool_connections.with_label_values(&["idle"]).set(idle);
         self.pool_size.set(i64::from(pool.max_size()));
         let mut out = Vec::new();
-        TextEncoder::new()
-            .encode(&self.registry.gather(), &mut out)
-            .expect("text encoding cannot fail");
-        String::from_utf8(out).expect("the text format is UTF-8")
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            log::error!("cannot render the metrics: {e}");
+        }
+        String::from_utf8_lossy(&out).into_owned()
     }
 
     /// What the connection pool reports to these metrics: how long checkouts waited, and the

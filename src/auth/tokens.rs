@@ -97,8 +97,7 @@ impl TokenKeys {
 
 /// A new random refresh token (what the client keeps) and its SHA-256 (what the database keeps).
 pub fn new_refresh_token() -> (String, Vec<u8>) {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system's random source is unavailable");
+    let bytes: [u8; 32] = crate::crypto::random_bytes();
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let hash = hash_refresh_token(&token);
     (token, hash)

@@ -545,8 +545,7 @@ fn load_or_create_key_file(path: &std::path::Path) -> Result<Key, ConfigError> {
 /// 48 random bytes, base64url: used when no JWT secret is configured.
 fn random_secret() -> String {
     use base64::Engine;
-    let mut bytes = [0u8; 48];
-    getrandom::fill(&mut bytes).expect("the operating system's random source is unavailable");
+    let bytes: [u8; 48] = crate::crypto::random_bytes();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 

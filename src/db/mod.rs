@@ -57,6 +57,21 @@ struct Session {
 
 impl diesel::r2d2::CustomizeConnection<pool::Conn, diesel::r2d2::Error> for Session {
     fn on_acquire(&self, conn: &mut pool::Conn) -> Result<(), diesel::r2d2::Error> {
+        // Server messages in English, whatever the server's locale: a deadlock (SQLSTATE 40P01,
+        // which diesel does not expose) is recognised by its message. Changing lc_messages needs
+        // a superuser or `GRANT SET ON PARAMETER lc_messages`; without it the server's own
+        // language stays, and a deadlock under a non-English locale answers 500, not 503.
+        {
+            use diesel::RunQueryDsl;
+            if let Err(e) = diesel::sql_query("SET lc_messages TO 'C'").execute(&mut **conn) {
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    log::warn!(
+                        "cannot set lc_messages for database sessions ({e}); deadlocks are recognised only if the server answers in English"
+                    );
+                });
+            }
+        }
         if !self.statement_cache {
             use diesel::connection::{CacheSize, Connection};
             conn.set_prepared_statement_cache_size(CacheSize::Disabled);

@@ -130,7 +130,7 @@ pub(super) async fn claim_lead(
     .await?;
     let taken = counted(&state, taken)?;
     Ok(web::Json(TakenResponse {
-        lead: crate::routes::leads::lead_response_with(
+        lead: crate::dto::lead::lead_response_with(
             &state,
             taken.lead,
             viewer,

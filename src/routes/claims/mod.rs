@@ -27,7 +27,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams, parse_query};
-use super::leads::{LeadResponse, ListOrder, active_keys, lead_response, split_custom};
 use super::page_params;
 use crate::AppState;
 use crate::auth::{AuthUser, Supervisor};
@@ -37,6 +36,7 @@ use crate::domain::claim::{ClaimEnd, ClaimStart};
 use crate::domain::eligibility::Candidate;
 use crate::domain::lead::{Grade, SourceChannel};
 use crate::domain::mask;
+use crate::dto::lead::{LeadResponse, ListOrder, active_keys, lead_response, split_custom};
 use crate::error::{AppError, Problem};
 use crate::repo::claims::{ClaimFilter, DecisionFilter};
 use crate::service::claims::{Distribution, Stop, Taken};

@@ -38,7 +38,7 @@ impl PoolLeadResponse {
         keys: &std::collections::HashSet<String>,
     ) -> Result<Self, AppError> {
         let masked = |purpose: Purpose, stored: Option<&Vec<u8>>, how: fn(&str) -> String| {
-            crate::routes::leads::masked(vault, purpose, stored, how)
+            crate::dto::lead::masked(vault, purpose, stored, how)
         };
         Ok(Self {
             phone: masked(Purpose::Phone, lead.phone_enc.as_ref(), mask::phone)?,

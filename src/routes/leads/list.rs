@@ -2,16 +2,6 @@
 
 use super::*;
 
-/// Order of a lead listing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ListOrder {
-    /// Most recently created first (default).
-    #[default]
-    Newest,
-    Oldest,
-}
-
 /// Filters and paging of the lead list. Custom fields filter as `custom.<key>=<value>` (for
 /// multi-select fields: leads having that option).
 #[derive(Debug, Default, Deserialize, Validate, IntoParams)]
@@ -48,25 +38,6 @@ pub struct ListLeadsQuery {
     /// Comma-separated fields that must be empty, to find leads to complete: `name`, `company`,
     /// `phone`, `email`, `wechat`, `province`, `city`, `industry`, `company_size`, `needs`, `grade`.
     pub missing: Option<String>,
-}
-
-/// Splits `custom.<key>=<value>` pairs off a query string.
-pub(crate) fn split_custom(query: &str) -> (String, Vec<(String, String)>) {
-    let mut rest = form_urlencoded::Serializer::new(String::new());
-    let mut custom = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        match key.strip_prefix("custom.") {
-            Some(field) => custom.push((field.to_string(), value.into_owned())),
-            None => {
-                rest.append_pair(&key, &value);
-            }
-        }
-    }
-    (rest.finish(), custom)
-}
-
-pub(crate) fn active_keys(defs: &[(FieldDef, bool)]) -> HashSet<String> {
-    defs.iter().map(|(d, _)| d.key.clone()).collect()
 }
 
 /// Lists the leads the caller may read (salespeople: their own; managers: their teams'; admins:

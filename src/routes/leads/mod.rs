@@ -4,19 +4,16 @@ mod create;
 mod export;
 mod get;
 mod list;
-mod response;
 mod timeline;
 mod update;
 
+pub use crate::dto::lead::*;
 pub use create::*;
 use export::*;
 pub use get::*;
 pub use list::*;
-pub use response::*;
 pub use timeline::*;
 pub use update::*;
-
-use std::collections::HashSet;
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -31,11 +28,9 @@ use super::extract::{JsonBody, QueryParams, parse_query};
 use super::page_params;
 use crate::AppState;
 use crate::auth::AuthUser;
-use crate::crypto::{Purpose, Vault};
-use crate::db::{self, models::Lead, models::LeadEvent};
+use crate::db::{self, models::LeadEvent};
 use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{Grade, LeadState, RawLead, SourceChannel, Stage, clean_lead};
-use crate::domain::mask;
 use crate::error::{AppError, FieldError, Problem};
 use crate::service::leads::{Outcome, Submission, Via};
 use crate::service::{self};

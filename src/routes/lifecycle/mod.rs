@@ -22,7 +22,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams};
-use super::leads::{LeadResponse, lead_response};
 use super::page_params;
 use crate::AppState;
 use crate::auth::{AuthUser, Supervisor};
@@ -33,6 +32,7 @@ use crate::db::{
 use crate::domain::claim::ClaimEnd;
 use crate::domain::follow_up::FollowUpType;
 use crate::domain::lead::Stage;
+use crate::dto::lead::{LeadResponse, lead_response};
 use crate::error::{AppError, Problem};
 use crate::repo::lifecycle::FollowUpFilter;
 use crate::service::{self, lifecycle::NewFollowUp, lifecycle::Requested};

@@ -1,6 +1,32 @@
-//! How a lead is shown: contact data masked unless revealed, stored enums parsed.
+//! How a lead is shown (by the lead routes, the pool view, claims and the lifecycle answers):
+//! contact data masked unless revealed, custom fields limited to the active ones; and the listing
+//! parameters the lead list and the pool view share.
 
-use super::*;
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::crypto::{Purpose, Vault};
+use crate::db::{self, models::Lead};
+use crate::domain::custom_field::FieldDef;
+use crate::domain::lead::{Grade, LeadState, SourceChannel, Stage};
+use crate::domain::mask;
+use crate::error::AppError;
+
+/// Order of a lead listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    /// Most recently created first (default).
+    #[default]
+    Newest,
+    Oldest,
+}
 
 /// A lead, with its contact data in full (only people who may read the lead see this).
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,7 +96,7 @@ impl Contact {
 
 /// A lead as an answer to `viewer`, with the custom fields active now (read in a transaction of
 /// its own).
-pub(crate) async fn lead_response(
+pub async fn lead_response(
     state: &AppState,
     lead: Lead,
     viewer: Uuid,
@@ -81,7 +107,7 @@ pub(crate) async fn lead_response(
 }
 
 /// [`lead_response`] with the active field definitions already read.
-pub(crate) fn lead_response_with(
+pub fn lead_response_with(
     state: &AppState,
     lead: Lead,
     viewer: Uuid,
@@ -96,7 +122,7 @@ pub(crate) fn lead_response_with(
 }
 
 /// A stored contact value, decrypted and masked with `how`.
-pub(crate) fn masked(
+pub fn masked(
     vault: &Vault,
     purpose: Purpose,
     stored: Option<&Vec<u8>>,
@@ -105,7 +131,7 @@ pub(crate) fn masked(
     Ok(decrypt(vault, purpose, stored)?.map(|v| how(&v)))
 }
 
-pub(crate) fn decrypt(
+pub fn decrypt(
     vault: &Vault,
     purpose: Purpose,
     stored: Option<&Vec<u8>>,
@@ -172,4 +198,23 @@ impl LeadResponse {
             recycle_reason: lead.recycle_reason,
         })
     }
+}
+
+/// Splits `custom.<key>=<value>` pairs off a query string.
+pub fn split_custom(query: &str) -> (String, Vec<(String, String)>) {
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    let mut custom = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.strip_prefix("custom.") {
+            Some(field) => custom.push((field.to_string(), value.into_owned())),
+            None => {
+                rest.append_pair(&key, &value);
+            }
+        }
+    }
+    (rest.finish(), custom)
+}
+
+pub fn active_keys(defs: &[(FieldDef, bool)]) -> HashSet<String> {
+    defs.iter().map(|(d, _)| d.key.clone()).collect()
 }
