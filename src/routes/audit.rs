@@ -145,10 +145,10 @@ pub struct ListAuditQuery {
     responses(
         (status = 200, description = "A page of entries; with `Accept: text/csv`, every matching entry (no paging), `before`/`after` as JSON text",
             content((AuditPage = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/audit")]

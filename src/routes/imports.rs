@@ -162,12 +162,12 @@ fn text(bytes: Vec<u8>, field: &str) -> Result<String, AppError> {
     responses(
         (status = 202, description = "Accepted; processing in the background", body = ImportResponse, headers(("Location" = String, description = "The import's URL"))),
         (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins and managers import", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than `LEADPOOL_MAX_IMPORT_BYTES`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No file, an unreadable file or a bad mapping (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/imports")]
@@ -217,10 +217,10 @@ async fn create_import(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The import", body = ImportResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such import, or not the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/imports/{id}")]
@@ -245,10 +245,10 @@ async fn get_import(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The rejected rows", body = String, content_type = "text/csv"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such import, or not the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/imports/{id}/rejected")]

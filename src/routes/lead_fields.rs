@@ -133,10 +133,10 @@ pub struct ListFieldsQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The fields", body = Vec<FieldResponse>),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "`include_removed` is for admins", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/lead-fields")]
@@ -167,14 +167,12 @@ async fn list_fields(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = FieldResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins define fields", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`field_key_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/lead-fields")]
@@ -212,14 +210,12 @@ async fn create_field(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed field", body = FieldResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins define fields", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such (active) field", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[patch("/lead-fields/{key}")]
@@ -255,10 +251,10 @@ async fn update_field(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins define fields", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such (active) field", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[delete("/lead-fields/{key}")]

@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod ops;
 pub mod pools;
 pub mod reports;
+pub mod responses;
 pub mod rules;
 pub mod shape;
 pub mod sweeps;

@@ -60,10 +60,10 @@ impl From<CurrentRules> for RulesResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The current rule set", body = RulesResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such pool, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/pools/{id}/rules")]
@@ -93,14 +93,12 @@ async fn get_rules(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The rules now in force", body = RulesResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins change rules", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` with an error per field", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[put("/pools/{id}/rules")]
@@ -164,11 +162,11 @@ pub struct VersionsQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of versions, newest first", body = RuleVersionPage),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins read the history", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad id, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/pools/{id}/rules/versions")]
@@ -217,9 +215,9 @@ pub struct TierPolicyResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The tier policy", body = TierPolicyResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/tier-policy")]
@@ -244,13 +242,11 @@ async fn get_tier_policy(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The policy now in force", body = TierPolicyResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[put("/tier-policy")]
@@ -298,9 +294,9 @@ pub struct RecomputeResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Who changed tier", body = RecomputeResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/tier-policy/recompute")]
@@ -403,14 +399,12 @@ fn forecast_response(f: service::lifecycle::RecycleForecast) -> ForecastResponse
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The what-if", body = PreviewResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/pools/{id}/rules/preview")]

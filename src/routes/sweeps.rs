@@ -140,9 +140,9 @@ async fn run_of(state: &AppState, id: Uuid) -> Result<SweepRunResponse, AppError
         (status = 202, description = "The sweep goes on in the background; its progress so far",
             body = SweepRunResponse,
             headers(("Location" = String, description = "`/api/v1/admin/sweeps/{id}`, where its progress is read"))),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/admin/sweep")]
@@ -180,11 +180,11 @@ async fn sweep_now(state: web::Data<AppState>, user: Admin) -> Result<HttpRespon
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The sweep", body = SweepRunResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such sweep", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/admin/sweeps/{id}")]

@@ -24,15 +24,13 @@ pub struct AssignRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Assigned: the lead in its new state", body = TakenResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Salespeople may not assign; only admins may override quotas", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lead, or not in a pool the caller belongs to", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`lead_already_claimed`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (unknown `user_id`), `not_pool_member`, `claim_quota_exceeded`, `daily_claim_limit_reached`, `reclaim_cooldown`, `grade_not_allowed`, `user_on_leave`, `user_inactive`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/leads/{id}/assign")]

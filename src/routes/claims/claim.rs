@@ -95,13 +95,13 @@ pub(super) async fn taken_response(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Claimed: the lead in its new state", body = TakenResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such lead, not in a pool the caller belongs to, or out of the pool and not the caller's to read (a colleague's lead)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`lead_already_claimed`: taken while the caller claimed it, or already the caller's (or, for a manager, held by someone they manage)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`claim_quota_exceeded`, `daily_claim_limit_reached`, `reclaim_cooldown`, `grade_not_allowed`, `user_on_leave`, `user_inactive`, `claim_mode_mismatch`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: more claim attempts this minute than `LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE`; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until the next minute's attempts"))),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/leads/{id}/claim")]

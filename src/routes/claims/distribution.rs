@@ -82,14 +82,12 @@ impl From<Distribution> for DistributionResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What was handed out, with each decision", body = DistributionResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Salespeople may not distribute", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such pool, or a manager who is not a member", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/pools/{id}/distribute")]

@@ -33,9 +33,9 @@ pub struct ListClaimsQuery {
     responses(
         (status = 200, description = "A page of claim records; with `Accept: text/csv`, every matching record (no paging: `limit` and `cursor` are ignored), streamed as CSV with the same fields",
             content((ClaimPage = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/claims")]

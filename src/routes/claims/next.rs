@@ -14,13 +14,13 @@ use super::*;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's next lead, now theirs", body = TakenResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such pool, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_your_turn`, `pool_empty`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`claim_quota_exceeded`, `daily_claim_limit_reached`, `user_on_leave`, `user_inactive`, `claim_mode_mismatch`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: more claim attempts this minute than `LEADPOOL_CLAIM_ATTEMPTS_PER_MINUTE`; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until the next minute's attempts"))),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/pools/{id}/next-lead")]

@@ -111,10 +111,10 @@ pub struct PoolLeadsQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of pooled leads, masked", body = PoolLeadPage),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such pool, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/pools/{id}/leads")]

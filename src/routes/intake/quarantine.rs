@@ -69,10 +69,10 @@ pub struct QuarantineQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of held submissions", body = QuarantinePage),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins review the quarantine", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/intake/quarantine")]
@@ -126,12 +126,12 @@ pub(super) async fn decide(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Accepted; `lead_id` is the lead", body = QuarantineResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins review the quarantine", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`quarantine_already_decided`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The submission cannot become a lead (field errors, `no_pool`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/intake/quarantine/{id}/accept")]
@@ -150,12 +150,12 @@ pub(super) async fn accept_quarantined(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Discarded", body = QuarantineResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins review the quarantine", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`quarantine_already_decided`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/intake/quarantine/{id}/discard")]

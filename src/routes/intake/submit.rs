@@ -36,14 +36,12 @@ pub(super) fn count_if_limited(state: &AppState, e: &AppError) {
         (status = 201, description = "One lead: created", body = IntakeResult),
         (status = 200, description = "One lead: merged into the open lead it duplicates (`IntakeResult`); or a batch's results (`IntakeBatchResult`)", body = IntakeOk),
         (status = 202, description = "One lead: quarantined", body = IntakeResult),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
         (status = 401, description = "Missing or unknown source token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`idempotency_key_in_progress`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `idempotency_key_reused` or `no_pool`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/intake/leads")]

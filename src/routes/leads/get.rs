@@ -31,10 +31,10 @@ pub struct GetLeadQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The lead", body = LeadResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID, or an unknown `reveal`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/leads/{id}")]

@@ -49,9 +49,9 @@ pub struct ListLeadsQuery {
     responses(
         (status = 200, description = "A page of leads; with `Accept: text/csv`, every matching lead (no paging: `limit` and `cursor` are ignored), streamed as CSV with one row per lead (`tags` joined by `; `, `custom` as JSON)",
             content((LeadPage = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad filter, `limit` (over 200) or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/leads")]

@@ -113,14 +113,12 @@ pub(super) fn clean_edit(req: UpdateLeadRequest) -> Result<service::leads::LeadE
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed lead", body = LeadResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such lead, or not one the caller may edit", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`duplicate_lead`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, including unknown or ownership fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[patch("/leads/{id}")]

@@ -43,9 +43,9 @@ pub struct AgendaQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The agenda, soonest first", body = AgendaResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad `within_hours`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/agenda")]

@@ -105,10 +105,10 @@ pub struct ListApprovalsQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of requests", body = ApprovalPage),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Salespeople approve nothing", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/approvals")]
@@ -141,10 +141,10 @@ pub(super) async fn list_approvals(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The request", body = ApprovalResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such request, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/approvals/{id}")]
@@ -197,15 +197,13 @@ pub(super) async fn decide(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Approved and applied (or `obsolete`)", body = ApprovalResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Not the requester's manager or an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`approval_already_decided`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`; for transfers the receiver's `claim_quota_exceeded`, `user_on_leave`, `user_inactive`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/approvals/{id}/approve")]
@@ -227,15 +225,13 @@ pub(super) async fn approve(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Rejected (or `obsolete`)", body = ApprovalResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Not the requester's manager or an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`approval_already_decided`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/approvals/{id}/reject")]
@@ -255,12 +251,12 @@ pub(super) async fn reject(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Cancelled", body = ApprovalResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only the requester cancels", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`approval_already_decided`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/approvals/{id}/cancel")]

@@ -90,15 +90,13 @@ pub struct FollowUpResult {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded", body = FollowUpResult),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Not the owner or their manager", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`lead_not_owned`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (e.g. `next_follow_up_at` not in the future) or `stage_backward`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/leads/{id}/follow-ups")]
@@ -150,10 +148,10 @@ pub struct PageQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of follow-ups, oldest first", body = FollowUpPage),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad id, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/leads/{id}/follow-ups")]
@@ -207,9 +205,9 @@ pub struct ListFollowUpsQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of follow-ups, newest first", body = FollowUpPage),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/follow-ups")]

@@ -56,15 +56,13 @@ pub(super) async fn outcome(
     responses(
         (status = 200, description = "Released: the lead, back in the pool", body = RequestOutcome),
         (status = 202, description = "Waiting for a manager's approval", body = RequestOutcome),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only the owner releases", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`lead_not_owned`, `approval_pending`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (unknown reason code, `other` without a note, a pool the caller is not in)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/leads/{id}/release")]
@@ -116,15 +114,13 @@ pub struct TransferRequest {
     responses(
         (status = 200, description = "Transferred: the lead with its new owner", body = RequestOutcome),
         (status = 202, description = "Waiting for a manager's approval", body = RequestOutcome),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Neither the owner nor their manager", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`lead_not_owned`, `approval_pending`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `claim_quota_exceeded`, `user_on_leave`, `user_inactive`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/leads/{id}/transfer")]
@@ -169,15 +165,13 @@ pub struct CloseRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Closed", body = LeadResponse),
-        (status = 400, description = "The body is not JSON (`malformed_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::JsonBodyRefused,
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "Salespeople may not close leads", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lead, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`lead_not_open`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/leads/{id}/close")]

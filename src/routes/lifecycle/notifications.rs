@@ -48,9 +48,9 @@ pub struct NotificationsQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of notifications", body = NotificationPage),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/notifications")]
@@ -79,10 +79,10 @@ pub(super) async fn list_notifications(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Read", body = NotificationResponse),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such notification of the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[post("/notifications/{id}/read")]

@@ -74,9 +74,9 @@ pub struct ConversionReport {
     responses(
         (status = 200, description = "The report (CSV with `Accept: text/csv`: one row per group, the same columns)",
             content((ConversionReport = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad `group_by`, day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/reports/conversion")]

@@ -116,11 +116,11 @@ pub(super) const POOL_HEALTH_HEADER: &[&str] = &[
     responses(
         (status = 200, description = "The report (CSV with `Accept: text/csv`: one row per pool, without `churn`)",
             content((PoolHealthReport = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "A salesperson, or `pool_id` of a pool the manager's teams are not members of", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad day or pool id, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/reports/pool-health")]

@@ -168,10 +168,10 @@ pub(super) const SALESPEOPLE_HEADER: &[&str] = &[
     responses(
         (status = 200, description = "The report (CSV with `Accept: text/csv`: one row per person, the same columns)",
             content((SalespeopleReport = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 403, description = "`team_id` of a team the caller does not manage (or any `team_id` from a salesperson)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad day or team id, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/reports/salespeople")]

@@ -49,9 +49,9 @@ pub struct TimingReport {
     responses(
         (status = 200, description = "The report (CSV with `Accept: text/csv`: one row per weekday and hour, the same columns)",
             content((TimingReport = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
     )
 )]
 #[get("/reports/follow-up-timing")]
