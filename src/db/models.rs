@@ -4,11 +4,14 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::approval::{ApprovalKind, ApprovalStatus};
 use crate::domain::claim::{ClaimEnd, ClaimStart};
 use crate::domain::custom_field::FieldType;
 use crate::domain::follow_up::FollowUpType;
+use crate::domain::import::{ImportEncoding, ImportStatus};
 use crate::domain::lead::{Grade, LeadState, SourceChannel, Stage};
 use crate::domain::role::Role;
+use crate::domain::suspicion::QuarantineStatus;
 
 use super::schema::{
     approvals, audit_log, claim_decisions, claims, follow_ups, idempotency_keys, import_chunks,
@@ -307,7 +310,7 @@ pub struct QuarantineEntry {
     pub source_id: Uuid,
     pub payload_enc: Vec<u8>,
     pub reasons: Vec<String>,
-    pub status: String,
+    pub status: QuarantineStatus,
     pub lead_id: Option<Uuid>,
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -320,9 +323,9 @@ pub struct Import {
     pub id: Uuid,
     pub uploaded_by: Uuid,
     pub dry_run: bool,
-    pub status: String,
+    pub status: ImportStatus,
     pub file_name: Option<String>,
-    pub encoding: String,
+    pub encoding: ImportEncoding,
     pub header: Vec<String>,
     pub mapping: serde_json::Value,
     pub pool_id: Option<Uuid>,
@@ -447,11 +450,11 @@ pub struct FollowUp {
 #[diesel(table_name = approvals, check_for_backend(diesel::pg::Pg))]
 pub struct Approval {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: ApprovalKind,
     pub lead_id: Uuid,
     pub claim_id: Uuid,
     pub requester_id: Uuid,
-    pub status: String,
+    pub status: ApprovalStatus,
     pub reason_code: Option<String>,
     pub note: Option<String>,
     pub to_pool_id: Option<Uuid>,

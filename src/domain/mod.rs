@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no HTTP, no SQL. Values here are valid by construction.
 
+pub mod approval;
 pub mod claim;
 pub mod custom_field;
 pub mod eligibility;
@@ -7,6 +8,7 @@ pub mod email;
 pub mod error_code;
 pub mod field_error;
 pub mod follow_up;
+pub mod import;
 pub mod lead;
 pub mod leave;
 pub mod mask;

@@ -76,6 +76,16 @@ pub fn reasons(raw: &RawLead, honeypot: Option<&str>, clean: &CleanLead) -> Vec<
     out
 }
 
+super::text_enum::text_enum! {
+    /// Where a quarantined submission stands: `pending` until an admin accepts it (it becomes a
+    /// lead) or discards it.
+    QuarantineStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Discarded = "discarded",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::import::ImportStatus;
+
 use crate::db::models::{Import, ImportChunk, ImportReject};
 use crate::db::schema::{import_chunks, import_rejects, imports};
 
@@ -49,7 +51,7 @@ pub fn lock_if_held(conn: &mut PgConnection, id: Uuid, token: Uuid) -> QueryResu
     imports::table
         .find(id)
         .filter(imports::lease_token.eq(token))
-        .filter(imports::status.eq("running"))
+        .filter(imports::status.eq(ImportStatus::Running))
         .select(Import::as_select())
         .for_update()
         .first(conn)
@@ -67,7 +69,7 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Import>> {
 /// The oldest import needing work that no live worker holds, locked (others skip it).
 pub fn next_pending(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Option<Import>> {
     imports::table
-        .filter(imports::status.eq_any(["queued", "running"]))
+        .filter(imports::status.eq_any([ImportStatus::Queued, ImportStatus::Running]))
         .filter(
             imports::lease_until
                 .is_null()
@@ -90,7 +92,7 @@ pub fn lease(
 ) -> QueryResult<Import> {
     diesel::update(imports::table.find(id))
         .set((
-            imports::status.eq("running"),
+            imports::status.eq(ImportStatus::Running),
             imports::lease_until.eq(until),
             imports::lease_token.eq(token),
             imports::updated_at.eq(now),
@@ -162,7 +164,7 @@ pub fn complete_chunk(
 pub fn finish(
     conn: &mut PgConnection,
     id: Uuid,
-    status: &str,
+    status: ImportStatus,
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {

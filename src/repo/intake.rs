@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::suspicion::QuarantineStatus;
+
 use crate::db::models::{IdempotencyKey, IntakeSource, QuarantineEntry};
 use crate::db::schema::{idempotency_keys, intake_quarantine, intake_rate_windows, intake_sources};
 
@@ -250,7 +252,7 @@ pub fn quarantine_for_update(
 
 pub fn list_quarantine(
     conn: &mut PgConnection,
-    status: Option<&str>,
+    status: Option<QuarantineStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<QuarantineEntry>> {
@@ -269,7 +271,7 @@ pub fn list_quarantine(
 pub fn decide_quarantine(
     conn: &mut PgConnection,
     id: Uuid,
-    status: &str,
+    status: QuarantineStatus,
     lead_id: Option<Uuid>,
     decided_by: Uuid,
     now: DateTime<Utc>,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use uuid::Uuid;
 
+use crate::domain::approval::ApprovalStatus;
 use crate::domain::claim::ClaimEnd;
 use crate::domain::lead::{LeadState, Stage};
 
@@ -320,7 +321,7 @@ pub fn find_approval_for_update(
 pub fn decide_approval(
     conn: &mut PgConnection,
     id: Uuid,
-    status: &str,
+    status: ApprovalStatus,
     by: Option<Uuid>,
     comment: Option<&str>,
     now: DateTime<Utc>,
@@ -328,7 +329,7 @@ pub fn decide_approval(
     diesel::update(
         approvals::table
             .filter(approvals::id.eq(id))
-            .filter(approvals::status.eq("pending")),
+            .filter(approvals::status.eq(ApprovalStatus::Pending)),
     )
     .set((
         approvals::status.eq(status),
@@ -362,7 +363,7 @@ pub enum ApprovalScope {
 pub fn list_approvals(
     conn: &mut PgConnection,
     scope: &ApprovalScope,
-    status: Option<&str>,
+    status: Option<ApprovalStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<Approval>> {
@@ -488,10 +489,10 @@ pub fn obsolete_pending_many(
     diesel::update(
         approvals::table
             .filter(approvals::lead_id.eq_any(lead_ids))
-            .filter(approvals::status.eq("pending")),
+            .filter(approvals::status.eq(ApprovalStatus::Pending)),
     )
     .set((
-        approvals::status.eq("obsolete"),
+        approvals::status.eq(ApprovalStatus::Obsolete),
         approvals::decided_at.eq(now),
     ))
     .returning(Approval::as_returning())

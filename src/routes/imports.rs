@@ -15,6 +15,7 @@ use super::extract::QueryParams;
 use crate::AppState;
 use crate::auth::{AuthUser, Supervisor};
 use crate::db::{self, models::Import};
+use crate::domain::import::{ImportEncoding, ImportStatus};
 use crate::domain::lead::SourceChannel;
 use crate::error::{AppError, Problem};
 use crate::service::{self, imports::Upload};
@@ -29,13 +30,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportResponse {
     pub id: Uuid,
-    /// `queued`, `running`, `done` or `failed`.
-    pub status: String,
+    pub status: ImportStatus,
     /// A dry run only reports: no lead is written.
     pub dry_run: bool,
     pub file_name: Option<String>,
-    /// `utf-8`, `utf-8-bom` or `gb18030` (GBK files).
-    pub encoding: String,
+    pub encoding: ImportEncoding,
     /// CSV column → lead field (or `custom.<key>`).
     #[schema(value_type = Object)]
     pub mapping: Map<String, Value>,

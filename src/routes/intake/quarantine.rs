@@ -1,6 +1,7 @@
 //! Quarantined intake (suspected spam or tests): listed, accepted as leads or discarded.
 
 use super::*;
+use crate::domain::suspicion::QuarantineStatus;
 
 /// A held submission.
 #[derive(Debug, Serialize, ToSchema)]
@@ -9,8 +10,7 @@ pub struct QuarantineResponse {
     pub source_id: Uuid,
     /// `honeypot`, `empty`, `disposable_email`, `placeholder`, `link_in_name`.
     pub reasons: Vec<String>,
-    /// `pending`, `accepted` or `discarded`.
-    pub status: String,
+    pub status: QuarantineStatus,
     /// The submission as received.
     #[schema(value_type = Object)]
     pub payload: Value,
@@ -36,15 +36,6 @@ pub(super) fn quarantine_response(
         decided_at: entry.decided_at,
         created_at: entry.created_at,
     })
-}
-
-/// Which held submissions to list.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum QuarantineStatus {
-    Pending,
-    Accepted,
-    Discarded,
 }
 
 /// Filters and paging of the quarantine.
@@ -83,11 +74,7 @@ pub(super) async fn list_quarantine(
 ) -> Result<web::Json<QuarantinePage>, AppError> {
     let query = query.into_inner();
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;
-    let status = match query.status.unwrap_or(QuarantineStatus::Pending) {
-        QuarantineStatus::Pending => "pending",
-        QuarantineStatus::Accepted => "accepted",
-        QuarantineStatus::Discarded => "discarded",
-    };
+    let status = query.status.unwrap_or(QuarantineStatus::Pending);
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
         service::intake::list_quarantine(conn, status, limit, cursor)
     })

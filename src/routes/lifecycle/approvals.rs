@@ -1,19 +1,18 @@
 //! Pending releases and transfers: the list, one, and deciding or cancelling them.
 
 use super::*;
+use crate::domain::approval::{ApprovalKind, ApprovalStatus};
 
 /// A release or transfer request and its decision.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApprovalResponse {
     pub id: Uuid,
-    /// `release` or `transfer`.
-    pub kind: String,
+    pub kind: ApprovalKind,
     pub lead_id: Uuid,
     /// The hold it is about; when that hold ends first, the request becomes `obsolete`.
     pub claim_id: Uuid,
     pub requester_id: Uuid,
-    /// `pending`, `approved`, `rejected`, `cancelled` or `obsolete`.
-    pub status: String,
+    pub status: ApprovalStatus,
     pub reason_code: Option<String>,
     pub note: Option<String>,
     /// Release: the pool the lead goes to.
@@ -55,29 +54,6 @@ pub enum ApprovalRole {
     Approver,
     /// The caller's own requests.
     Requester,
-}
-
-/// Status of a request.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ApprovalStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Cancelled,
-    Obsolete,
-}
-
-impl ApprovalStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            ApprovalStatus::Pending => "pending",
-            ApprovalStatus::Approved => "approved",
-            ApprovalStatus::Rejected => "rejected",
-            ApprovalStatus::Cancelled => "cancelled",
-            ApprovalStatus::Obsolete => "obsolete",
-        }
-    }
 }
 
 /// Filters of the approval list.
@@ -123,7 +99,7 @@ pub(super) async fn list_approvals(
         ApprovalRole::Approver => service::lifecycle::ApprovalSide::Approver,
         ApprovalRole::Requester => service::lifecycle::ApprovalSide::Requester,
     });
-    let status = q.status.map(|s| s.as_str());
+    let status = q.status;
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
         service::lifecycle::list_approvals(conn, &user, side, status, limit, cursor)
     })

@@ -2,10 +2,11 @@
 //! and sealing it in encrypted chunks.
 
 use super::*;
+use crate::domain::import::ImportEncoding;
 
 /// Decodes an uploaded file: UTF-8 (a BOM is dropped) or, when it is not valid UTF-8, GB18030
 /// (a superset of GBK, as Chinese Excel writes CSV).
-pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), AppError> {
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, ImportEncoding), AppError> {
     let not_text = || {
         AppError::validation(
             "file",
@@ -18,9 +19,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), AppError> {
         Ok(text) => (
             Cow::Borrowed(text),
             if without_bom.is_some() {
-                "utf-8-bom"
+                ImportEncoding::Utf8Bom
             } else {
-                "utf-8"
+                ImportEncoding::Utf8
             },
         ),
         Err(_) => {
@@ -28,7 +29,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), AppError> {
             if had_errors {
                 return Err(not_text());
             }
-            (text, "gb18030")
+            (text, ImportEncoding::Gb18030)
         }
     };
     // Text files have no NUL characters (and PostgreSQL text cannot hold them).
@@ -81,7 +82,7 @@ pub fn read_csv(
 /// An uploaded CSV, read and sealed: its rows in encrypted chunks, ready to store.
 #[derive(Debug)]
 pub struct SealedCsv {
-    pub encoding: &'static str,
+    pub encoding: ImportEncoding,
     pub header: Vec<String>,
     pub rows_total: usize,
     pub chunks: Vec<SealedChunk>,

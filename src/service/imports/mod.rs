@@ -24,6 +24,7 @@ use crate::auth::AuthUser;
 use crate::crypto::{Purpose, Vault};
 use crate::db::models::{Import, ImportChunk, ImportReject, Lead, LeadEvent};
 use crate::domain::custom_field::{FieldDef, FieldType, merge};
+use crate::domain::import::ImportStatus;
 use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
 use crate::error::{AppError, FieldError};
 use crate::repo;
@@ -70,9 +71,9 @@ pub fn create(
         id,
         uploaded_by: uploader,
         dry_run: upload.dry_run,
-        status: "queued".into(),
+        status: ImportStatus::Queued,
         file_name: upload.file_name,
-        encoding: csv.encoding.into(),
+        encoding: csv.encoding,
         header: csv.header,
         mapping: Value::Object(mapping),
         pool_id: upload.pool_id,
@@ -176,20 +177,24 @@ pub fn rejected_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::import::ImportEncoding;
 
     #[test]
     fn decodes_utf8_with_and_without_bom_and_gbk() {
         assert_eq!(
             decode("姓名,电话\n".as_bytes()).unwrap(),
-            ("姓名,电话\n".into(), "utf-8")
+            ("姓名,电话\n".into(), ImportEncoding::Utf8)
         );
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice("姓名".as_bytes());
-        assert_eq!(decode(&bom).unwrap(), ("姓名".into(), "utf-8-bom"));
+        assert_eq!(
+            decode(&bom).unwrap(),
+            ("姓名".into(), ImportEncoding::Utf8Bom)
+        );
         let (gbk, _, _) = encoding_rs::GBK.encode("姓名,电话\n张三,13812345678\n");
         let (text, encoding) = decode(&gbk).unwrap();
         assert_eq!(text, "姓名,电话\n张三,13812345678\n");
-        assert_eq!(encoding, "gb18030");
+        assert_eq!(encoding, ImportEncoding::Gb18030);
     }
 
     #[test]

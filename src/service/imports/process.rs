@@ -1,6 +1,7 @@
 //! Processing an import chunk by chunk under a lease: resumable, never half-written.
 
 use super::*;
+use crate::domain::import::ImportStatus;
 use crate::error::ErrorCode;
 
 /// Processes one chunk in the caller's transaction: cleans every row, stores the valid ones as
@@ -149,7 +150,7 @@ pub fn claim_next(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Option<
     let Some(import) = repo::imports::next_pending(conn, now)? else {
         return Ok(None);
     };
-    let resumed = import.status == "running";
+    let resumed = import.status == ImportStatus::Running;
     if resumed && import.dry_run {
         // A dry run keeps its in-file dedupe keys in memory: start it over.
         repo::imports::reset(conn, import.id)?;
@@ -185,7 +186,7 @@ pub fn process_next_chunk(
     let import =
         repo::imports::lock_if_held(conn, import_id, lease_token)?.ok_or_else(lease_lost)?;
     let Some(chunk) = repo::imports::next_chunk(conn, import_id)? else {
-        repo::imports::finish(conn, import_id, "done", None, now)?;
+        repo::imports::finish(conn, import_id, ImportStatus::Done, None, now)?;
         return Ok(false);
     };
     let defs = crate::service::lead_fields::field_defs(conn)?;
@@ -211,7 +212,7 @@ pub fn fail(
     Ok(repo::imports::finish(
         conn,
         import_id,
-        "failed",
+        ImportStatus::Failed,
         Some(error),
         now,
     )?)

@@ -18,7 +18,7 @@ use crate::db::models::{IdempotencyKey, IntakeSource, QuarantineEntry};
 use crate::domain::custom_field::FieldDef;
 use crate::domain::lead::{RawLead, SourceChannel, clean_lead};
 use crate::domain::page::{Cursor, Limit, Paged, fetch_page};
-use crate::domain::suspicion;
+use crate::domain::suspicion::{self, QuarantineStatus};
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::repo;
 use crate::service::audit::Audit;
@@ -383,7 +383,7 @@ pub fn submit_item(
 /// A pending quarantine entry, locked; 409 `quarantine_already_decided` once decided.
 fn pending_entry(conn: &mut PgConnection, id: Uuid) -> Result<QuarantineEntry, AppError> {
     let entry = repo::intake::quarantine_for_update(conn, id)?.ok_or(AppError::NotFound)?;
-    if entry.status != "pending" {
+    if entry.status != QuarantineStatus::Pending {
         return Err(AppError::Conflict {
             code: ErrorCode::QuarantineAlreadyDecided,
             detail: format!("this submission was already {}", entry.status),
@@ -409,7 +409,7 @@ fn quarantine(
             source_id: source.id,
             payload_enc: vault.encrypt(Purpose::Payload, payload.to_string().as_bytes()),
             reasons: reasons.iter().map(|r| r.to_string()).collect(),
-            status: "pending".into(),
+            status: QuarantineStatus::Pending,
             lead_id: None,
             decided_by: None,
             decided_at: None,
@@ -443,7 +443,14 @@ pub fn accept(
             ));
         }
     };
-    let decided = repo::intake::decide_quarantine(conn, id, "accepted", Some(lead_id), actor, now)?;
+    let decided = repo::intake::decide_quarantine(
+        conn,
+        id,
+        QuarantineStatus::Accepted,
+        Some(lead_id),
+        actor,
+        now,
+    )?;
     Audit::of(
         Some(actor),
         "quarantine.accepted",
@@ -468,7 +475,8 @@ pub fn discard(
     now: DateTime<Utc>,
 ) -> Result<QuarantineEntry, AppError> {
     pending_entry(conn, id)?;
-    let decided = repo::intake::decide_quarantine(conn, id, "discarded", None, actor, now)?;
+    let decided =
+        repo::intake::decide_quarantine(conn, id, QuarantineStatus::Discarded, None, actor, now)?;
     Audit::of(
         Some(actor),
         "quarantine.discarded",
@@ -500,7 +508,7 @@ pub fn sources(conn: &mut PgConnection) -> Result<Vec<IntakeSource>, AppError> {
 /// One page of quarantined submissions in `status`, newest first.
 pub fn list_quarantine(
     conn: &mut PgConnection,
-    status: &str,
+    status: QuarantineStatus,
     limit: Limit,
     cursor: Option<Cursor>,
 ) -> Result<Paged<QuarantineEntry>, AppError> {

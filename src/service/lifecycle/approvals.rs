@@ -1,6 +1,7 @@
 //! Deciding and cancelling pending releases and transfers, and who may read them.
 
 use super::*;
+use crate::domain::approval::{ApprovalKind, ApprovalStatus};
 
 /// Whether `actor` may decide `approval`: an admin, or the requester's manager (not the
 /// requester).
@@ -66,17 +67,28 @@ pub fn decide(
     if !may_decide(conn, actor, &a)? {
         return Err(AppError::Forbidden);
     }
-    if a.status != "pending" {
+    if a.status != ApprovalStatus::Pending {
         return Err(already_decided(&a));
     }
     let lead = repo::leads::find_for_update(conn, a.lead_id)?.ok_or(AppError::NotFound)?;
     let open = repo::claims::open_for_lead(conn, lead.id)?;
     if open.as_ref().map(|c| c.id) != Some(a.claim_id) {
-        let closed = repo::lifecycle::decide_approval(conn, a.id, "obsolete", None, None, now)?
-            .ok_or_else(|| already_decided(&a))?;
+        let closed = repo::lifecycle::decide_approval(
+            conn,
+            a.id,
+            ApprovalStatus::Obsolete,
+            None,
+            None,
+            now,
+        )?
+        .ok_or_else(|| already_decided(&a))?;
         return Ok(closed);
     }
-    let status = if approve { "approved" } else { "rejected" };
+    let status = if approve {
+        ApprovalStatus::Approved
+    } else {
+        ApprovalStatus::Rejected
+    };
     let decided = repo::lifecycle::decide_approval(
         conn,
         a.id,
@@ -126,8 +138,8 @@ pub fn decide(
         now,
     )?;
     if approve {
-        match a.kind.as_str() {
-            "release" => {
+        match a.kind {
+            ApprovalKind::Release => {
                 let pool = a.to_pool_id.or(lead.pool_id).ok_or(AppError::NotFound)?;
                 end_hold(
                     conn,
@@ -139,7 +151,7 @@ pub fn decide(
                     now,
                 )?;
             }
-            _ => {
+            ApprovalKind::Transfer => {
                 let to = a
                     .to_user_id
                     .ok_or_else(|| AppError::internal("transfer without receiver"))?;
@@ -164,9 +176,15 @@ pub fn cancel(
     if a.requester_id != actor.id {
         return Err(AppError::Forbidden);
     }
-    let cancelled =
-        repo::lifecycle::decide_approval(conn, a.id, "cancelled", Some(actor.id), None, now)?
-            .ok_or_else(|| already_decided(&a))?;
+    let cancelled = repo::lifecycle::decide_approval(
+        conn,
+        a.id,
+        ApprovalStatus::Cancelled,
+        Some(actor.id),
+        None,
+        now,
+    )?
+    .ok_or_else(|| already_decided(&a))?;
     repo::leads::insert_event(
         conn,
         &event(
@@ -195,7 +213,7 @@ pub fn list_approvals(
     conn: &mut PgConnection,
     actor: &AuthUser,
     side: Option<ApprovalSide>,
-    status: Option<&str>,
+    status: Option<ApprovalStatus>,
     limit: Limit,
     cursor: Option<Cursor>,
 ) -> Result<Paged<Approval>, AppError> {

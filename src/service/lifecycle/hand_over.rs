@@ -2,6 +2,7 @@
 //! for the owner's manager. Every change of owner goes through [`hand_over`].
 
 use super::*;
+use crate::domain::approval::{ApprovalKind, ApprovalStatus};
 
 /// What a release or transfer came to (a short-lived answer: its size does not matter).
 #[derive(Debug, Clone)]
@@ -13,13 +14,6 @@ pub enum Requested {
     Pending(Approval),
 }
 
-/// What a request is for.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum ApprovalKind {
-    Release,
-    Transfer,
-}
-
 /// A new pending request about the hold `claim`.
 pub(super) fn pending(
     kind: ApprovalKind,
@@ -29,15 +23,11 @@ pub(super) fn pending(
 ) -> Approval {
     Approval {
         id: Uuid::now_v7(),
-        kind: match kind {
-            ApprovalKind::Release => "release",
-            ApprovalKind::Transfer => "transfer",
-        }
-        .into(),
+        kind,
         lead_id: claim.lead_id,
         claim_id: claim.id,
         requester_id: requester,
-        status: "pending".into(),
+        status: ApprovalStatus::Pending,
         reason_code: None,
         note: None,
         to_pool_id: None,
