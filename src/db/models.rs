@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::approval::{ApprovalKind, ApprovalStatus};
-use crate::domain::claim::{ClaimEnd, ClaimStart};
+use crate::domain::claim::{ClaimEnd, ClaimStart, DecisionKind, DecisionOutcome};
 use crate::domain::custom_field::FieldType;
 use crate::domain::follow_up::FollowUpType;
 use crate::domain::import::{ImportEncoding, ImportStatus};
@@ -401,13 +401,13 @@ pub struct Claim {
 #[diesel(table_name = claim_decisions, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct Decision {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: DecisionKind,
     pub pool_id: Option<Uuid>,
     pub lead_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,
-    pub outcome: String,
+    pub outcome: DecisionOutcome,
     pub chosen_user_id: Option<Uuid>,
-    pub code: Option<String>,
+    pub code: Option<crate::domain::error_code::ErrorCode>,
     pub candidates: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }

@@ -32,3 +32,22 @@ super::text_enum::text_enum! {
         Reassigned = "reassigned",
     }
 }
+
+super::text_enum::text_enum! {
+    /// What asked for a stored decision: a named `claim`, a `next_lead`, a manager's `assign`, or
+    /// a manager's `distribute`.
+    DecisionKind {
+        Claim = "claim",
+        NextLead = "next_lead",
+        Assign = "assign",
+        Distribute = "distribute",
+    }
+}
+
+super::text_enum::text_enum! {
+    /// What a decision came to: the lead was `assigned`, or the request `refused` (with its code).
+    DecisionOutcome {
+        Assigned = "assigned",
+        Refused = "refused",
+    }
+}

@@ -12,3 +12,12 @@ super::text_enum::text_enum! {
         Other = "other",
     }
 }
+
+super::text_enum::text_enum! {
+    /// What an agenda item is: a planned next follow-up (`follow_up`), or the time the lead goes
+    /// back to its pool unless something happens first (`recycle`).
+    AgendaItemKind {
+        FollowUp = "follow_up",
+        Recycle = "recycle",
+    }
+}

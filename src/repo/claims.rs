@@ -246,7 +246,7 @@ pub struct DecisionFilter {
     pub lead_id: Option<Uuid>,
     /// Decisions about this person: as the one who asked or the one chosen.
     pub about: Option<Uuid>,
-    pub outcome: Option<String>,
+    pub outcome: Option<crate::domain::claim::DecisionOutcome>,
 }
 
 pub fn list_decisions(
@@ -272,7 +272,7 @@ pub fn list_decisions(
         );
     }
     if let Some(v) = &filter.outcome {
-        query = query.filter(claim_decisions::outcome.eq(v.clone()));
+        query = query.filter(claim_decisions::outcome.eq(*v));
     }
     if let Some(after) = after {
         query = query.filter(claim_decisions::id.lt(after));

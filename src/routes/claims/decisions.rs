@@ -1,23 +1,23 @@
 //! `GET /claim-decisions`: what claims, assignments and `next-lead` decided, and why.
 
 use super::*;
+use crate::domain::claim::{DecisionKind, DecisionOutcome};
+use crate::error::ErrorCode;
 
 /// A stored decision: who asked, what was decided, every candidate considered and why each was
 /// skipped.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionResponse {
     pub id: Uuid,
-    /// `claim`, `next_lead`, `assign` or `distribute`.
-    pub kind: String,
+    pub kind: DecisionKind,
     pub pool_id: Option<Uuid>,
     pub lead_id: Option<Uuid>,
     /// Who asked.
     pub actor_id: Option<Uuid>,
-    /// `assigned` or `refused`.
-    pub outcome: String,
+    pub outcome: DecisionOutcome,
     pub chosen_user_id: Option<Uuid>,
     /// For refusals: the error code that was answered.
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     #[schema(value_type = Vec<Candidate>)]
     pub candidates: Value,
     pub created_at: DateTime<Utc>,
@@ -59,14 +59,6 @@ pub struct ListDecisionsQuery {
     pub outcome: Option<DecisionOutcome>,
 }
 
-/// The outcome of a decision.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionOutcome {
-    Assigned,
-    Refused,
-}
-
 /// Stored decisions, newest first: admins all (filterable); others the decisions about
 /// themselves.
 #[utoipa::path(
@@ -93,13 +85,7 @@ pub(super) async fn list_decisions(
         pool_id: q.pool_id,
         lead_id: q.lead_id,
         about: None,
-        outcome: q.outcome.map(|o| {
-            match o {
-                DecisionOutcome::Assigned => "assigned",
-                DecisionOutcome::Refused => "refused",
-            }
-            .to_string()
-        }),
+        outcome: q.outcome,
     };
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
         service::claims::list_decisions(conn, &user, q.user_id, filter, limit, cursor)

@@ -5,8 +5,7 @@ use super::*;
 /// One item of the agenda.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgendaItemResponse {
-    /// `follow_up`: a planned next follow-up; `recycle`: the lead goes back to its pool then.
-    pub kind: String,
+    pub kind: crate::domain::follow_up::AgendaItemKind,
     pub at: DateTime<Utc>,
     /// Past due.
     pub overdue: bool,
@@ -65,7 +64,7 @@ pub(super) async fn agenda(
             .into_iter()
             .map(|i| {
                 Ok(AgendaItemResponse {
-                    kind: i.kind.into(),
+                    kind: i.kind,
                     at: i.at,
                     overdue: i.at < now,
                     reason: i.reason,

@@ -1,6 +1,7 @@
 //! `POST /leads/{id}/assign`: a manager or an admin gives a pooled lead to a pool member.
 
 use super::*;
+use crate::domain::claim::DecisionKind;
 
 /// `POST /leads/{id}/assign`: a manager (to a member of their teams) or an admin (to anyone)
 /// gives a pooled lead to a pool member, quotas checked; an admin may override the quotas
@@ -72,13 +73,19 @@ pub fn assign(
     if let Some(reason) = leading_reason(&blocking) {
         let at = (pool_id, Some(lead.id));
         return Ok(Err(refuse_candidate(
-            conn, "assign", at, actor.id, candidate, reason, now,
+            conn,
+            DecisionKind::Assign,
+            at,
+            actor.id,
+            candidate,
+            reason,
+            now,
         )?));
     }
     let overridden = quota_override && !candidate.reasons.is_empty();
     take_for(
         conn,
-        "assign",
+        DecisionKind::Assign,
         lead.id,
         pool_id,
         actor.id,

@@ -1,6 +1,7 @@
 //! `POST /leads/{id}/claim`: a pool member claims a named pooled lead.
 
 use super::*;
+use crate::domain::claim::DecisionKind;
 use crate::error::ErrorCode;
 
 /// `POST /leads/{id}/claim`: the caller claims a named pooled lead of a pool they belong to.
@@ -55,7 +56,13 @@ pub fn claim(
         if let Some(reason) = leading_reason(&candidate.reasons) {
             let at = (pool_id, Some(lead_id));
             return Ok(Err(refuse_candidate(
-                conn, "claim", at, actor.id, candidate, reason, now,
+                conn,
+                DecisionKind::Claim,
+                at,
+                actor.id,
+                candidate,
+                reason,
+                now,
             )?));
         }
         let how = match rules.claim_mode {
@@ -63,7 +70,15 @@ pub fn claim(
             _ => ClaimStart::SelfClaim,
         };
         take_for(
-            conn, "claim", lead_id, pool_id, actor.id, candidate, how, false, &ctx,
+            conn,
+            DecisionKind::Claim,
+            lead_id,
+            pool_id,
+            actor.id,
+            candidate,
+            how,
+            false,
+            &ctx,
         )
     };
     if rules.counts_people() {
@@ -93,7 +108,7 @@ pub fn claim(
 #[allow(clippy::too_many_arguments)]
 pub(super) fn take_for(
     conn: &mut PgConnection,
-    kind: &'static str,
+    kind: DecisionKind,
     lead_id: Uuid,
     pool_id: Uuid,
     actor_id: Uuid,

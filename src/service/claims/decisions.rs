@@ -2,10 +2,12 @@
 //! (each candidate and the reasons it was skipped), and who may read it.
 
 use super::*;
+use crate::domain::claim::{DecisionKind, DecisionOutcome};
+use crate::error::ErrorCode;
 
 /// A decision to store.
 pub(super) struct Draft<'a> {
-    pub(super) kind: &'static str,
+    pub(super) kind: DecisionKind,
     pub(super) pool_id: Option<Uuid>,
     pub(super) lead_id: Option<Uuid>,
     pub(super) actor_id: Uuid,
@@ -16,7 +18,7 @@ pub(super) fn store_decision(
     conn: &mut PgConnection,
     draft: &Draft,
     chosen: Option<Uuid>,
-    code: Option<&str>,
+    code: Option<ErrorCode>,
     now: DateTime<Utc>,
 ) -> Result<Decision, AppError> {
     let decision = decision_row(draft, chosen, code, now);
@@ -28,23 +30,22 @@ pub(super) fn store_decision(
 pub(super) fn decision_row(
     draft: &Draft,
     chosen: Option<Uuid>,
-    code: Option<&str>,
+    code: Option<ErrorCode>,
     now: DateTime<Utc>,
 ) -> Decision {
     Decision {
         id: Uuid::now_v7(),
-        kind: draft.kind.into(),
+        kind: draft.kind,
         pool_id: draft.pool_id,
         lead_id: draft.lead_id,
         actor_id: Some(draft.actor_id),
         outcome: if chosen.is_some() {
-            "assigned"
+            DecisionOutcome::Assigned
         } else {
-            "refused"
-        }
-        .into(),
+            DecisionOutcome::Refused
+        },
         chosen_user_id: chosen,
-        code: code.map(str::to_string),
+        code,
         candidates: serde_json::to_value(draft.candidates).unwrap_or(Value::Null),
         created_at: now,
     }
@@ -59,7 +60,7 @@ pub(super) fn refuse(
     now: DateTime<Utc>,
 ) -> Result<AppError, AppError> {
     let code = reason.refusal_code();
-    let decision = store_decision(conn, draft, None, Some(code.as_str()), now)?;
+    let decision = store_decision(conn, draft, None, Some(code), now)?;
     let conflict = matches!(
         reason,
         SkipReason::AlreadyClaimed | SkipReason::NotTheirTurn | SkipReason::NoEligibleLead
@@ -109,7 +110,7 @@ pub(super) fn describe(reason: SkipReason, c: &Candidate) -> String {
 /// and returns the error to answer.
 pub(super) fn refuse_candidate(
     conn: &mut PgConnection,
-    kind: &'static str,
+    kind: DecisionKind,
     (pool_id, lead_id): (Uuid, Option<Uuid>),
     actor_id: Uuid,
     candidate: Candidate,

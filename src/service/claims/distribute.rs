@@ -1,6 +1,7 @@
 //! `POST /pools/{id}/distribute`: a manager hands out a pool's leads among its members.
 
 use super::*;
+use crate::domain::claim::DecisionKind;
 
 /// Why a distribution stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +114,7 @@ pub fn distribute(
         };
         let user_id = rotation.slots[index].user_id;
         let d = Draft {
-            kind: "distribute",
+            kind: DecisionKind::Distribute,
             pool_id: Some(pool_id),
             lead_id: Some(lead_id),
             actor_id: actor.id,

@@ -2,6 +2,7 @@
 //! round-robin pools (stride scheduling), first in line otherwise.
 
 use super::*;
+use crate::domain::claim::DecisionKind;
 use crate::error::ErrorCode;
 
 /// The rotation of a pool's members now: stable order, weights, stored passes, eligibility.
@@ -139,7 +140,7 @@ pub fn next_lead(
             let reason = leading_reason(&candidate.reasons).unwrap_or(SkipReason::NoEligibleLead);
             return Ok(Err(refuse_candidate(
                 conn,
-                "next_lead",
+                DecisionKind::NextLead,
                 (pool_id, None),
                 actor.id,
                 candidate,
@@ -149,7 +150,7 @@ pub fn next_lead(
         };
         return take_for(
             conn,
-            "next_lead",
+            DecisionKind::NextLead,
             lead_id,
             pool_id,
             actor.id,
@@ -197,7 +198,7 @@ pub fn next_lead(
             leading_reason(&candidates[index].reasons).unwrap_or(SkipReason::NoEligibleLead);
         let detail = describe(reason, &candidates[index]);
         let d = Draft {
-            kind: "next_lead",
+            kind: DecisionKind::NextLead,
             pool_id: Some(pool_id),
             lead_id: None,
             actor_id: actor.id,
@@ -216,7 +217,7 @@ pub fn next_lead(
     // The lead went to the caller, whose turn it was: they are the one candidate for it (the
     // whole rotation is kept with refusals, where it explains who is behind).
     let draft = Draft {
-        kind: "next_lead",
+        kind: DecisionKind::NextLead,
         pool_id: Some(pool_id),
         lead_id: Some(lead_id),
         actor_id: actor.id,

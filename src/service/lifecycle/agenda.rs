@@ -1,13 +1,14 @@
 //! A person's agenda: the holds that need them next, soonest first.
 
 use super::*;
+use crate::domain::follow_up::AgendaItemKind;
 
 /// One item of a person's agenda.
 #[derive(Debug, Clone)]
 pub struct AgendaItem {
     pub lead: AgendaLead,
     /// `follow_up` or `recycle`.
-    pub kind: &'static str,
+    pub kind: AgendaItemKind,
     pub at: DateTime<Utc>,
     pub reason: Option<ClaimEnd>,
 }
@@ -24,7 +25,7 @@ pub fn agenda(
         if let Some(at) = lead.next_follow_up_at.filter(|at| *at <= horizon) {
             items.push(AgendaItem {
                 lead: lead.clone(),
-                kind: "follow_up",
+                kind: AgendaItemKind::FollowUp,
                 at,
                 reason: None,
             });
@@ -33,7 +34,7 @@ pub fn agenda(
             items.push(AgendaItem {
                 reason: lead.recycle_reason,
                 lead,
-                kind: "recycle",
+                kind: AgendaItemKind::Recycle,
                 at,
             });
         }
