@@ -94,7 +94,8 @@ pub struct RefreshRequest {
         (status = 422, description = "The body has the wrong shape (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed sign-ins of this account from this address, or from this address by an account that failed from it too (`rate_limited`); retry after `Retry-After` seconds (the delay doubles with each further failure)", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until sign-ins are accepted again"))),
-        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/auth/login")]

@@ -21,7 +21,8 @@ pub struct Unauthenticated(Problem);
 #[response(
     status = 503,
     description = "The database is unavailable",
-    content_type = "application/problem+json"
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
 )]
 pub struct Unavailable(Problem);
 

@@ -33,14 +33,18 @@ pub(super) fn count_if_limited(state: &AppState, e: &AppError) {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (1 to 255 characters)")),
     security(("intake_token" = [])),
     responses(
-        (status = 201, description = "One lead: created", body = IntakeResult),
-        (status = 200, description = "One lead: merged into the open lead it duplicates (`IntakeResult`); or a batch's results (`IntakeBatchResult`)", body = IntakeOk),
-        (status = 202, description = "One lead: quarantined", body = IntakeResult),
+        (status = 201, description = "One lead: created", body = IntakeResult,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this answer replays the first request with the same `Idempotency-Key`"))),
+        (status = 200, description = "One lead: merged into the open lead it duplicates (`IntakeResult`); or a batch's results (`IntakeBatchResult`)", body = IntakeOk,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this answer replays the first request with the same `Idempotency-Key`"))),
+        (status = 202, description = "One lead: quarantined", body = IntakeResult,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this answer replays the first request with the same `Idempotency-Key`"))),
         crate::routes::responses::JsonBodyRefused,
         (status = 401, description = "Missing or unknown source token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`idempotency_key_in_progress`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `idempotency_key_reused` or `no_pool`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
         crate::routes::responses::Unavailable,
     )
 )]

@@ -52,7 +52,7 @@ impl Response {
 
     /// Every problem+json answer any test receives carries a code of the catalogue: the enum of
     /// `ErrorCode` in the committed OpenAPI document (which the drift test keeps equal to the
-    /// served one).
+    /// served one); a 429 or 503 one carries `Retry-After`.
     #[track_caller]
     fn check_code_is_catalogued(&self) {
         static CATALOGUE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -78,6 +78,15 @@ impl Response {
             catalogue.iter().any(|c| c == code),
             "problem code {code:?} is not in the catalogue (ErrorCode): {body}"
         );
+        // As the document declares: every 429 and 503 problem says when to retry.
+        if self.status == 429 || self.status == 503 {
+            assert!(
+                self.header("retry-after")
+                    .is_some_and(|v| v.parse::<u64>().is_ok()),
+                "a {} without Retry-After: {body}",
+                self.status
+            );
+        }
     }
 
     /// Asserts the status and returns the JSON body.
