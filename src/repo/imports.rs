@@ -58,6 +58,23 @@ pub fn lock_if_held(conn: &mut PgConnection, id: Uuid, token: Uuid) -> QueryResu
         .optional()
 }
 
+/// Imports newest first (of one uploader, or everyone's), after `after`.
+pub fn list(
+    conn: &mut PgConnection,
+    uploaded_by: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<Import>> {
+    let mut query = imports::table.select(Import::as_select()).into_boxed();
+    if let Some(user) = uploaded_by {
+        query = query.filter(imports::uploaded_by.eq(user));
+    }
+    if let Some(after) = after {
+        query = query.filter(imports::id.lt(after));
+    }
+    query.order(imports::id.desc()).limit(limit).load(conn)
+}
+
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Import>> {
     imports::table
         .find(id)

@@ -364,6 +364,7 @@ pub fn list_approvals(
     conn: &mut PgConnection,
     scope: &ApprovalScope,
     status: Option<ApprovalStatus>,
+    lead_id: Option<Uuid>,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<Approval>> {
@@ -383,7 +384,10 @@ pub fn list_approvals(
         }
     }
     if let Some(status) = status {
-        query = query.filter(approvals::status.eq(status.to_string()));
+        query = query.filter(approvals::status.eq(status));
+    }
+    if let Some(lead_id) = lead_id {
+        query = query.filter(approvals::lead_id.eq(lead_id));
     }
     if let Some(after) = after {
         query = query.filter(approvals::id.lt(after));

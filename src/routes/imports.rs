@@ -22,6 +22,7 @@ use crate::service::{self, imports::Upload};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_import)
+        .service(list_imports)
         .service(get_import)
         .service(rejected_rows);
 }
@@ -207,6 +208,42 @@ async fn create_import(
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/imports/{}", import.id)))
         .json(ImportResponse::try_from(import)?))
+}
+
+super::page_type!(ImportPage, ImportResponse);
+
+/// Imports, newest first: the caller's own uploads (admins: everyone's), so an import whose id
+/// was lost can be found again.
+#[utoipa::path(
+    tag = "imports",
+    params(crate::dto::PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of imports", body = ImportPage),
+        crate::routes::responses::Unauthenticated,
+        (status = 422, description = "A bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[get("/imports")]
+async fn list_imports(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<crate::dto::PageQuery>,
+) -> Result<web::Json<ImportPage>, AppError> {
+    let q = query.into_inner();
+    let (limit, cursor) = super::page_params(q.limit, q.cursor.as_deref())?;
+    let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
+        service::imports::list(conn, &user, limit, cursor)
+    })
+    .await?;
+    Ok(web::Json(ImportPage {
+        items: rows
+            .into_iter()
+            .map(ImportResponse::try_from)
+            .collect::<Result<_, _>>()?,
+        next_cursor,
+    }))
 }
 
 /// An import's status, progress and counts (its uploader and admins).

@@ -513,3 +513,57 @@ async fn duplicates_merge_in_file_order_and_owners_hear_of_them() {
     );
     assert_eq!(app.count("leads"), 2);
 }
+
+#[actix_web::test]
+async fn imports_are_listed_newest_first_to_their_uploader_and_admins() {
+    let app = TestApp::spawn_without_jobs().await;
+    let manager = app.user("manager", None).await;
+    let other = app.user("manager", None).await;
+    let sales = app.user("sales", None).await;
+    let csv = "姓名,电话\n张三,13812345678\n".as_bytes();
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        let created = upload(&app, &manager.token, csv, &[], true).await.ok(202);
+        mine.push(created["id"].as_str().unwrap().to_string());
+    }
+    let theirs = upload(&app, &other.token, csv, &[], true).await.ok(202);
+    let theirs = theirs["id"].as_str().unwrap().to_string();
+
+    // The uploader pages through their own, newest first; nobody else's is among them.
+    let first = app
+        .get("/api/v1/imports?limit=2", &manager.token)
+        .await
+        .ok(200);
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&first), vec![mine[2].clone(), mine[1].clone()]);
+    assert_eq!(first["items"][0]["status"], "queued");
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second = app
+        .get(
+            &format!("/api/v1/imports?limit=2&cursor={cursor}"),
+            &manager.token,
+        )
+        .await
+        .ok(200);
+    assert_eq!(ids(&second), vec![mine[0].clone()]);
+    assert!(second["next_cursor"].is_null());
+
+    // An admin sees everyone's; a salesperson who uploaded nothing sees none.
+    let all = app.get("/api/v1/imports", &app.admin.token).await.ok(200);
+    assert_eq!(
+        ids(&all),
+        vec![theirs, mine[2].clone(), mine[1].clone(), mine[0].clone()]
+    );
+    let none = app.get("/api/v1/imports", &sales.token).await.ok(200);
+    assert!(none["items"].as_array().unwrap().is_empty());
+    app.get("/api/v1/imports?limit=0", &manager.token)
+        .await
+        .problem(422, "validation_failed");
+}

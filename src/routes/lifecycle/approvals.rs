@@ -71,6 +71,8 @@ pub struct ListApprovalsQuery {
     pub role: Option<ApprovalRole>,
     #[param(inline)]
     pub status: Option<ApprovalStatus>,
+    /// Only the requests about this lead.
+    pub lead_id: Option<Uuid>,
 }
 
 /// Release and transfer requests, newest first: as approver (managers: their teams'; admins:
@@ -101,7 +103,7 @@ pub(super) async fn list_approvals(
     });
     let status = q.status;
     let (rows, next_cursor) = db::transaction(&state.pool, move |conn| {
-        service::lifecycle::list_approvals(conn, &user, side, status, limit, cursor)
+        service::lifecycle::list_approvals(conn, &user, side, status, q.lead_id, limit, cursor)
     })
     .await?;
     Ok(web::Json(ApprovalPage {

@@ -1,6 +1,7 @@
 //! Follow-ups: recording one on a lead, a lead's follow-ups, and the follow-up list.
 
 use super::*;
+use crate::dto::PageQuery;
 
 /// A follow-up record (append-only; a correction names the record it corrects).
 #[derive(Debug, Serialize, ToSchema)]
@@ -127,18 +128,6 @@ pub(super) async fn add_follow_up(
         follow_up: FollowUpResponse::build(record)?,
         lead: lead_response(&state, lead, viewer).await?,
     }))
-}
-
-/// Paging.
-#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// The follow-ups of a lead, oldest first, for whoever may read the lead.

@@ -121,6 +121,22 @@ pub fn create(
 }
 
 /// An import the caller may see: its uploader, or an admin.
+/// One page of imports, newest first: the caller's own uploads (admins: everyone's).
+pub fn list(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    limit: crate::domain::page::Limit,
+    cursor: Option<crate::domain::page::Cursor>,
+) -> Result<crate::domain::page::Paged<Import>, AppError> {
+    let only = (actor.role != crate::domain::role::Role::Admin).then_some(actor.id);
+    Ok(crate::domain::page::fetch_page(
+        limit,
+        cursor,
+        |after, n| repo::imports::list(conn, only, after, n),
+        |i| i.id,
+    )?)
+}
+
 pub fn get(
     conn: &mut PgConnection,
     actor: &crate::auth::AuthUser,

@@ -214,6 +214,7 @@ pub fn list_approvals(
     actor: &AuthUser,
     side: Option<ApprovalSide>,
     status: Option<ApprovalStatus>,
+    lead_id: Option<Uuid>,
     limit: Limit,
     cursor: Option<Cursor>,
 ) -> Result<Paged<Approval>, AppError> {
@@ -230,7 +231,7 @@ pub fn list_approvals(
     Ok(fetch_page(
         limit,
         cursor,
-        |after, n| repo::lifecycle::list_approvals(conn, &scope, status, after, n),
+        |after, n| repo::lifecycle::list_approvals(conn, &scope, status, lead_id, after, n),
         |a| a.id,
     )?)
 }

@@ -243,3 +243,41 @@ async fn transfers_by_request_or_by_a_manager_with_the_receivers_quota() {
         .problem(404, "not_found");
     assert_owners_match_claims(&w.app);
 }
+
+#[actix_web::test]
+async fn approvals_filter_by_lead() {
+    let w = world(json!({"release_requires_approval": true})).await;
+    let mut ids = Vec::new();
+    let mut leads = Vec::new();
+    for _ in 0..2 {
+        let (lead, _) = w.claimed_lead(&w.sales).await;
+        let pending = w
+            .app
+            .post(
+                &format!("/api/v1/leads/{lead}/release"),
+                &w.sales.token,
+                &json!({"reason_code": "budget"}),
+            )
+            .await
+            .ok(202);
+        ids.push(pending["approval"]["id"].as_str().unwrap().to_string());
+        leads.push(lead);
+    }
+    for (lead, id) in leads.iter().zip(&ids) {
+        for token in [&w.manager.token, &w.sales.token] {
+            let page = w
+                .app
+                .get(&format!("/api/v1/approvals?lead_id={lead}"), token)
+                .await
+                .ok(200);
+            let items = page["items"].as_array().unwrap();
+            assert_eq!(items.len(), 1, "{page}");
+            assert_eq!(items[0]["id"], id.as_str());
+            assert_eq!(items[0]["lead_id"], lead.to_string());
+        }
+    }
+    w.app
+        .get("/api/v1/approvals?lead_id=nope", &w.manager.token)
+        .await
+        .problem(422, "validation_failed");
+}

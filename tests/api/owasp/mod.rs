@@ -102,6 +102,7 @@ const ACCESS: &[(&str, Access)] = &[
     ("POST /api/v1/intake/quarantine/{id}/accept", Access::Admin),
     ("POST /api/v1/intake/quarantine/{id}/discard", Access::Admin),
     ("POST /api/v1/imports", Access::Manager),
+    ("GET /api/v1/imports", Access::Signed),
     ("GET /api/v1/imports/{id}", Access::Signed),
     ("GET /api/v1/imports/{id}/rejected", Access::Signed),
     ("GET /api/v1/reports/conversion", Access::Signed),
