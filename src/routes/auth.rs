@@ -52,6 +52,17 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// Seconds until the refresh token expires.
     pub refresh_expires_in: i64,
+    /// Who is signed in (with the role the access token carries), so a client needs no second
+    /// request to know; `GET /me` has the rest.
+    pub user: SessionUser,
+}
+
+/// The person a token pair is for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionUser {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
 }
 
 impl From<TokenPair> for TokenResponse {
@@ -60,6 +71,11 @@ impl From<TokenPair> for TokenResponse {
             access_token: pair.access_token,
             refresh_token: pair.refresh_token,
             token_type: "Bearer".into(),
+            user: SessionUser {
+                id: pair.user_id,
+                name: pair.name,
+                role: pair.role,
+            },
             expires_in: pair.access_expires_in,
             refresh_expires_in: pair.refresh_expires_in,
         }

@@ -18,6 +18,10 @@ pub struct TokenPair {
     pub refresh_token: String,
     pub access_expires_in: i64,
     pub refresh_expires_in: i64,
+    /// Who the tokens are for, as of now.
+    pub user_id: Uuid,
+    pub name: String,
+    pub role: crate::domain::role::Role,
 }
 
 fn invalid_credentials() -> AppError {
@@ -288,5 +292,8 @@ fn issue_pair(
         refresh_token,
         access_expires_in: keys.access_ttl.num_seconds(),
         refresh_expires_in: keys.refresh_ttl.num_seconds(),
+        user_id: user.id,
+        name: user.name.clone(),
+        role: user.role,
     })
 }

@@ -493,3 +493,44 @@ async fn password_guessing_is_slowed_without_locking_anyone_out() {
     assert!(rows.contains("\"key\":\"address:198.51.100.77\""), "{rows}");
     assert!(!rows.contains("10.9.9.9"), "{rows}");
 }
+
+#[actix_web::test]
+async fn login_and_refresh_answer_who_is_signed_in() {
+    let app = TestApp::spawn().await;
+    let sales = app.user("sales", None).await;
+    let body = app
+        .json(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": sales.email, "password": PASSWORD}),
+        )
+        .await
+        .ok(200);
+    let me = app
+        .get("/api/v1/me", body["access_token"].as_str().unwrap())
+        .await
+        .ok(200);
+    assert_eq!(body["user"]["id"], sales.id.to_string());
+    assert_eq!(body["user"]["role"], "sales");
+    assert_eq!(body["user"]["name"], me["name"]);
+    // A role changed since sign-in shows at the next refresh, as the token does.
+    app.patch(
+        &format!("/api/v1/users/{}", sales.id),
+        &app.admin.token,
+        &json!({"role": "manager"}),
+    )
+    .await
+    .ok(200);
+    let refreshed = app
+        .json(
+            "POST",
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": body["refresh_token"]}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(refreshed["user"]["id"], sales.id.to_string());
+    assert_eq!(refreshed["user"]["role"], "manager");
+}
