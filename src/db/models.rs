@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::domain::approval::{ApprovalKind, ApprovalStatus};
 use crate::domain::claim::{ClaimEnd, ClaimStart, DecisionKind, DecisionOutcome};
 use crate::domain::custom_field::FieldType;
+use crate::domain::event::{LeadEventKind, NotificationKind};
 use crate::domain::follow_up::FollowUpType;
 use crate::domain::import::{ImportEncoding, ImportStatus};
 use crate::domain::lead::{Grade, LeadState, SourceChannel, Stage};
@@ -258,7 +259,7 @@ pub struct LeadTouch {
 pub struct LeadEvent {
     pub id: Uuid,
     pub lead_id: Uuid,
-    pub kind: String,
+    pub kind: LeadEventKind,
     pub actor_id: Option<Uuid>,
     pub details: serde_json::Value,
     pub created_at: DateTime<Utc>,
@@ -270,7 +271,7 @@ pub struct LeadEvent {
 pub struct Notification {
     pub id: Uuid,
     pub user_id: Uuid,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub lead_id: Option<Uuid>,
     pub message: String,
     pub read_at: Option<DateTime<Utc>>,

@@ -6,6 +6,7 @@ pub mod custom_field;
 pub mod eligibility;
 pub mod email;
 pub mod error_code;
+pub mod event;
 pub mod field_error;
 pub mod follow_up;
 pub mod import;

@@ -6,9 +6,7 @@ use super::*;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEntry {
     pub id: Uuid,
-    /// `created`, `touched` (a later submission of the same lead), `updated` (data edited); later:
-    /// claims, follow-ups, approvals.
-    pub kind: String,
+    pub kind: crate::domain::event::LeadEventKind,
     /// Who did it (absent for integrations and the system).
     pub actor_id: Option<Uuid>,
     /// What happened: for `updated`, each changed field with `from` and `to` (contact fields are

@@ -6,8 +6,7 @@ use super::*;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationResponse {
     pub id: Uuid,
-    /// `recycle_warning`, `recycled`, `duplicate_touch`, `approval_decided`, `lead_transferred`.
-    pub kind: String,
+    pub kind: crate::domain::event::NotificationKind,
     pub lead_id: Option<Uuid>,
     pub message: String,
     pub read_at: Option<DateTime<Utc>>,

@@ -175,7 +175,7 @@ fn start(
     let event = LeadEvent {
         id: Uuid::now_v7(),
         lead_id,
-        kind: "claimed".into(),
+        kind: crate::domain::event::LeadEventKind::Claimed,
         actor_id: Some(by),
         details: json!({
             "claim_id": claim.id, "user_id": user_id, "how": how.as_str(),

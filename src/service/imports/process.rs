@@ -107,7 +107,7 @@ pub fn process_chunk(
                 Some(lead) if inserted.contains(&lead.id) => events.push(LeadEvent {
                     id: Uuid::now_v7(),
                     lead_id: lead.id,
-                    kind: "created".into(),
+                    kind: crate::domain::event::LeadEventKind::Created,
                     actor_id: Some(import.uploaded_by),
                     details: json!({"via": "import", "import_id": import.id, "row": row_no,
                                     "source_channel": lead.source_channel, "pool_id": lead.pool_id}),

@@ -177,7 +177,7 @@ pub fn edit(
         conn,
         &event(
             lead.id,
-            "updated",
+            crate::domain::event::LeadEventKind::Updated,
             Some(actor.id),
             json!({"changed": changed, "contact_changed": contact_changed}),
             now,

@@ -55,7 +55,7 @@ pub(super) fn merge_submission(
     });
     writes.events.push(event(
         lead.id,
-        "touched",
+        crate::domain::event::LeadEventKind::Touched,
         sub.actor_id,
         json!({"via": sub.via.as_str(), "source_channel": channel.as_str(), "filled": filled}),
         now,
@@ -64,7 +64,7 @@ pub(super) fn merge_submission(
         writes.notifications.push(Notification {
             id: Uuid::now_v7(),
             user_id: owner,
-            kind: "duplicate_touch".into(),
+            kind: crate::domain::event::NotificationKind::DuplicateTouch,
             lead_id: Some(lead.id),
             message: format!(
                 "A new {} submission ({}) matched your lead {}",

@@ -182,7 +182,7 @@ fn custom_errors(errors: Vec<(String, &'static str, String)>) -> AppError {
 /// A timeline entry of a lead.
 pub(crate) fn event(
     lead_id: Uuid,
-    kind: &str,
+    kind: crate::domain::event::LeadEventKind,
     actor_id: Option<Uuid>,
     details: Value,
     now: DateTime<Utc>,
@@ -190,7 +190,7 @@ pub(crate) fn event(
     LeadEvent {
         id: Uuid::now_v7(),
         lead_id,
-        kind: kind.into(),
+        kind,
         actor_id,
         details,
         created_at: now,

@@ -62,7 +62,7 @@ pub fn submit(
                 conn,
                 &event(
                     created.id,
-                    "created",
+                    crate::domain::event::LeadEventKind::Created,
                     sub.actor_id,
                     json!({"via": sub.via.as_str(), "source_channel": channel.as_str(), "pool_id": pool_id}),
                     now,

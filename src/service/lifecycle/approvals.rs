@@ -103,9 +103,9 @@ pub fn decide(
         &event(
             lead.id,
             if approve {
-                "approval_approved"
+                crate::domain::event::LeadEventKind::ApprovalApproved
             } else {
-                "approval_rejected"
+                crate::domain::event::LeadEventKind::ApprovalRejected
             },
             Some(actor.id),
             json!({"approval_id": a.id, "kind": a.kind, "comment": comment}),
@@ -128,7 +128,7 @@ pub fn decide(
     notify(
         conn,
         a.requester_id,
-        "approval_decided",
+        crate::domain::event::NotificationKind::ApprovalDecided,
         &lead,
         format!(
             "Your {} request for {} was {status}",
@@ -189,7 +189,7 @@ pub fn cancel(
         conn,
         &event(
             a.lead_id,
-            "approval_cancelled",
+            crate::domain::event::LeadEventKind::ApprovalCancelled,
             Some(actor.id),
             json!({"approval_id": a.id}),
             now,

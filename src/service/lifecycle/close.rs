@@ -48,7 +48,7 @@ pub fn close(
                 conn,
                 &event(
                     lead.id,
-                    "closed",
+                    crate::domain::event::LeadEventKind::Closed,
                     Some(actor.id),
                     json!({"close_reason": reason, "pool_id": lead.pool_id}),
                     now,

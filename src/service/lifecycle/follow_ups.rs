@@ -92,7 +92,7 @@ pub fn follow_up(
         conn,
         &event(
             lead.id,
-            "follow_up",
+            crate::domain::event::LeadEventKind::FollowUp,
             Some(actor.id),
             json!({"follow_up_id": record.id, "type": record.type_, "stage_from": record.stage_from,
                    "stage_to": record.stage_to, "corrects_id": record.corrects_id}),

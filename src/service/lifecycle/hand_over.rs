@@ -121,7 +121,7 @@ pub fn release(
             conn,
             &event(
                 lead.id,
-                "approval_requested",
+                crate::domain::event::LeadEventKind::ApprovalRequested,
                 Some(actor.id),
                 json!({"approval_id": approval.id, "kind": "release", "reason_code": reason_code}),
                 now,
@@ -222,7 +222,7 @@ pub(super) fn hand_over(
         conn,
         &event(
             lead.id,
-            "transferred",
+            crate::domain::event::LeadEventKind::Transferred,
             Some(by),
             json!({"from_user_id": lead.owner_id, "to_user_id": to, "ended_claim_id": ended.map(|c| c.id),
                    "claim_id": claim.id, "reason": reason}),
@@ -239,7 +239,7 @@ pub(super) fn hand_over(
     notify(
         conn,
         to,
-        "lead_transferred",
+        crate::domain::event::NotificationKind::LeadTransferred,
         &moved,
         format!("The lead {} was transferred to you", lead_label(&moved)),
         now,
@@ -310,7 +310,7 @@ pub fn transfer(
         conn,
         &event(
             lead.id,
-            "approval_requested",
+            crate::domain::event::LeadEventKind::ApprovalRequested,
             Some(actor.id),
             json!({"approval_id": approval.id, "kind": "transfer", "to_user_id": to_user_id}),
             now,

@@ -48,7 +48,7 @@ use crate::service::leads::event;
 fn notify(
     conn: &mut PgConnection,
     user_id: Uuid,
-    kind: &str,
+    kind: crate::domain::event::NotificationKind,
     lead: &Lead,
     message: String,
     now: DateTime<Utc>,
@@ -58,7 +58,7 @@ fn notify(
         &Notification {
             id: Uuid::now_v7(),
             user_id,
-            kind: kind.into(),
+            kind,
             lead_id: Some(lead.id),
             message,
             read_at: None,
@@ -179,7 +179,7 @@ pub fn end_hold(
             conn,
             &event(
                 lead.id,
-                "approval_obsolete",
+                crate::domain::event::LeadEventKind::ApprovalObsolete,
                 None,
                 json!({"approval_id": approval.id, "kind": approval.kind}),
                 now,
@@ -200,7 +200,13 @@ pub fn end_hold(
     }
     repo::leads::insert_event(
         conn,
-        &event(lead.id, "claim_ended", by, details.clone(), now),
+        &event(
+            lead.id,
+            crate::domain::event::LeadEventKind::ClaimEnded,
+            by,
+            details.clone(),
+            now,
+        ),
     )?;
     Audit::of(by, &format!("lead.{}", reason.as_str()), "claim", Some(claim.as_ref().map_or(lead.id, |c| c.id)), now)
         .lead(lead.id)

@@ -51,7 +51,7 @@ pub fn sweep_batch(
     for approval in repo::lifecycle::obsolete_pending_many(conn, &ids, now)? {
         events.push(event(
             approval.lead_id,
-            "approval_obsolete",
+            crate::domain::event::LeadEventKind::ApprovalObsolete,
             None,
             json!({"approval_id": approval.id, "kind": approval.kind}),
             now,
@@ -66,7 +66,7 @@ pub fn sweep_batch(
         let claim = ended.get(&lead.id);
         events.push(event(
             lead.id,
-            "claim_ended",
+            crate::domain::event::LeadEventKind::ClaimEnded,
             None,
             json!({"reason": reason.as_str(), "claim_id": claim.map(|c| c.claim_id),
                    "user_id": lead.owner_id, "to_state": "pooled", "to_pool_id": lead.pool_id,
@@ -92,7 +92,7 @@ pub fn sweep_batch(
             notes.push(Notification {
                 id: Uuid::now_v7(),
                 user_id: owner,
-                kind: "recycled".into(),
+                kind: crate::domain::event::NotificationKind::Recycled,
                 lead_id: Some(lead.id),
                 message: format!(
                     "The lead {} went back to its pool ({})",
@@ -131,7 +131,7 @@ pub fn warn(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<W
             notes.push(Notification {
                 id: Uuid::now_v7(),
                 user_id: owner,
-                kind: "recycle_warning".into(),
+                kind: crate::domain::event::NotificationKind::RecycleWarning,
                 lead_id: Some(lead.id),
                 message: format!(
                     "The lead {} goes back to the pool at {at} ({}) unless you follow up",
@@ -143,7 +143,7 @@ pub fn warn(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<W
             });
             events.push(event(
                 lead.id,
-                "recycle_warning",
+                crate::domain::event::LeadEventKind::RecycleWarning,
                 None,
                 json!({"recycle_at": at, "reason": lead.recycle_reason}),
                 now,
