@@ -12,6 +12,15 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+crate::domain::text_enum::text_enum! {
+    /// What a key recorded in the database's key registry (`crypto_keys`) does: encrypt `data`,
+    /// or key the blind `index`es.
+    KeyRole {
+        Data = "data",
+        Index = "index",
+    }
+}
+
 /// What a sealed value or a blind index is for. Its label is bound into the ciphertext as
 /// associated data (and into the blind index's HMAC), so a value sealed for one purpose never opens
 /// as another. The labels are part of the stored data: never change one.

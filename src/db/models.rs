@@ -10,7 +10,7 @@ use crate::domain::custom_field::FieldType;
 use crate::domain::event::{LeadEventKind, NotificationKind};
 use crate::domain::follow_up::FollowUpType;
 use crate::domain::import::{ImportEncoding, ImportStatus};
-use crate::domain::lead::{Grade, LeadState, SourceChannel, Stage};
+use crate::domain::lead::{Grade, LeadState, SourceChannel, Stage, Via};
 use crate::domain::role::Role;
 use crate::domain::suspicion::QuarantineStatus;
 
@@ -242,7 +242,7 @@ pub struct LeadDataChanges {
 pub struct LeadTouch {
     pub id: Uuid,
     pub lead_id: Uuid,
-    pub via: String,
+    pub via: Via,
     pub source_channel: SourceChannel,
     pub source_detail: Option<String>,
     pub actor_id: Option<Uuid>,

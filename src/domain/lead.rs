@@ -62,6 +62,16 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How a lead (or a later submission of it) came in: entered by hand, pushed by an intake
+    /// source, or imported from a file.
+    Via {
+        Manual = "manual",
+        Intake = "intake",
+        Import = "import",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

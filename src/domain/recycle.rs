@@ -77,6 +77,16 @@ pub fn due(rules: &Rules, hold: &Hold) -> Option<Due> {
     candidates.into_iter().min_by_key(|d| d.at)
 }
 
+super::text_enum::text_enum! {
+    /// Where a recorded sweep run stands: `running` (batches still being recycled), `done`, or
+    /// `failed` (a batch failed; what was recycled before it stays recycled).
+    SweepRunStatus {
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

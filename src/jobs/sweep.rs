@@ -56,7 +56,7 @@ pub async fn start_requested(
         started_at: now,
         heartbeat_at: now,
         finished_at: None,
-        status: "running".into(),
+        status: crate::domain::recycle::SweepRunStatus::Running,
         recycled: 0,
         recycled_by_reason: serde_json::json!({}),
         warned: 0,

@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use crate::crypto::KeyRole;
 use crate::db::schema::crypto_keys;
 
-pub fn ids(conn: &mut PgConnection, purpose: &str) -> QueryResult<Vec<Vec<u8>>> {
+pub fn ids(conn: &mut PgConnection, purpose: KeyRole) -> QueryResult<Vec<Vec<u8>>> {
     crypto_keys::table
         .filter(crypto_keys::purpose.eq(purpose))
         .select(crypto_keys::key_id)
@@ -14,7 +15,7 @@ pub fn ids(conn: &mut PgConnection, purpose: &str) -> QueryResult<Vec<Vec<u8>>> 
 
 pub fn register(
     conn: &mut PgConnection,
-    purpose: &str,
+    purpose: KeyRole,
     key_id: &[u8],
     now: DateTime<Utc>,
 ) -> QueryResult<()> {

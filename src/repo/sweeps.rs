@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::schema::sweep_runs;
+use crate::domain::recycle::SweepRunStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sweep_runs, check_for_backend(diesel::pg::Pg))]
@@ -16,7 +17,7 @@ pub struct SweepRun {
     pub started_at: DateTime<Utc>,
     pub heartbeat_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
-    pub status: String,
+    pub status: SweepRunStatus,
     pub recycled: i32,
     pub recycled_by_reason: Value,
     pub warned: i32,
@@ -75,7 +76,11 @@ pub fn finish(
 ) -> QueryResult<usize> {
     diesel::update(sweep_runs::table.find(id))
         .set((
-            sweep_runs::status.eq(if error.is_some() { "failed" } else { "done" }),
+            sweep_runs::status.eq(if error.is_some() {
+                SweepRunStatus::Failed
+            } else {
+                SweepRunStatus::Done
+            }),
             sweep_runs::warned.eq(warned),
             sweep_runs::error.eq(error),
             sweep_runs::finished_at.eq(now),

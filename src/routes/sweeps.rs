@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::auth::Admin;
 use crate::db;
 use crate::domain::claim::ClaimEnd;
+use crate::domain::recycle::SweepRunStatus;
 use crate::error::{AppError, Problem};
 use crate::jobs::sweep::start_requested;
 use crate::repo::sweeps::SweepRun;
@@ -76,11 +77,13 @@ impl SweepRunResponse {
             serde_json::from_value(run.recycled_by_reason.clone()).unwrap_or_default();
         let count = |reason: ClaimEnd| counts.get(reason.as_str()).copied().unwrap_or(0);
         Self {
-            status: match run.status.as_str() {
-                "running" if now - run.heartbeat_at > HEARTBEAT_LOST => SweepStatus::Interrupted,
-                "running" => SweepStatus::Running,
-                "done" => SweepStatus::Done,
-                _ => SweepStatus::Failed,
+            status: match run.status {
+                SweepRunStatus::Running if now - run.heartbeat_at > HEARTBEAT_LOST => {
+                    SweepStatus::Interrupted
+                }
+                SweepRunStatus::Running => SweepStatus::Running,
+                SweepRunStatus::Done => SweepStatus::Done,
+                SweepRunStatus::Failed => SweepStatus::Failed,
             },
             recycled_by_reason: RecycledByReason {
                 recycled_no_first_follow_up: count(ClaimEnd::RecycledNoFirstFollowUp),

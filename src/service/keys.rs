@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use crate::crypto::Vault;
+use crate::crypto::{KeyRole, Vault};
 use crate::error::AppError;
 use crate::repo;
 
@@ -16,7 +16,7 @@ pub fn check_and_register(
     now: DateTime<Utc>,
 ) -> Result<Result<(), String>, AppError> {
     let index_id = vault.index_key_id();
-    let stored_index = repo::crypto_keys::ids(conn, "index")?;
+    let stored_index = repo::crypto_keys::ids(conn, KeyRole::Index)?;
     if let Some(stored) = stored_index.first() {
         if stored.as_slice() != index_id.as_slice() {
             return Ok(Err(format!(
@@ -29,7 +29,7 @@ pub fn check_and_register(
         }
     }
     let readable: Vec<[u8; 4]> = vault.key_ids();
-    let missing: Vec<String> = repo::crypto_keys::ids(conn, "data")?
+    let missing: Vec<String> = repo::crypto_keys::ids(conn, KeyRole::Data)?
         .into_iter()
         .filter(|id| !readable.iter().any(|r| r.as_slice() == id.as_slice()))
         .map(hex::encode)
@@ -42,7 +42,7 @@ pub fn check_and_register(
             missing.join(", ")
         )));
     }
-    repo::crypto_keys::register(conn, "index", &index_id, now)?;
-    repo::crypto_keys::register(conn, "data", &vault.current_key_id(), now)?;
+    repo::crypto_keys::register(conn, KeyRole::Index, &index_id, now)?;
+    repo::crypto_keys::register(conn, KeyRole::Data, &vault.current_key_id(), now)?;
     Ok(Ok(()))
 }

@@ -43,7 +43,7 @@ pub(super) fn merge_submission(
     writes.touches.push(LeadTouch {
         id: Uuid::now_v7(),
         lead_id: lead.id,
-        via: sub.via.as_str().into(),
+        via: sub.via,
         source_channel: channel,
         source_detail: sub.lead.source_detail.clone(),
         actor_id: sub.actor_id,

@@ -32,23 +32,7 @@ use crate::error::{AppError, FieldError};
 use crate::repo;
 use crate::repo::leads::{ContactColumn, LeadFilter, LeadScope};
 
-/// How a lead came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    Manual,
-    Intake,
-    Import,
-}
-
-impl Via {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Via::Manual => "manual",
-            Via::Intake => "intake",
-            Via::Import => "import",
-        }
-    }
-}
+pub use crate::domain::lead::Via;
 
 /// A cleaned submission and where it came from.
 #[derive(Debug, Clone)]
