@@ -55,49 +55,34 @@ impl std::fmt::Debug for Metrics {
     }
 }
 
-/// `metric`, registered in `registry`.
+/// `metric` (as its constructor answered), registered in `registry`.
 #[allow(
     clippy::expect_used,
     reason = "metric names, labels and buckets are constants here: a bad one is a bug found when the service starts"
 )]
 fn registered<M: prometheus::core::Collector + Clone + 'static>(
     registry: &Registry,
-    metric: M,
+    metric: prometheus::Result<M>,
 ) -> M {
+    let metric = metric.expect("a valid metric");
     registry
         .register(Box::new(metric.clone()))
         .expect("registered once");
     metric
 }
 
-#[allow(
-    clippy::expect_used,
-    reason = "metric names, labels and buckets are constants here: a bad one is a bug found when the service starts"
-)]
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-    registered(
-        registry,
-        IntCounterVec::new(Opts::new(name, help), labels).expect("a valid metric"),
-    )
+    registered(registry, IntCounterVec::new(Opts::new(name, help), labels))
 }
 
-#[allow(
-    clippy::expect_used,
-    reason = "metric names, labels and buckets are constants here: a bad one is a bug found when the service starts"
-)]
 fn histogram(registry: &Registry, name: &str, help: &str, buckets: &[f64]) -> Histogram {
     registered(
         registry,
-        Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets.to_vec()))
-            .expect("a valid metric"),
+        Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets.to_vec())),
     )
 }
 
 impl Metrics {
-    #[allow(
-        clippy::expect_used,
-        reason = "metric names, labels and buckets are constants here: a bad one is a bug found when the service starts"
-    )]
     pub fn new() -> Arc<Self> {
         let registry = Registry::new();
         let http_requests = counter(
@@ -115,8 +100,7 @@ impl Metrics {
                 )
                 .buckets(LATENCY_BUCKETS.to_vec()),
                 &["method", "route"],
-            )
-            .expect("a valid metric"),
+            ),
         );
         let pool_connections = registered(
             &registry,
@@ -126,16 +110,14 @@ impl Metrics {
                     "Database connections of this instance, by state (in_use, idle)",
                 ),
                 &["state"],
-            )
-            .expect("a valid metric"),
+            ),
         );
         let pool_size = registered(
             &registry,
             IntGauge::new(
                 "leadpool_db_pool_max_connections",
                 "The most database connections this instance opens",
-            )
-            .expect("a valid metric"),
+            ),
         );
         let pool_wait = histogram(
             &registry,
@@ -148,8 +130,7 @@ impl Metrics {
             IntCounter::new(
                 "leadpool_db_pool_timeouts_total",
                 "Requests that got no database connection in time (answered 503)",
-            )
-            .expect("a valid metric"),
+            ),
         );
         let claims = counter(
             &registry,
@@ -186,8 +167,7 @@ impl Metrics {
             IntCounter::new(
                 "leadpool_report_projector_entries_total",
                 "Timeline entries this instance's report projector folded into the rollups",
-            )
-            .expect("a valid metric"),
+            ),
         );
         let projector_duration = histogram(
             &registry,
@@ -200,8 +180,7 @@ impl Metrics {
             IntGauge::new(
                 "leadpool_report_projector_last_fold_timestamp_seconds",
                 "When this instance last folded the report projection (Unix time; an instance that finds another folding does not move it)",
-            )
-            .expect("a valid metric"),
+            ),
         );
         Arc::new(Self {
             registry,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::error_code::ErrorCode;
 use super::lead::Grade;
 use super::rules::Quota;
 
@@ -36,18 +37,18 @@ super::text_enum::text_enum! {
 
 impl SkipReason {
     /// The refusal code answered when this reason stops a claim.
-    pub fn refusal_code(self) -> super::error_code::ErrorCode {
+    pub fn refusal_code(self) -> ErrorCode {
         match self {
-            SkipReason::AtMaxOwned => super::error_code::ErrorCode::ClaimQuotaExceeded,
-            SkipReason::DailyLimit => super::error_code::ErrorCode::DailyClaimLimitReached,
-            SkipReason::OnLeave => super::error_code::ErrorCode::UserOnLeave,
-            SkipReason::Inactive => super::error_code::ErrorCode::UserInactive,
-            SkipReason::Cooldown => super::error_code::ErrorCode::ReclaimCooldown,
-            SkipReason::GradeNotAllowed => super::error_code::ErrorCode::GradeNotAllowed,
-            SkipReason::NotMember => super::error_code::ErrorCode::NotPoolMember,
-            SkipReason::NotTheirTurn => super::error_code::ErrorCode::NotYourTurn,
-            SkipReason::NoEligibleLead => super::error_code::ErrorCode::PoolEmpty,
-            SkipReason::AlreadyClaimed => super::error_code::ErrorCode::LeadAlreadyClaimed,
+            SkipReason::AtMaxOwned => ErrorCode::ClaimQuotaExceeded,
+            SkipReason::DailyLimit => ErrorCode::DailyClaimLimitReached,
+            SkipReason::OnLeave => ErrorCode::UserOnLeave,
+            SkipReason::Inactive => ErrorCode::UserInactive,
+            SkipReason::Cooldown => ErrorCode::ReclaimCooldown,
+            SkipReason::GradeNotAllowed => ErrorCode::GradeNotAllowed,
+            SkipReason::NotMember => ErrorCode::NotPoolMember,
+            SkipReason::NotTheirTurn => ErrorCode::NotYourTurn,
+            SkipReason::NoEligibleLead => ErrorCode::PoolEmpty,
+            SkipReason::AlreadyClaimed => ErrorCode::LeadAlreadyClaimed,
         }
     }
 
@@ -287,7 +288,7 @@ mod tests {
         assert_eq!(leading_reason(&[]), None);
         assert_eq!(
             SkipReason::AtMaxOwned.refusal_code(),
-            crate::domain::error_code::ErrorCode::ClaimQuotaExceeded
+            ErrorCode::ClaimQuotaExceeded
         );
     }
 }
