@@ -61,11 +61,9 @@ pub struct ImportResponse {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<Import> for ImportResponse {
-    type Error = AppError;
-
-    fn try_from(i: Import) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<Import> for ImportResponse {
+    fn from(i: Import) -> Self {
+        Self {
             source_channel: i.source_channel,
             progress: if i.rows_total == 0 {
                 1.0
@@ -89,7 +87,7 @@ impl TryFrom<Import> for ImportResponse {
             error: i.error,
             created_at: i.created_at,
             finished_at: i.finished_at,
-        })
+        }
     }
 }
 
@@ -207,7 +205,7 @@ async fn create_import(
     .await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/imports/{}", import.id)))
-        .json(ImportResponse::try_from(import)?))
+        .json(ImportResponse::from(import)))
 }
 
 super::page_type!(ImportPage, ImportResponse);
@@ -238,10 +236,7 @@ async fn list_imports(
     })
     .await?;
     Ok(web::Json(ImportPage {
-        items: rows
-            .into_iter()
-            .map(ImportResponse::try_from)
-            .collect::<Result<_, _>>()?,
+        items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
     }))
 }
@@ -270,7 +265,7 @@ async fn get_import(
         service::imports::get(conn, &user, id)
     })
     .await?;
-    Ok(web::Json(import.try_into()?))
+    Ok(web::Json(import.into()))
 }
 
 /// The rejected rows as CSV (UTF-8 with BOM, for Excel): the original columns, then `row` (as a

@@ -45,11 +45,9 @@ pub struct FieldResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<LeadField> for FieldResponse {
-    type Error = AppError;
-
-    fn try_from(f: LeadField) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<LeadField> for FieldResponse {
+    fn from(f: LeadField) -> Self {
+        Self {
             field_type: f.field_type,
             key: f.key,
             label: f.label,
@@ -60,7 +58,7 @@ impl TryFrom<LeadField> for FieldResponse {
             removed_at: f.deleted_at,
             created_at: f.created_at,
             updated_at: f.updated_at,
-        })
+        }
     }
 }
 
@@ -153,11 +151,7 @@ async fn list_fields(
         service::lead_fields::list(conn, include_removed)
     })
     .await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(TryInto::try_into)
-            .collect::<Result<_, _>>()?,
-    ))
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
 /// Defines a custom field (admin). Values are validated on every way in from then on.
@@ -199,7 +193,7 @@ async fn create_field(
     .await?;
     // This instance at once; the others when the trigger's notification reaches them.
     state.field_defs.forget();
-    Ok(HttpResponse::Created().json(FieldResponse::try_from(field)?))
+    Ok(HttpResponse::Created().json(FieldResponse::from(field)))
 }
 
 /// Changes a field's label, options, required and searchable flags or position (admin).
@@ -241,7 +235,7 @@ async fn update_field(
     })
     .await?;
     state.field_defs.forget();
-    Ok(web::Json(field.try_into()?))
+    Ok(web::Json(field.into()))
 }
 
 /// Removes a field (admin): it stops appearing, validating and filtering; stored values are kept.

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
@@ -125,22 +125,10 @@ pub struct UpdatePoolRequest {
     pub member_user_ids: Option<Vec<Uuid>>,
 }
 
-/// Paging for the pool list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListPoolsQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Lists pools: admins all, everyone else the pools they belong to (directly or by team).
 #[utoipa::path(
     tag = "pools",
-    params(ListPoolsQuery),
+    params(crate::dto::PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of pools", body = PoolPage),
@@ -153,7 +141,7 @@ pub struct ListPoolsQuery {
 async fn list_pools(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: QueryParams<ListPoolsQuery>,
+    query: QueryParams<crate::dto::PageQuery>,
 ) -> Result<web::Json<PoolPage>, AppError> {
     let query = query.into_inner();
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;

@@ -2,12 +2,11 @@
 
 use actix_web::{get, post, put, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
-use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams};
 use super::page_params;
@@ -143,22 +142,10 @@ impl RuleVersionResponse {
     }
 }
 
-/// Paging of rule versions.
-#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct VersionsQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// The history of a pool's rules, newest first: version, who, when, what changed (admin).
 #[utoipa::path(
     tag = "rules",
-    params(("id" = Uuid, Path, description = "Pool id"), VersionsQuery),
+    params(("id" = Uuid, Path, description = "Pool id"), crate::dto::PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of versions, newest first", body = RuleVersionPage),
@@ -174,7 +161,7 @@ async fn rule_versions(
     state: web::Data<AppState>,
     user: Admin,
     id: web::Path<Uuid>,
-    query: QueryParams<VersionsQuery>,
+    query: QueryParams<crate::dto::PageQuery>,
 ) -> Result<web::Json<RuleVersionPage>, AppError> {
     let id = id.into_inner();
     let q = query.into_inner();

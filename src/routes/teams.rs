@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
@@ -73,22 +73,10 @@ pub struct UpdateTeamRequest {
     pub manager_id: Option<Option<Uuid>>,
 }
 
-/// Paging for the team list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListTeamsQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Lists teams (admin).
 #[utoipa::path(
     tag = "teams",
-    params(ListTeamsQuery),
+    params(crate::dto::PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of teams, oldest first", body = TeamPage),
@@ -102,7 +90,7 @@ pub struct ListTeamsQuery {
 async fn list_teams(
     state: web::Data<AppState>,
     _admin: Admin,
-    query: QueryParams<ListTeamsQuery>,
+    query: QueryParams<crate::dto::PageQuery>,
 ) -> Result<web::Json<TeamPage>, AppError> {
     let query = query.into_inner();
     let (limit, cursor) = page_params(query.limit, query.cursor.as_deref())?;

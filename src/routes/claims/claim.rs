@@ -26,9 +26,9 @@ pub struct ClaimResponse {
     pub ended_by: Option<Uuid>,
 }
 
-impl ClaimResponse {
-    pub(super) fn build(c: Claim) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<Claim> for ClaimResponse {
+    fn from(c: Claim) -> Self {
+        Self {
             started_how: c.started_how,
             end_reason: c.end_reason,
             active: c.ended_at.is_none(),
@@ -42,7 +42,7 @@ impl ClaimResponse {
             decision_id: c.decision_id,
             ended_at: c.ended_at,
             ended_by: c.ended_by,
-        })
+        }
     }
 }
 
@@ -74,7 +74,7 @@ pub(super) async fn taken_response(
 ) -> Result<TakenResponse, AppError> {
     Ok(TakenResponse {
         lead: lead_response(state, taken.lead, viewer).await?,
-        claim: ClaimResponse::build(taken.claim)?,
+        claim: taken.claim.into(),
         decision_id: taken.decision.id,
     })
 }
@@ -136,7 +136,7 @@ pub(super) async fn claim_lead(
             viewer,
             defs.as_deref().map_or(&[][..], |d| d.as_slice()),
         )?,
-        claim: ClaimResponse::build(taken.claim)?,
+        claim: taken.claim.into(),
         decision_id: taken.decision.id,
     }))
 }

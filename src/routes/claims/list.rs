@@ -68,7 +68,7 @@ pub(super) async fn list_claims(
                 service::claims::claims_after(conn, &user, &filter, after, limit)
             },
             |c| c.id,
-            ClaimResponse::build,
+            |c| Ok(ClaimResponse::from(c)),
         ));
     }
     let (rows, next_cursor) = db::read_only(&state.read_pool, move |conn| {
@@ -76,10 +76,7 @@ pub(super) async fn list_claims(
     })
     .await?;
     Ok(HttpResponse::Ok().json(ClaimPage {
-        items: rows
-            .into_iter()
-            .map(ClaimResponse::build)
-            .collect::<Result<_, _>>()?,
+        items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
     }))
 }

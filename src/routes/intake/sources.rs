@@ -14,17 +14,15 @@ pub struct IntakeSourceResponse {
     pub created_at: DateTime<Utc>,
 }
 
-impl TryFrom<IntakeSource> for IntakeSourceResponse {
-    type Error = AppError;
-
-    fn try_from(s: IntakeSource) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<IntakeSource> for IntakeSourceResponse {
+    fn from(s: IntakeSource) -> Self {
+        Self {
             channel: s.channel,
             id: s.id,
             name: s.name,
             rate_limit_per_minute: s.rate_limit_per_minute,
             created_at: s.created_at,
-        })
+        }
     }
 }
 
@@ -71,11 +69,7 @@ pub(super) async fn list_sources(
     _admin: Admin,
 ) -> Result<web::Json<Vec<IntakeSourceResponse>>, AppError> {
     let rows = db::transaction(&state.pool, service::intake::sources).await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(TryInto::try_into)
-            .collect::<Result<_, _>>()?,
-    ))
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
 /// Creates an intake source (admin); the answer carries its token, shown this once.
@@ -115,7 +109,7 @@ pub(super) async fn create_source(
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CreatedIntakeSource {
-            source: source.try_into()?,
+            source: source.into(),
             token,
         }))
 }

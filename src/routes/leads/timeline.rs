@@ -29,22 +29,10 @@ impl From<LeadEvent> for TimelineEntry {
     }
 }
 
-/// Paging of a timeline.
-#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct TimelineQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// The lead's history, oldest first: creation, later submissions (touches) and edits.
 #[utoipa::path(
     tag = "leads",
-    params(("id" = Uuid, Path, description = "Lead id"), TimelineQuery),
+    params(("id" = Uuid, Path, description = "Lead id"), crate::dto::PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of the timeline, oldest first", body = TimelinePage),
@@ -59,7 +47,7 @@ pub(super) async fn lead_timeline(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    query: crate::routes::extract::QueryParams<TimelineQuery>,
+    query: crate::routes::extract::QueryParams<crate::dto::PageQuery>,
 ) -> Result<web::Json<TimelinePage>, AppError> {
     let id = id.into_inner();
     let query = query.into_inner();

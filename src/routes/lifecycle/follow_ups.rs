@@ -25,9 +25,9 @@ pub struct FollowUpResponse {
     pub created_at: DateTime<Utc>,
 }
 
-impl FollowUpResponse {
-    fn build(f: FollowUp) -> Result<Self, AppError> {
-        Ok(Self {
+impl From<FollowUp> for FollowUpResponse {
+    fn from(f: FollowUp) -> Self {
+        Self {
             type_: f.type_,
             stage_from: f.stage_from,
             stage_to: f.stage_to,
@@ -41,7 +41,7 @@ impl FollowUpResponse {
             next_follow_up_at: f.next_follow_up_at,
             corrects_id: f.corrects_id,
             created_at: f.created_at,
-        })
+        }
     }
 }
 
@@ -125,7 +125,7 @@ pub(super) async fn add_follow_up(
     })
     .await?;
     Ok(HttpResponse::Created().json(FollowUpResult {
-        follow_up: FollowUpResponse::build(record)?,
+        follow_up: record.into(),
         lead: lead_response(&state, lead, viewer).await?,
     }))
 }
@@ -158,10 +158,7 @@ pub(super) async fn lead_follow_ups(
     })
     .await?;
     Ok(web::Json(FollowUpPage {
-        items: rows
-            .into_iter()
-            .map(FollowUpResponse::build)
-            .collect::<Result<_, _>>()?,
+        items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
     }))
 }
@@ -218,10 +215,7 @@ pub(super) async fn list_follow_ups(
     })
     .await?;
     Ok(web::Json(FollowUpPage {
-        items: rows
-            .into_iter()
-            .map(FollowUpResponse::build)
-            .collect::<Result<_, _>>()?,
+        items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
     }))
 }
