@@ -97,7 +97,10 @@ pub struct Rules {
     #[validate(range(min = 1, max = 3650))]
     #[schema(minimum = 1, maximum = 3650)]
     pub no_deal_days: Option<i64>,
-    /// The owner is warned this many hours before a lead is recycled (default 24).
+    /// The owner is warned this many hours before a lead is recycled (default 24), but never
+    /// while more than half the time to the deadline is left (counted from the hold's last
+    /// follow-up, else its claim): with a 24-hour first follow-up, a new claim is warned 12 hours
+    /// before its deadline, not as soon as it is taken.
     #[validate(range(min = 0, max = 720))]
     #[schema(minimum = 0, maximum = 720, default = 24)]
     pub warn_before_recycle_hours: i64,

@@ -135,7 +135,9 @@ pub fn due_for_update(
 
 /// Marks as warned up to `limit` owned leads of `pool_id` due back before `horizon` whose owners
 /// were not warned yet, soonest first (leads another transaction holds are left for the next
-/// call); returns them.
+/// call); returns them. A lead is only warned once at most half the time between the start of
+/// its deadline's clock (its hold's last follow-up, else its claim) and the deadline is left, so
+/// that a window as long as the deadline itself does not warn every lead as soon as it is taken.
 pub fn mark_warned(
     conn: &mut PgConnection,
     pool_id: Uuid,
@@ -147,6 +149,11 @@ pub fn mark_warned(
         .filter(leads::pool_id.eq(pool_id))
         .filter(leads::state.eq("owned"))
         .filter(leads::recycle_at.le(horizon))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("recycle_at - ")
+                .bind::<diesel::sql_types::Timestamptz, _>(now)
+                .sql(" <= (recycle_at - coalesce(last_follow_up_at, claimed_at, recycle_at)) / 2"),
+        )
         .filter(leads::recycle_warned_at.is_null())
         .order(leads::recycle_at.asc())
         .limit(limit)

@@ -154,9 +154,9 @@ async fn a_quick_sweep_answers_what_it_did() {
 async fn a_sweep_warns_of_every_lead_due_soon_batch_by_batch() {
     let mut app = TestApp::spawn_with_settings(&[("LEADPOOL_SWEEP_BATCH", "2")]).await;
     let leads = due_leads(&mut app, 5).await;
-    // Back to just after the claims: the first follow-up is due in under an hour, inside the
-    // default 24 h warning window, and nothing is due yet.
-    let earlier = app.clock.now() - Hours::hours(2) + Hours::minutes(5);
+    // Back to 35 minutes after the claims: the first follow-up is due in 25 minutes, inside the
+    // default 24 h warning window and past half its hour, and nothing is due yet.
+    let earlier = app.clock.now() - Hours::hours(2) + Hours::minutes(35);
     app.travel_to(earlier);
     let done = app
         .post("/api/v1/admin/sweep", &app.admin.token, &json!({}))

@@ -94,3 +94,30 @@ async fn owners_are_warned_once_and_the_agenda_lists_what_is_due_soonest_first()
     let other = w.app.get("/api/v1/agenda", &w.other.token).await.ok(200);
     assert_eq!(other["items"], json!([]));
 }
+
+#[actix_web::test]
+async fn with_the_default_rules_a_new_claim_is_warned_halfway_to_its_deadline_not_at_once() {
+    // Defaults: the first follow-up is due 24 hours after the claim, and the warning window is
+    // 24 hours too; a warning as soon as the lead is taken would be noise.
+    let mut w = world(json!({})).await;
+    let (lead, claimed) = w.claimed_lead(&w.sales).await;
+    let t0 = at(&claimed["claimed_at"]);
+    assert_eq!(w.sweep().await["warned"], 0);
+    w.travel(t0 + Duration::hours(11));
+    assert_eq!(w.sweep().await["warned"], 0);
+    w.travel(t0 + Duration::hours(13));
+    assert_eq!(w.sweep().await["warned"], 1);
+    let notes = w
+        .app
+        .get("/api/v1/notifications?unread=true", &w.sales.token)
+        .await
+        .ok(200);
+    let warned: Vec<_> = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "recycle_warning")
+        .map(|n| n["lead_id"].clone())
+        .collect();
+    assert_eq!(warned, vec![json!(lead.to_string())]);
+}
