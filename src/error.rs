@@ -35,22 +35,24 @@ pub struct Problem {
     pub detail: String,
     /// Stable snake_case error code clients can rely on, e.g. `lead_already_claimed`.
     pub code: ErrorCode,
-    /// Field-level errors (present for `validation_failed`): the first 50, sorted by field.
+    /// Field-level errors (for `validation_failed`): the first 50, sorted by field. Omitted when
+    /// the problem is not about fields.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
     /// For `validation_failed`: how many field errors there were in all (more than `errors`
-    /// lists when over 50).
+    /// lists when over 50). Omitted when `errors` is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_count: Option<usize>,
-    /// For `duplicate_lead`: the lead this one duplicates, when the caller may read it.
+    /// For `duplicate_lead`: the lead this one duplicates. Omitted when the code is another or
+    /// the caller may not read that lead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_lead_id: Option<uuid::Uuid>,
     /// For a refused claim, `next-lead` or assignment: the stored decision
-    /// (`GET /api/v1/claim-decisions/{id}`).
+    /// (`GET /api/v1/claim-decisions/{id}`). Omitted when the problem is not such a refusal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision_id: Option<uuid::Uuid>,
     /// For a refused claim, `next-lead` or assignment: the candidates considered and why each
-    /// was skipped.
+    /// was skipped. Omitted when the problem is not such a refusal.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<crate::domain::eligibility::Candidate>>)]
     pub explanation: Option<serde_json::Value>,

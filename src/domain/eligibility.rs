@@ -78,12 +78,15 @@ pub struct Candidate {
     /// Claims from this pool today, local calendar day (counted when a limit applies, else 0).
     pub claimed_today: i64,
     pub max_claims_per_day: Option<i64>,
-    /// When their cooldown on this lead ends (for `cooldown`).
+    /// When their cooldown on this lead ends. Omitted when `reasons` has no `cooldown`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cooldown_until: Option<DateTime<Utc>>,
-    /// Round robin: their weight and position (pass) in the rotation.
+    /// Round robin: their weight in the rotation. Omitted when the decision is not a round-robin
+    /// hand-out (`next-lead`, distribution).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<i64>,
+    /// Round robin: their position (pass) in the rotation. Omitted when the decision is not a
+    /// round-robin hand-out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pass: Option<i64>,
 }

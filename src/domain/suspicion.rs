@@ -36,10 +36,10 @@ const TEST_NAMES: [&str; 9] = [
 pub fn reasons(raw: &RawLead, honeypot: Option<&str>, clean: &CleanLead) -> Vec<&'static str> {
     let mut out = Vec::new();
     if honeypot.is_some_and(|h| !h.trim().is_empty()) {
-        out.push("honeypot");
+        out.push(QuarantineReason::Honeypot.as_str());
     }
     if !clean.is_identifiable() {
-        out.push("empty");
+        out.push(QuarantineReason::Empty.as_str());
     }
     if let Some(email) = &clean.email {
         let domain = email.as_str().rsplit('@').next().unwrap_or("");
@@ -47,7 +47,7 @@ pub fn reasons(raw: &RawLead, honeypot: Option<&str>, clean: &CleanLead) -> Vec<
             .iter()
             .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
         {
-            out.push("disposable_email");
+            out.push(QuarantineReason::DisposableEmail.as_str());
         }
     }
     let fake_phone = clean.phone.as_ref().is_some_and(|p| {
@@ -62,7 +62,7 @@ pub fn reasons(raw: &RawLead, honeypot: Option<&str>, clean: &CleanLead) -> Vec<
             .is_some_and(|t| TEST_NAMES.contains(&t.to_lowercase().as_str()))
     });
     if fake_phone || test_name {
-        out.push("placeholder");
+        out.push(QuarantineReason::Placeholder.as_str());
     }
     let has_link = [&raw.name, &raw.company].iter().any(|v| {
         v.as_deref().is_some_and(|t| {
@@ -71,9 +71,22 @@ pub fn reasons(raw: &RawLead, honeypot: Option<&str>, clean: &CleanLead) -> Vec<
         })
     });
     if has_link {
-        out.push("link_in_name");
+        out.push(QuarantineReason::LinkInName.as_str());
     }
     out
+}
+
+super::text_enum::text_enum! {
+    /// Why a submission was held: `honeypot`, `empty`, `disposable_email`, `placeholder`,
+    /// `link_in_name` (see the intake description), or `no_pool` (no pool could take it).
+    QuarantineReason {
+        Honeypot = "honeypot",
+        Empty = "empty",
+        DisposableEmail = "disposable_email",
+        Placeholder = "placeholder",
+        LinkInName = "link_in_name",
+        NoPool = "no_pool",
+    }
 }
 
 super::text_enum::text_enum! {

@@ -28,7 +28,8 @@ pub enum ListOrder {
     Oldest,
 }
 
-/// A lead, with its contact data in full (only people who may read the lead see this).
+/// A lead, as people who may read it see it: its contact data in full for its owner (and in the
+/// answer that created it), masked for everyone else unless they ask `?reveal=contact`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LeadResponse {
     pub id: Uuid,
@@ -57,7 +58,7 @@ pub struct LeadResponse {
     pub source_detail: Option<String>,
     pub tags: Vec<String>,
     /// Values of the active custom fields, by key.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, crate::dto::shapes::CustomValue>)]
     pub custom: Map<String, Value>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,

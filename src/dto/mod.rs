@@ -2,6 +2,7 @@
 //! uses stays beside its handlers). Built from rows and the vault; no business rules here.
 
 pub mod lead;
+pub mod shapes;
 
 use serde::Deserialize;
 use utoipa::IntoParams;

@@ -30,8 +30,9 @@ pub struct AuditEntryResponse {
     pub id: Uuid,
     /// Who did it (`null`: the system, e.g. the recycle sweep).
     pub actor_id: Option<Uuid>,
-    /// What was done, e.g. `pool.rules_changed`, `lead.assigned`, `lead.recycled_no_contact`,
-    /// `approval.approved`.
+    /// What was done, `<object>.<verb>`: e.g. `pool.rules_changed`, `lead.claimed` (a claim or an
+    /// assignment), `lead.released`, `lead.recycled_no_contact`,
+    /// `lead.transferred`, `lead.contact_revealed`, `approval.approved`, `user.updated`.
     pub action: String,
     /// The kind of object changed, e.g. `pool`, `lead`, `approval`, `setting`.
     pub object_type: String,
@@ -39,10 +40,10 @@ pub struct AuditEntryResponse {
     /// The lead concerned, if any.
     pub lead_id: Option<Uuid>,
     /// The object's relevant state before the change.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, crate::dto::shapes::AnyValue>>)]
     pub before: Option<Value>,
     /// ... and after it.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, crate::dto::shapes::AnyValue>>)]
     pub after: Option<Value>,
     pub created_at: DateTime<Utc>,
 }
@@ -134,10 +135,12 @@ pub struct ListAuditQuery {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// The audit trail, newest first (admins): rule and tier-policy changes, assignments (over the
-/// quotas too), releases, transfers, approvals and their decisions, closes, recycles. Entries are
-/// written in the same transaction as the change and can never be edited or deleted. With
-/// `Accept: text/csv`, every matching entry, streamed.
+/// Lists the audit trail, newest first (admins)
+///
+/// The trail records rule and tier-policy changes, assignments (over the quotas too), releases,
+/// transfers, approvals and their decisions, closes and recycles. Entries are written in the same
+/// transaction as the change and can never be edited or deleted. Answers a page of entries, or,
+/// with `Accept: text/csv`, every matching entry, streamed.
 #[utoipa::path(
     tag = "audit",
     params(ListAuditQuery),

@@ -91,7 +91,7 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// Signs in: answers an access token and a refresh token.
+/// Signs in: answers an access token and a refresh token
 ///
 /// A wrong email and a wrong password give the same answer (401 `invalid_credentials`); a
 /// deactivated account answers 401 `account_disabled`. Guessing is slowed: after
@@ -160,7 +160,7 @@ async fn login(
     Ok(web::Json(pair.into()))
 }
 
-/// Exchanges a refresh token for a new pair.
+/// Exchanges a refresh token for a new pair
 ///
 /// Each refresh token works once. Presenting one that was already used signs out every session of
 /// its family (401 `refresh_token_reused`): a copy of it is in someone else's hands. Refreshing
@@ -195,11 +195,12 @@ async fn refresh(
     }
 }
 
-/// Signs out: revokes the given refresh token and every token refreshed from the same sign-in.
+/// Signs out of one sign-in by revoking its refresh token
 ///
-/// Answers 204 whether or not the token was known. The access token of this sign-in stays valid
-/// until it expires (at most `LEADPOOL_ACCESS_TOKEN_TTL_SECS`): to end every access token at once,
-/// use `POST /auth/logout-everywhere`.
+/// Revokes the given refresh token and every token refreshed from the same sign-in. Answers 204
+/// whether or not the token was known. The access token of this sign-in stays valid until it
+/// expires (at most `LEADPOOL_ACCESS_TOKEN_TTL_SECS`): to end every access token at once, use
+/// `POST /auth/logout-everywhere`.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -227,8 +228,11 @@ async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Signs the caller out everywhere: every refresh token of theirs is revoked and every access
-/// token they hold (this one included) stops working, on every instance within moments.
+/// Signs the caller out everywhere
+///
+/// Every refresh token of the caller is revoked and every access token they hold (this one
+/// included) stops working, on every instance within moments. Any signed-in user may call it, for
+/// themselves only; answers 204.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
@@ -302,8 +306,11 @@ pub struct PoolQuotaResponse {
     pub claims_left_today: Option<i64>,
 }
 
-/// The caller: who they are, their role, team and tier, and in each of their pools the quotas
-/// that apply and what is left today.
+/// Answers the signed-in caller, with their quotas in each of their pools
+///
+/// Who the caller is, their role, team and tier, and in each of their pools the quotas that apply
+/// and what is left today (the local calendar day in the organisation's time zone). Any
+/// signed-in user may call it.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),

@@ -37,7 +37,7 @@ pub struct ImportResponse {
     pub file_name: Option<String>,
     pub encoding: ImportEncoding,
     /// CSV column → lead field (or `custom.<key>`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, String>)]
     pub mapping: Map<String, Value>,
     pub pool_id: Option<Uuid>,
     pub source_channel: SourceChannel,
@@ -148,10 +148,12 @@ fn text(bytes: Vec<u8>, field: &str) -> Result<String, AppError> {
         .map_err(|_| AppError::validation(field, "invalid_format", "must be UTF-8 text"))
 }
 
-/// Uploads a CSV of leads (admins and managers). The file is stored encrypted and processed in
-/// the background in chunks; follow `GET /imports/{id}` until `done`. Every valid row becomes a
-/// lead, or a touch on the open lead it duplicates; rejected rows are listed with their reason at
-/// `/imports/{id}/rejected`. An interrupted import resumes where it stopped (no half-written chunk).
+/// Uploads a CSV of leads to import (managers and admins)
+///
+/// The file is stored encrypted and processed in the background in chunks; follow
+/// `GET /imports/{id}` until `done`. Every valid row becomes a lead, or a touch on the open lead it
+/// duplicates; rejected rows are listed with their reason at `/imports/{id}/rejected`. An
+/// interrupted import resumes where it stopped (no half-written chunk).
 #[utoipa::path(
     tag = "imports",
     params(CreateImportQuery),
@@ -210,8 +212,10 @@ async fn create_import(
 
 super::page_type!(ImportPage, ImportResponse);
 
-/// Imports, newest first: the caller's own uploads (admins: everyone's), so an import whose id
-/// was lost can be found again.
+/// Lists imports, newest first
+///
+/// The caller's own uploads (admins: everyone's), so an import whose id was lost can be found
+/// again.
 #[utoipa::path(
     tag = "imports",
     params(crate::dto::PageQuery),
@@ -241,7 +245,9 @@ async fn list_imports(
     }))
 }
 
-/// An import's status, progress and counts (its uploader and admins).
+/// Answers an import's status, progress and counts
+///
+/// For its uploader and admins; anyone else gets 404, as for an unknown id.
 #[utoipa::path(
     tag = "imports",
     params(("id" = Uuid, Path, description = "Import id")),
@@ -268,8 +274,11 @@ async fn get_import(
     Ok(web::Json(import.into()))
 }
 
-/// The rejected rows as CSV (UTF-8 with BOM, for Excel): the original columns, then `row` (as a
-/// spreadsheet numbers it) and `reason`. For a dry run it also lists the duplicate rows.
+/// Downloads an import's rejected rows as CSV
+///
+/// UTF-8 with BOM, for Excel: the original columns, then `row` (as a spreadsheet numbers it) and
+/// `reason`. For a dry run it also lists the duplicate rows. For the import's uploader and admins;
+/// anyone else gets 404, as for an unknown id.
 #[utoipa::path(
     tag = "imports",
     params(("id" = Uuid, Path, description = "Import id")),

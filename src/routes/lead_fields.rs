@@ -124,7 +124,10 @@ pub struct ListFieldsQuery {
     pub include_removed: Option<bool>,
 }
 
-/// The custom fields, in display order (everyone signed in).
+/// Lists the custom lead fields, in display order
+///
+/// Any signed-in user may read the active fields; `include_removed=true` also lists removed
+/// fields and is for admins only (403 otherwise).
 #[utoipa::path(
     tag = "lead-fields",
     params(ListFieldsQuery),
@@ -154,7 +157,10 @@ async fn list_fields(
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
-/// Defines a custom field (admin). Values are validated on every way in from then on.
+/// Defines a custom lead field (admin)
+///
+/// Values are validated on every way in from then on. 409 `field_key_taken` when a field, even a
+/// removed one, has the key (keys are never reused).
 #[utoipa::path(
     tag = "lead-fields",
     request_body = CreateFieldRequest,
@@ -196,7 +202,10 @@ async fn create_field(
     Ok(HttpResponse::Created().json(FieldResponse::from(field)))
 }
 
-/// Changes a field's label, options, required and searchable flags or position (admin).
+/// Changes a custom lead field (admin)
+///
+/// Changes the field's label, options, required and searchable flags or position; the key and
+/// type stay. 404 for an unknown or removed field.
 #[utoipa::path(
     tag = "lead-fields",
     params(("key" = String, Path, description = "Field key")),
@@ -238,7 +247,10 @@ async fn update_field(
     Ok(web::Json(field.into()))
 }
 
-/// Removes a field (admin): it stops appearing, validating and filtering; stored values are kept.
+/// Removes a custom lead field (admin)
+///
+/// The field stops appearing, validating and filtering; stored values are kept. 404 for an
+/// unknown or already removed field.
 #[utoipa::path(
     tag = "lead-fields",
     params(("key" = String, Path, description = "Field key")),

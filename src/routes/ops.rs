@@ -33,7 +33,10 @@ pub struct Readiness {
     pub migrations: bool,
 }
 
-/// The process is up (it does not check the database).
+/// Liveness probe: the process is up
+///
+/// It does not check the database: use `GET /readyz` for that. Needs no authentication and
+/// always answers 200 `{"status": "ok"}` while the process serves requests.
 #[utoipa::path(
     tag = "ops",
     security(()),
@@ -46,7 +49,10 @@ async fn healthz() -> web::Json<Health> {
     })
 }
 
-/// Ready to serve: the database is reachable and fully migrated. 503 otherwise.
+/// Readiness probe: the database is reachable and fully migrated
+///
+/// Needs no authentication. Answers 200 when ready; otherwise 503 (with `Retry-After: 5`), the
+/// body saying which of `database` and `migrations` failed.
 #[utoipa::path(
     tag = "ops",
     security(()),
@@ -74,10 +80,12 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     })
 }
 
-/// The instance's metrics in the Prometheus text format: requests by route and status with
-/// latency histograms, the database pool (connections in use and idle, waits, timeouts), claims
-/// and refusals by code, recycles by reason, intake outcomes, sweep durations. Never rate-limited.
-/// When `LEADPOOL_METRICS_TOKEN` is set, only with `Authorization: Bearer <that token>`.
+/// The instance's metrics in the Prometheus text format
+///
+/// Requests by route and status with latency histograms, the database pool (connections in use
+/// and idle, waits, timeouts), claims and refusals by code, recycles by reason, intake outcomes,
+/// sweep durations. Never rate-limited. When `LEADPOOL_METRICS_TOKEN` is set, only with
+/// `Authorization: Bearer <that token>`.
 #[utoipa::path(
     tag = "ops",
     security((), ("metrics_token" = [])),

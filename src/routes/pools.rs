@@ -125,7 +125,10 @@ pub struct UpdatePoolRequest {
     pub member_user_ids: Option<Vec<Uuid>>,
 }
 
-/// Lists pools: admins all, everyone else the pools they belong to (directly or by team).
+/// Lists the pools the caller may see
+///
+/// Admins see all pools, everyone else the pools they belong to (directly or by team).
+/// Keyset-paginated.
 #[utoipa::path(
     tag = "pools",
     params(crate::dto::PageQuery),
@@ -155,7 +158,10 @@ async fn list_pools(
     }))
 }
 
-/// Creates a pool (admin). Making it the default takes that role from the previous default pool.
+/// Creates a pool (admin)
+///
+/// Making it the default takes that role from the previous default pool. 409 `pool_name_taken`
+/// when another pool has the name.
 #[utoipa::path(
     tag = "pools",
     request_body = CreatePoolRequest,
@@ -198,7 +204,9 @@ async fn create_pool(
         .json(PoolResponse::from(pool)))
 }
 
-/// One pool: for admins and the pool's members; 404 for anyone else.
+/// Answers one pool
+///
+/// For admins and the pool's members; 404 for anyone else.
 #[utoipa::path(
     tag = "pools",
     params(("id" = Uuid, Path, description = "Pool id")),
@@ -225,7 +233,10 @@ async fn get_pool(
     Ok(web::Json(pool.into()))
 }
 
-/// Changes a pool (admin): name, description, default flag, routing, members.
+/// Changes a pool (admin)
+///
+/// Changes its name, description, default flag, routing (and routing priority) or members;
+/// absent fields stay. 409 `pool_name_taken` when another pool has the name.
 #[utoipa::path(
     tag = "pools",
     params(("id" = Uuid, Path, description = "Pool id")),

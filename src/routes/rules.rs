@@ -52,7 +52,10 @@ impl From<CurrentRules> for RulesResponse {
     }
 }
 
-/// The rules of a pool, with every field (defaults filled in). For members and admins.
+/// Answers a pool's current rules
+///
+/// Every field, with defaults filled in, plus the version and who made it. For the pool's members
+/// and admins; 404 for anyone else.
 #[utoipa::path(
     tag = "rules",
     params(("id" = Uuid, Path, description = "Pool id")),
@@ -79,12 +82,13 @@ async fn get_rules(
     Ok(web::Json(current.into()))
 }
 
-/// Replaces a pool's rules (admin). Fields left out take their defaults; `null` turns an
-/// optional rule off. The change takes effect at once and makes a new version recording who,
-/// when and what changed (`GET .../rules/versions`); sending the current rules again changes
-/// nothing. Invalid rules are refused with field-level errors (422 `validation_failed`), e.g.
-/// `no_contact_days` below 1, a tier without `max_owned`, an unknown stage in `exempt_stages`,
-/// `capability` mode without tiers.
+/// Replaces a pool's rules (admin)
+///
+/// Fields left out take their defaults; `null` turns an optional rule off. The change takes effect
+/// at once and makes a new version recording who, when and what changed (`GET .../rules/versions`);
+/// sending the current rules again changes nothing. Invalid rules are refused with field-level
+/// errors (422 `validation_failed`), e.g. `no_contact_days` below 1, a tier without `max_owned`, an
+/// unknown stage in `exempt_stages`, `capability` mode without tiers.
 #[utoipa::path(
     tag = "rules",
     params(("id" = Uuid, Path, description = "Pool id")),
@@ -123,7 +127,7 @@ pub struct RuleVersionResponse {
     pub version: i32,
     pub rules: Rules,
     /// What changed from the previous version: `{rule: {from, to}}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, crate::dto::shapes::RuleChange>)]
     pub diff: Value,
     pub changed_by: Option<Uuid>,
     pub changed_at: DateTime<Utc>,
@@ -142,7 +146,10 @@ impl RuleVersionResponse {
     }
 }
 
-/// The history of a pool's rules, newest first: version, who, when, what changed (admin).
+/// Lists the history of a pool's rules, newest first (admin)
+///
+/// Each version with who made it, when, and what changed from the previous one (`diff`).
+/// Keyset-paginated.
 #[utoipa::path(
     tag = "rules",
     params(("id" = Uuid, Path, description = "Pool id"), crate::dto::PageQuery),
@@ -195,8 +202,11 @@ pub struct TierPolicyResponse {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-/// How tiers are computed for people whose tier an admin has not set (`tier_source:
-/// computed`): levels tried in order over the claims of the last `window_days`. Admins only.
+/// Answers the organisation's tier policy (admin)
+///
+/// How tiers are computed for people whose tier an admin has not set
+/// (`tier_source: computed`): levels tried in order over the claims of the last `window_days`.
+/// Admins only; `updated_by` is `null` while the defaults apply.
 #[utoipa::path(
     tag = "rules",
     security(("bearer" = [])),
@@ -221,8 +231,10 @@ async fn get_tier_policy(
     }))
 }
 
-/// Replaces the tier policy (admin; audited). Tiers are recomputed on the next scheduled run,
-/// or at once with `POST /tier-policy/recompute`.
+/// Replaces the tier policy (admin; audited)
+///
+/// Tiers are recomputed on the next scheduled run, or at once with
+/// `POST /tier-policy/recompute`.
 #[utoipa::path(
     tag = "rules",
     request_body = TierPolicy,
@@ -274,8 +286,10 @@ pub struct RecomputeResponse {
     pub changed: Vec<TierChangeResponse>,
 }
 
-/// Recomputes every computed tier now from the policy (admin). Also runs on a schedule
-/// (`LEADPOOL_TIER_RECOMPUTE_SECS`).
+/// Recomputes every computed tier now from the policy (admin)
+///
+/// Also runs on a schedule (`LEADPOOL_TIER_RECOMPUTE_SECS`). Answers whose tier changed, from
+/// what to what, with the claims and conversions it was computed from.
 #[utoipa::path(
     tag = "rules",
     security(("bearer" = [])),
@@ -376,9 +390,10 @@ fn forecast_response(f: service::lifecycle::RecycleForecast) -> ForecastResponse
     }
 }
 
-/// What a proposed rule set would do now, compared with the rules in force, without changing
-/// anything (admin): which owned leads (and whose) would be recycled now, within 24 hours and
-/// within 7 days, and which holders would be over the proposed quotas.
+/// Previews what a proposed rule set would do, without changing anything (admin)
+///
+/// Compared with the rules in force: which owned leads (and whose) would be recycled now, within
+/// 24 hours and within 7 days, and which holders would be over the proposed quotas.
 #[utoipa::path(
     tag = "rules",
     params(("id" = Uuid, Path, description = "Pool id")),

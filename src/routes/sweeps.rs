@@ -129,12 +129,13 @@ async fn run_of(state: &AppState, id: Uuid) -> Result<SweepRunResponse, AppError
     Ok(SweepRunResponse::new(run, now))
 }
 
-/// Runs the recycle sweep now (admin): every lead due back goes to its pool, its claim ending
-/// with the rule's reason; then owners of leads due soon are warned. Safe alongside the periodic
-/// sweep of every instance (each lead is recycled exactly once). A sweep that finishes within
-/// `LEADPOOL_SWEEP_ANSWER_MS` (2 s) answers 200 with every lead it recycled; a larger backlog goes on draining in the background
-/// and the answer is 202 with the progress so far and its `Location`
-/// (`GET /api/v1/admin/sweeps/{id}`).
+/// Runs the recycle sweep now (admin)
+///
+/// Every lead due back goes to its pool, its claim ending with the rule's reason; then owners of
+/// leads due soon are warned. Safe alongside the periodic sweep of every instance (each lead is
+/// recycled exactly once). A sweep that finishes within `LEADPOOL_SWEEP_ANSWER_MS` (2 s) answers
+/// 200 with every lead it recycled; a larger backlog goes on draining in the background and the
+/// answer is 202 with the progress so far and its `Location` (`GET /api/v1/admin/sweeps/{id}`).
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
@@ -176,7 +177,10 @@ async fn sweep_now(state: web::Data<AppState>, user: Admin) -> Result<HttpRespon
     }
 }
 
-/// An admin's sweep: its progress while it drains, and what it did once done.
+/// Answers the progress of an admin's sweep (admin)
+///
+/// Its progress while it drains, and what it did once done: its status, how many leads it
+/// recycled (by reason) and how many owners it warned. Admins only.
 #[utoipa::path(
     tag = "admin",
     params(("id" = Uuid, Path, description = "The sweep, from `POST /admin/sweep`")),

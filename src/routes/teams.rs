@@ -73,7 +73,9 @@ pub struct UpdateTeamRequest {
     pub manager_id: Option<Option<Uuid>>,
 }
 
-/// Lists teams (admin).
+/// Lists teams (admin)
+///
+/// Every team with its manager, oldest first, keyset-paginated. Only admins may call it.
 #[utoipa::path(
     tag = "teams",
     params(crate::dto::PageQuery),
@@ -104,7 +106,10 @@ async fn list_teams(
     }))
 }
 
-/// Creates a team (admin).
+/// Creates a team (admin)
+///
+/// The name must be unique regardless of case (409 `team_name_taken`); a `manager_id` must be an
+/// active user whose role is manager or admin (422 `invalid_manager`).
 #[utoipa::path(
     tag = "teams",
     request_body = CreateTeamRequest,
@@ -138,7 +143,9 @@ async fn create_team(
         .json(TeamResponse::from(team)))
 }
 
-/// One team (admin).
+/// Answers one team (admin)
+///
+/// The team's name and manager. Only admins may call it; 404 for an unknown id.
 #[utoipa::path(
     tag = "teams",
     params(("id" = Uuid, Path, description = "Team id")),
@@ -163,7 +170,10 @@ async fn get_team(
     Ok(web::Json(team.into()))
 }
 
-/// Renames a team or changes its manager (admin).
+/// Renames a team or changes its manager (admin)
+///
+/// Absent fields stay as they are; `manager_id: null` removes the manager. The same rules as on
+/// creation apply: 409 `team_name_taken`, 422 `invalid_manager`.
 #[utoipa::path(
     tag = "teams",
     params(("id" = Uuid, Path, description = "Team id")),

@@ -174,7 +174,11 @@ async fn hash_password(password_text: String) -> Result<String, AppError> {
     web::block(move || password::hash(&password_text)).await?
 }
 
-/// Lists users: admins see everyone, managers the members of the teams they manage.
+/// Lists users (managers and admins)
+///
+/// Admins see everyone, managers the members of the teams they manage; salespeople get 403.
+/// Filterable by role, team, active flag and part of the name or email; oldest first,
+/// keyset-paginated.
 #[utoipa::path(
     tag = "users",
     params(ListUsersQuery),
@@ -215,7 +219,10 @@ async fn list_users(
     Ok(web::Json(UserPage { items, next_cursor }))
 }
 
-/// Creates a user with an initial password (admin).
+/// Creates a user with an initial password (admin)
+///
+/// The email must be unused regardless of case (409 `email_taken`); the password must meet the
+/// policy (422 `weak_password`) and a `team_id` must name a team. Answers the new user.
 #[utoipa::path(
     tag = "users",
     request_body = CreateUserRequest,
@@ -256,7 +263,10 @@ async fn create_user(
         .json(UserResponse::from_row(created, now)?))
 }
 
-/// One user: admins see anyone, managers their teams' members and themselves.
+/// Answers one user (managers and admins)
+///
+/// Admins see anyone, managers their teams' members and themselves; 404 for anyone else.
+/// Salespeople get 403 (they have `/me`).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -285,11 +295,13 @@ async fn get_user(
     Ok(web::Json(UserResponse::from_row(found, now)?))
 }
 
-/// Changes a user (admin): name, email, role, team, tier, active, leave window, password.
+/// Changes a user (admin)
 ///
-/// Deactivating a user or setting a new password revokes their refresh tokens, so they are signed
-/// out at their next refresh. A role change takes effect at the user's next refresh. The last
-/// active admin cannot be demoted or deactivated (409 `last_admin`).
+/// Changes name, email, role, team, tier, active, leave window or password. Deactivating a user or
+/// setting a new password signs them out everywhere at once: their refresh tokens are revoked and
+/// their access tokens stop working. A role or team change applies from their next request.
+/// Deactivating a manager, or making them a salesperson, removes them as their team's manager.
+/// The last active admin cannot be demoted or deactivated (409 `last_admin`).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -342,9 +354,11 @@ async fn update_user(
     Ok(web::Json(UserResponse::from_row(updated, now)?))
 }
 
-/// Signs a user out everywhere (a lost phone, a shared laptop): every refresh token is revoked and
-/// every access token they hold stops working, on every instance within moments. The user may
-/// sign in again with their password; to keep them out, deactivate them instead.
+/// Signs a user out everywhere (admin)
+///
+/// For a lost phone or a shared laptop: every refresh token of the user is revoked and every
+/// access token they hold stops working, on every instance within moments. The user may sign in
+/// again with their password; to keep them out, deactivate them instead. Audited.
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "The user")),

@@ -14,9 +14,11 @@ pub struct AssignRequest {
     pub quota_override: bool,
 }
 
-/// Assigns a pooled lead to a pool member (managers: members of their teams; admins: anyone),
-/// with the same quota checks as a claim (422 with the specific code), unless an admin sets
-/// `quota_override` (audited). 409 `lead_already_claimed` when someone holds it.
+/// Assigns a pooled lead to a pool member (managers and admins)
+///
+/// Managers may assign to members of their teams, admins to anyone. The same quota checks as a
+/// claim apply (422 with the specific code), unless an admin sets `quota_override` (audited).
+/// 409 `lead_already_claimed` when someone holds it.
 #[utoipa::path(
     tag = "claims",
     params(("id" = Uuid, Path, description = "Lead id")),

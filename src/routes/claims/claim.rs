@@ -79,16 +79,18 @@ pub(super) async fn taken_response(
     })
 }
 
-/// Claims a pooled lead (first come; in `capability` pools, within the caller's tier). Of many
-/// people claiming one lead at once exactly one wins; the others get 409
-/// `lead_already_claimed`, or 404 once the lead is out of the pool and not one the caller may
-/// read (a colleague's lead answers like an unknown id, and no decision is stored). Quotas are checked in the same transaction and hold under
-/// concurrency: 422 `claim_quota_exceeded` (`max_owned_per_user` / the tier's `max_owned`),
-/// `daily_claim_limit_reached` (per local calendar day; releasing does not give a claim back),
-/// `reclaim_cooldown` (a previous owner within `reclaim_cooldown_days`), `grade_not_allowed`
-/// (the tier may not take this grade), `user_on_leave`, `user_inactive`; 422
-/// `claim_mode_mismatch` in `round_robin` pools. Every refusal is stored with its explanation
-/// (`decision_id`, `explanation` in the problem body).
+/// Claims a pooled lead for the caller
+///
+/// For members of the lead's pool: first come, or in `capability` pools within the caller's tier.
+/// Of many people claiming one lead at once exactly one wins; the others get 409
+/// `lead_already_claimed`, or 404 once the lead is out of the pool and not one the caller may read
+/// (a colleague's lead answers like an unknown id, and no decision is stored). Quotas are checked
+/// in the same transaction and hold under concurrency: 422 `claim_quota_exceeded`
+/// (`max_owned_per_user` / the tier's `max_owned`), `daily_claim_limit_reached` (per local calendar
+/// day; releasing does not give a claim back), `reclaim_cooldown` (a previous owner within
+/// `reclaim_cooldown_days`), `grade_not_allowed` (the tier may not take this grade),
+/// `user_on_leave`, `user_inactive`; 422 `claim_mode_mismatch` in `round_robin` pools. Every
+/// refusal is stored with its explanation (`decision_id`, `explanation` in the problem body).
 #[utoipa::path(
     tag = "claims",
     params(("id" = Uuid, Path, description = "Lead id")),

@@ -52,15 +52,18 @@ pub struct ListDecisionsQuery {
     pub cursor: Option<String>,
     pub pool_id: Option<Uuid>,
     pub lead_id: Option<Uuid>,
-    /// Decisions about this person (who asked or who was chosen). Salespeople: themselves only.
+    /// Decisions about this person (who asked or who was chosen). Only admins may name someone
+    /// else; for everyone else the list is about themselves.
     pub user_id: Option<Uuid>,
     /// `assigned` or `refused`.
     #[param(inline)]
     pub outcome: Option<DecisionOutcome>,
 }
 
-/// Stored decisions, newest first: admins all (filterable); others the decisions about
-/// themselves.
+/// Lists stored claim decisions, newest first
+///
+/// Admins read all decisions (filterable, `user_id` included); everyone else only the decisions
+/// about themselves (asking about another person answers 403).
 #[utoipa::path(
     tag = "claims",
     params(ListDecisionsQuery),
@@ -97,7 +100,10 @@ pub(super) async fn list_decisions(
     }))
 }
 
-/// One decision, for the person who asked, the person chosen, their managers and admins.
+/// Answers one stored claim decision
+///
+/// For the person who asked, the person chosen, their managers and admins; for anyone else the
+/// decision answers 404 like an unknown id.
 #[utoipa::path(
     tag = "claims",
     params(("id" = Uuid, Path, description = "Decision id")),

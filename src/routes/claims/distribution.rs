@@ -70,11 +70,12 @@ impl From<Distribution> for DistributionResponse {
     }
 }
 
-/// Hands out up to `count` pooled leads now to eligible members in rotation (admins: all members;
-/// managers: members of their teams), skipping the inactive, those on leave and those at a quota,
-/// honouring weights, and keeping the fairness balance of the round robin. Safe with several
-/// instances (the pool's rotation is locked while it runs). Each assignment carries its
-/// explanation.
+/// Hands out up to `count` pooled leads to eligible members (managers and admins)
+///
+/// Leads go now to eligible members in rotation (admins: all members; managers: members of their
+/// teams), skipping the inactive, those on leave and those at a quota, honouring weights, and
+/// keeping the fairness balance of the round robin. Safe with several instances (the pool's
+/// rotation is locked while it runs). Each assignment carries its explanation.
 #[utoipa::path(
     tag = "claims",
     params(("id" = Uuid, Path, description = "Pool id")),

@@ -25,7 +25,10 @@ pub struct ListClaimsQuery {
     pub ended_to: Option<DateTime<Utc>>,
 }
 
-/// Claim records, newest first: salespeople their own, managers their teams', admins all.
+/// Lists claim records, newest first
+///
+/// Salespeople see their own, managers their teams', admins all. Answers a page of records, or,
+/// with `Accept: text/csv`, every matching record streamed as CSV.
 #[utoipa::path(
     tag = "claims",
     params(ListClaimsQuery),

@@ -2,12 +2,14 @@
 
 use super::*;
 
-/// Gives the caller their next lead: in a `round_robin` pool when it is their turn (409
-/// `not_your_turn` when others in the rotation are further behind than `round_robin_max_ahead`
-/// allows), in a `capability` pool the next lead of a grade their tier may take; the lead is the
-/// oldest pooled one, or the best graded, as the pool's `lead_order` says. 409 `pool_empty` when
-/// there is none; 422 with the quota code when the caller is at a quota; 422
-/// `claim_mode_mismatch` in `first_come` pools. Refusals carry their explanation.
+/// Gives the caller their next lead from a pool they belong to
+///
+/// In a `round_robin` pool when it is their turn (409 `not_your_turn` when others in the rotation
+/// are further behind than `round_robin_max_ahead` allows), in a `capability` pool the next lead of
+/// a grade their tier may take; the lead is the oldest pooled one, or the best graded, as the
+/// pool's `lead_order` says. 409 `pool_empty` when there is none; 422 with the quota code when the
+/// caller is at a quota; 422 `claim_mode_mismatch` in `first_come` pools. Refusals carry their
+/// explanation.
 #[utoipa::path(
     tag = "claims",
     params(("id" = Uuid, Path, description = "Pool id")),

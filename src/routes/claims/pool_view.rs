@@ -25,7 +25,7 @@ pub struct PoolLeadResponse {
     pub source_channel: SourceChannel,
     pub source_detail: Option<String>,
     pub tags: Vec<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, crate::dto::shapes::CustomValue>)]
     pub custom: Map<String, Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -103,8 +103,10 @@ pub struct PoolLeadsQuery {
     pub missing: Option<String>,
 }
 
-/// The pooled leads of a pool, for its members and admins, contact data masked; filterable like
-/// the lead list, newest or oldest first, keyset-paginated.
+/// Lists a pool's pooled leads with contact data masked
+///
+/// For the pool's members and admins; filterable like the lead list (custom fields as
+/// `custom.<key>=<value>`), newest or oldest first, keyset-paginated.
 #[utoipa::path(
     tag = "pools",
     params(("id" = Uuid, Path, description = "Pool id"), PoolLeadsQuery),

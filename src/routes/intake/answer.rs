@@ -20,8 +20,10 @@ pub enum IntakeStatus {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IntakeResult {
     pub status: IntakeStatus,
+    /// The lead created or merged into. Omitted when the status is `quarantined`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<Uuid>,
+    /// The quarantine entry. Omitted when the status is not `quarantined`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quarantine_id: Option<Uuid>,
 }
@@ -32,11 +34,13 @@ pub struct IntakeItemResult {
     /// Position in `leads`.
     pub index: usize,
     pub status: IntakeStatus,
+    /// The lead created or merged into. Omitted when the status is `quarantined` or `invalid`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<Uuid>,
+    /// The quarantine entry. Omitted when the status is not `quarantined`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quarantine_id: Option<Uuid>,
-    /// Why the lead was not stored (`invalid`).
+    /// Why the lead was not stored. Omitted when the status is not `invalid`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
 }

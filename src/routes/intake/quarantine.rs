@@ -8,11 +8,11 @@ use crate::domain::suspicion::QuarantineStatus;
 pub struct QuarantineResponse {
     pub id: Uuid,
     pub source_id: Uuid,
-    /// `honeypot`, `empty`, `disposable_email`, `placeholder`, `link_in_name`.
+    #[schema(value_type = Vec<crate::domain::suspicion::QuarantineReason>)]
     pub reasons: Vec<String>,
     pub status: QuarantineStatus,
     /// The submission as received.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, crate::dto::shapes::AnyValue>)]
     pub payload: Value,
     /// The lead it became, once accepted.
     pub lead_id: Option<Uuid>,
@@ -53,7 +53,10 @@ pub struct QuarantineQuery {
     pub cursor: Option<String>,
 }
 
-/// Suspect submissions held for review (admin), oldest first.
+/// Lists suspect intake submissions held for review (admin)
+///
+/// Oldest first, keyset-paginated; `status` defaults to `pending`. Each entry shows the
+/// submission as received and why it was held. Only admins may call it.
 #[utoipa::path(
     tag = "intake",
     params(QuarantineQuery),
@@ -105,8 +108,10 @@ pub(super) async fn decide(
     Ok(web::Json(quarantine_response(&state.vault, entry)?))
 }
 
-/// Accepts a held submission (admin): it comes in as a lead (created or merged), skipping the
-/// suspicion rules. 409 `quarantine_already_decided` when decided before.
+/// Accepts a held intake submission as a lead (admin)
+///
+/// The submission comes in as a lead (created or merged), skipping the suspicion rules; the
+/// answer's `lead_id` is that lead. 409 `quarantine_already_decided` when decided before.
 #[utoipa::path(
     tag = "intake",
     params(("id" = Uuid, Path, description = "Quarantine entry id")),
@@ -130,7 +135,10 @@ pub(super) async fn accept_quarantined(
     decide(state, user, id.into_inner(), true).await
 }
 
-/// Discards a held submission (admin). 409 `quarantine_already_decided` when decided before.
+/// Discards a held intake submission (admin)
+///
+/// The entry is marked discarded (audited) and no lead is created; answers the entry. 409
+/// `quarantine_already_decided` when decided before.
 #[utoipa::path(
     tag = "intake",
     params(("id" = Uuid, Path, description = "Quarantine entry id")),

@@ -24,16 +24,18 @@ pub struct IntakeLead {
     pub industry: Option<String>,
     pub company_size: Option<String>,
     pub needs: Option<String>,
-    /// `A` to `D`.
+    /// `A` to `D` (any case).
+    #[schema(value_type = Option<crate::domain::lead::Grade>)]
     pub grade: Option<String>,
-    /// Overrides the source's channel.
+    /// Overrides the source's channel (any case).
+    #[schema(value_type = Option<crate::domain::lead::SourceChannel>)]
     pub source_channel: Option<String>,
     /// E.g. the landing page or campaign.
     pub source_detail: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, crate::dto::shapes::CustomValue>)]
     pub custom: Map<String, Value>,
     /// Pass through the value of a hidden form field that people never see; bots fill it in, and
     /// such submissions go to quarantine.
@@ -46,7 +48,7 @@ pub struct IntakeLead {
 pub struct IntakeBatch {
     /// Each item is an `IntakeLead`, checked on its own: an item that is not one (a wrong type,
     /// an unknown field) is answered `invalid` with its errors, and the others are still stored.
-    #[schema(min_items = 1, max_items = 500, value_type = Vec<Object>)]
+    #[schema(min_items = 1, max_items = 500, value_type = Vec<IntakeLead>)]
     pub leads: Vec<IntakeLead>,
 }
 

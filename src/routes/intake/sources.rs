@@ -52,7 +52,10 @@ pub struct CreateIntakeSourceRequest {
     pub rate_limit_per_minute: Option<i32>,
 }
 
-/// The intake sources (admin).
+/// Lists the intake sources (admin)
+///
+/// Every source with its channel and rate limit; tokens are never shown here (only once, on
+/// creation). Only admins may call it.
 #[utoipa::path(
     tag = "intake",
     security(("bearer" = [])),
@@ -72,7 +75,10 @@ pub(super) async fn list_sources(
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
-/// Creates an intake source (admin); the answer carries its token, shown this once.
+/// Creates an intake source (admin)
+///
+/// The answer carries the source's token, shown this once (it is stored only hashed); the
+/// rate limit defaults to 60 leads a minute.
 #[utoipa::path(
     tag = "intake",
     request_body = CreateIntakeSourceRequest,
@@ -114,7 +120,9 @@ pub(super) async fn create_source(
         }))
 }
 
-/// Deletes an intake source (admin): its token stops working at once; its leads stay.
+/// Deletes an intake source (admin)
+///
+/// Its token stops working at once; the leads it sent stay.
 #[utoipa::path(
     tag = "intake",
     params(("id" = Uuid, Path, description = "Source id")),

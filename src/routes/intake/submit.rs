@@ -9,19 +9,19 @@ pub(super) fn count_if_limited(state: &AppState, e: &AppError) {
     }
 }
 
-/// Pushes one lead, or a batch `{"leads": [...]}` of up to 500, from a web form or shop.
+/// Pushes one lead, or a batch of up to 500, from a web form or shop
 ///
-/// Authenticate with the source's token (`Authorization: Bearer lpi_...`). Each source may send
-/// `rate_limit_per_minute` leads a minute (a batch counts each of its leads; one larger than the
-/// limit is 422); past it, 429 with `Retry-After`.
+/// A batch is `{"leads": [...]}`. Authenticate with the source's token
+/// (`Authorization: Bearer lpi_...`). Each source may send `rate_limit_per_minute` leads a minute
+/// (a batch counts each of its leads; one larger than the limit is 422); past it, 429 with
+/// `Retry-After`.
 ///
 /// One lead: 201 `created`, 200 `merged` (the same phone, email, WeChat id or company + name as an
 /// open lead: recorded on it as a touch, filling its empty fields, and its owner is notified), 202
 /// `quarantined` (suspect: a filled `honeypot`, nothing to reach the person by, a throwaway email
 /// domain, a placeholder number such as 13800138000 or a test name, a link in the name, or no pool
-/// to put it in yet), or 422
-/// with field errors. A batch answers 200 with each lead's result; valid leads are stored even when
-/// others are invalid. Any 2xx means stored.
+/// to put it in yet), or 422 with field errors. A batch answers 200 with each lead's result; valid
+/// leads are stored even when others are invalid. Any 2xx means stored.
 ///
 /// Send an `Idempotency-Key` header to retry safely: the same key with the same body replays the
 /// first answer (header `Idempotent-Replayed: true`); with another body it is 422

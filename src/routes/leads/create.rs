@@ -28,7 +28,7 @@ pub struct CreateLeadRequest {
     pub tags: Vec<String>,
     /// Custom field values by key.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, crate::dto::shapes::CustomValue>)]
     pub custom: Map<String, Value>,
     /// Put the lead in this pool; otherwise the pools' routing (or the default pool) decides.
     pub pool_id: Option<Uuid>,
@@ -56,12 +56,14 @@ impl CreateLeadRequest {
     }
 }
 
-/// Enters a lead by hand. It goes to `pool_id` (a pool the caller may see: admins any, others one
-/// they belong to; any other id is 422 `not_found` on `pool_id`, as an id no pool has), or where
-/// routing sends it, as a pooled lead.
-/// Contact data is cleaned (phone to E.164, email lower-cased, full-width to half-width). When an
-/// open lead already has the same phone, email, WeChat id or company + name, nothing is written:
-/// 409 `duplicate_lead`, with `existing_lead_id` only if the caller may read that lead.
+/// Enters a lead by hand
+///
+/// Any signed-in user may enter one. It goes to `pool_id` (a pool the caller may see: admins any,
+/// others one they belong to; any other id is 422 `not_found` on `pool_id`, as an id no pool has),
+/// or where routing sends it, as a pooled lead. Contact data is cleaned (phone to E.164, email
+/// lower-cased, full-width to half-width). When an open lead already has the same phone, email,
+/// WeChat id or company + name, nothing is written: 409 `duplicate_lead`, with `existing_lead_id`
+/// only if the caller may read that lead.
 #[utoipa::path(
     tag = "leads",
     request_body = CreateLeadRequest,

@@ -22,9 +22,11 @@ pub struct GetLeadQuery {
     pub reveal: Option<Reveal>,
 }
 
-/// One lead: for its owner, the owner's manager, and admins; 404 for anyone else. Contact data
-/// is masked (`138****5678`) for anyone but the owner unless they ask with `reveal=contact`,
-/// which is audited.
+/// Answers one lead, contact data masked unless revealed
+///
+/// For its owner, the owner's manager, and admins; 404 for anyone else. Contact data is masked
+/// (`138****5678`) for anyone but the owner unless they ask with `reveal=contact`, which is
+/// audited.
 #[utoipa::path(
     tag = "leads",
     params(("id" = Uuid, Path, description = "Lead id"), GetLeadQuery),

@@ -40,8 +40,10 @@ pub struct ListLeadsQuery {
     pub missing: Option<String>,
 }
 
-/// Lists the leads the caller may read (salespeople: their own; managers: their teams'; admins:
-/// all), filtered and keyset-paginated. Pooled leads are browsed through the pool listing.
+/// Lists the leads the caller may read, filtered and keyset-paginated
+///
+/// Salespeople see their own, managers their teams', admins all. Pooled leads are browsed through
+/// the pool listing. With `Accept: text/csv`, every matching lead is streamed as CSV instead.
 #[utoipa::path(
     tag = "leads",
     params(ListLeadsQuery),

@@ -1,4 +1,4 @@
-//! `GET /leads/{id}/timeline`: what happened to a lead, newest first.
+//! `GET /leads/{id}/timeline`: what happened to a lead, oldest first.
 
 use super::*;
 
@@ -12,7 +12,7 @@ pub struct TimelineEntry {
     /// What happened: for `updated`, each changed field with `from` and `to` (contact fields are
     /// only named in `contact_changed`, never shown); for `touched`, the channel and the fields
     /// it filled.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, crate::dto::shapes::AnyValue>)]
     pub details: Value,
     pub at: DateTime<Utc>,
 }
@@ -29,7 +29,12 @@ impl From<LeadEvent> for TimelineEntry {
     }
 }
 
-/// The lead's history, oldest first: creation, later submissions (touches) and edits.
+/// Answers a lead's history, oldest first
+///
+/// Creation, later submissions (touches) and edits, along with the other events `kind` names
+/// (claims and their ends, transfers, follow-ups, approvals, recycle warnings, closing);
+/// keyset-paginated. For those who may read the lead (its owner, the owner's manager, admins);
+/// 404 for anyone else.
 #[utoipa::path(
     tag = "leads",
     params(("id" = Uuid, Path, description = "Lead id"), crate::dto::PageQuery),

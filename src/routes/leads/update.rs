@@ -49,7 +49,7 @@ pub struct UpdateLeadRequest {
     pub tags: Option<Vec<String>>,
     /// Custom values to set (by key); `null` removes one.
     #[serde(default, deserialize_with = "crate::routes::not_null")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, crate::dto::shapes::CustomValue>)]
     pub custom: Option<Map<String, Value>>,
 }
 
@@ -103,9 +103,11 @@ pub(super) fn clean_edit(req: UpdateLeadRequest) -> Result<service::leads::LeadE
     })
 }
 
-/// Edits a lead's data fields (owner, their manager, admin). Values are cleaned like on the way
-/// in; a phone, email, WeChat id or company + name that another open lead has is 409
-/// `duplicate_lead`. Ownership, state, stage, pool and source channel cannot be set here (422).
+/// Edits a lead's data fields (owner, their manager, admin)
+///
+/// Values are cleaned like on the way in; a phone, email, WeChat id or company + name that
+/// another open lead has is 409 `duplicate_lead`. Ownership, state, stage, pool and source
+/// channel cannot be set here (422). Absent fields stay; `null` clears.
 #[utoipa::path(
     tag = "leads",
     params(("id" = Uuid, Path, description = "Lead id")),

@@ -34,8 +34,11 @@ pub struct AgendaQuery {
     pub within_hours: Option<i64>,
 }
 
+/// Answers the caller's agenda: follow-ups due and leads about to be recycled
+///
 /// The caller's due and overdue next follow-ups and their leads about to go back to the pool
-/// (with the rule), soonest first.
+/// (with the rule), soonest first, up to `within_hours` ahead (default 24). Any signed-in user
+/// may call it, for their own holds.
 #[utoipa::path(
     tag = "lifecycle",
     params(AgendaQuery),

@@ -75,8 +75,11 @@ pub struct ListApprovalsQuery {
     pub lead_id: Option<Uuid>,
 }
 
-/// Release and transfer requests, newest first: as approver (managers: their teams'; admins:
-/// all) or as requester.
+/// Lists release and transfer requests, newest first
+///
+/// As approver (managers: their teams'; admins: all) or as requester (the caller's own). The
+/// default side is `approver` for managers and admins and `requester` for salespeople, who get
+/// 403 when they ask as approver.
 #[utoipa::path(
     tag = "approvals",
     params(ListApprovalsQuery),
@@ -112,7 +115,9 @@ pub(super) async fn list_approvals(
     }))
 }
 
-/// One request: for its requester, the requester's manager and admins.
+/// Answers one release or transfer request
+///
+/// For its requester, the requester's manager and admins; 404 for anyone else.
 #[utoipa::path(
     tag = "approvals",
     params(("id" = Uuid, Path, description = "Approval id")),
@@ -165,9 +170,11 @@ pub(super) async fn decide(
     Ok(web::Json(a.into()))
 }
 
-/// Approves a pending request (the requester's manager, or an admin) and applies it in the same
-/// transaction: the lead is released or transferred. If the lead left the requester meanwhile
-/// (recycled, converted, closed) the request is closed as `obsolete` and nothing is applied.
+/// Approves and applies a pending release or transfer (managers and admins)
+///
+/// For the requester's manager, or an admin. The request is applied in the same transaction: the
+/// lead is released or transferred. If the lead left the requester meanwhile (recycled,
+/// converted, closed) the request is closed as `obsolete` and nothing is applied.
 #[utoipa::path(
     tag = "approvals",
     params(("id" = Uuid, Path, description = "Approval id")),
@@ -194,8 +201,9 @@ pub(super) async fn approve(
     decide(state, user.0, id.into_inner(), true, body.into_inner()).await
 }
 
-/// Rejects a pending request (the requester's manager, or an admin): the lead stays with the
-/// requester.
+/// Rejects a pending release or transfer request (managers and admins)
+///
+/// For the requester's manager, or an admin: the lead stays with the requester.
 #[utoipa::path(
     tag = "approvals",
     params(("id" = Uuid, Path, description = "Approval id")),
@@ -222,7 +230,10 @@ pub(super) async fn reject(
     decide(state, user.0, id.into_inner(), false, body.into_inner()).await
 }
 
-/// The requester withdraws a pending request.
+/// Cancels a pending release or transfer request (its requester)
+///
+/// The requester withdraws their own pending request; anyone else who may read it gets 403, and
+/// a request already decided answers 409 `approval_already_decided`.
 #[utoipa::path(
     tag = "approvals",
     params(("id" = Uuid, Path, description = "Approval id")),

@@ -81,9 +81,11 @@ pub struct FollowUpResult {
     pub lead: LeadResponse,
 }
 
-/// Records a follow-up on an owned lead (the owner; their manager or an admin too). The lead's
-/// recycle time is recomputed in the same transaction; a stage of `won` converts the lead (its
-/// claim ends `converted`), `lost` ends the claim and the lead goes back to its pool or is closed.
+/// Records a follow-up on an owned lead
+///
+/// For the owner; their manager or an admin too. The lead's recycle time is recomputed in the
+/// same transaction; a stage of `won` converts the lead (its claim ends `converted`), `lost` ends
+/// the claim and the lead goes back to its pool or is closed.
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Lead id")),
@@ -130,7 +132,10 @@ pub(super) async fn add_follow_up(
     }))
 }
 
-/// The follow-ups of a lead, oldest first, for whoever may read the lead.
+/// Lists a lead's follow-ups, oldest first
+///
+/// For whoever may read the lead (its owner, the owner's manager, admins); 404 for anyone else.
+/// Keyset-paginated.
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Lead id"), PageQuery),
@@ -183,8 +188,10 @@ pub struct ListFollowUpsQuery {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Follow-ups across leads, newest first: salespeople their own, managers their teams', admins
-/// all.
+/// Lists follow-ups across leads, newest first
+///
+/// Salespeople see their own, managers their teams', admins all; filterable by person, type and
+/// time recorded.
 #[utoipa::path(
     tag = "lifecycle",
     params(ListFollowUpsQuery),

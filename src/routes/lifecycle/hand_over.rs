@@ -44,10 +44,12 @@ pub(super) async fn outcome(
     })
 }
 
-/// The owner gives a lead back to the pool with a reason code from the pool's list (and a note
-/// for `other`), optionally into another pool they belong to. When the pool's rules require
-/// approval: 202 with the pending request (the lead stays with the owner and its recycle clock
-/// keeps running); otherwise 200 with the lead back in the pool.
+/// Releases an owned lead back to a pool (its owner)
+///
+/// The owner gives a lead back to the pool with a reason code from the pool's list (and a note for
+/// `other`), optionally into another pool they belong to. When the pool's rules require approval:
+/// 202 with the pending request (the lead stays with the owner and its recycle clock keeps
+/// running); otherwise 200 with the lead back in the pool.
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Lead id")),
@@ -102,10 +104,12 @@ pub struct TransferRequest {
     pub reason: Option<String>,
 }
 
-/// Transfers an owned lead to another salesperson: the owner's request waits for their
-/// manager's approval (202); the owner's manager or an admin transfers at once (200). The
-/// receiver's `max_owned` quota is checked (422 `claim_quota_exceeded`); the old claim ends
-/// `transferred` and the receiver's starts as `transfer`.
+/// Transfers an owned lead to another salesperson
+///
+/// The owner's request waits for their manager's approval (202); the owner's manager or an admin
+/// transfers at once (200). The receiver's `max_owned` quota is checked (422
+/// `claim_quota_exceeded`); the old claim ends `transferred` and the receiver's starts as
+/// `transfer`.
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Lead id")),
@@ -156,8 +160,10 @@ pub struct CloseRequest {
     pub reason: String,
 }
 
-/// Closes a lead for good (manager of its owner, or a member of its pool for a pooled lead;
-/// admin): its claim ends `closed` and it leaves the pool system.
+/// Closes a lead for good (managers and admins)
+///
+/// For the manager of its owner, or a manager who is a member of its pool for a pooled lead; and
+/// admins. Its claim ends `closed` and it leaves the pool system.
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Lead id")),

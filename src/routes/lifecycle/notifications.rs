@@ -40,7 +40,10 @@ pub struct NotificationsQuery {
     pub unread: Option<bool>,
 }
 
-/// The caller's notifications, newest first.
+/// Lists the caller's notifications, newest first
+///
+/// Any signed-in user, for their own notifications; `unread=true` lists only those not read yet.
+/// Keyset-paginated.
 #[utoipa::path(
     tag = "lifecycle",
     params(NotificationsQuery),
@@ -71,7 +74,10 @@ pub(super) async fn list_notifications(
     }))
 }
 
-/// Marks one of the caller's notifications read.
+/// Marks one of the caller's notifications read
+///
+/// Answers the notification with its `read_at`; another person's notification answers 404, like
+/// an unknown id.
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Notification id")),

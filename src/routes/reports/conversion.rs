@@ -64,6 +64,8 @@ pub struct ConversionReport {
     pub groups: Vec<ConversionGroupFigures>,
 }
 
+/// Reports conversion of the leads created in a period, grouped as asked
+///
 /// Conversion by source, industry, company size, pool or grade: of the leads **created** in the
 /// period (a cohort), how many were claimed and converted by now, and how long conversion took.
 /// Admins see every lead; managers the leads their teams held; salespeople the leads they held.

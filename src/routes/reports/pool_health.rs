@@ -105,10 +105,11 @@ pub(super) const POOL_HEALTH_HEADER: &[&str] = &[
     "never_claimed_over_30_days",
 ];
 
-/// Pool health: inflow (new leads by way in, releases, recycles), outflow (claims, assignments,
-/// round robin), the backlog now, median time in the pool before a claim, leads never claimed
-/// for over 30 days, and per-person recycle churn. Managers see the pools their teams belong to;
-/// admins all.
+/// Reports pool health: inflow, outflow, backlog and churn (managers and admins)
+///
+/// Inflow (new leads by way in, releases, recycles), outflow (claims, assignments, round robin),
+/// the backlog now, median time in the pool before a claim, leads never claimed for over 30 days,
+/// and per-person recycle churn. Managers see the pools their teams belong to; admins all.
 #[utoipa::path(
     tag = "reports",
     params(PoolHealthQuery),

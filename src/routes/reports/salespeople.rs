@@ -157,6 +157,8 @@ pub(super) const SALESPEOPLE_HEADER: &[&str] = &[
     "held_now",
 ];
 
+/// Reports each salesperson's claims, follow-ups, recycles and conversions
+///
 /// Per salesperson (and manager holding leads): claims by how they started, follow-ups by type,
 /// first-follow-up latency, leads recycled from them by reason, releases, conversions and what
 /// they hold now. Activity counts are of the period (holds started, holds ended, follow-ups

@@ -39,6 +39,8 @@ pub struct TimingReport {
     pub cells: Vec<TimingCell>,
 }
 
+/// Reports when contact is most effective, by local weekday and hour
+///
 /// When contact is most effective: follow-ups of the period by local weekday × hour, and the
 /// share that advanced the stage or were followed by the lead's conversion within 7 days.
 /// Salespeople see their own follow-ups; managers their teams'; admins everyone's.

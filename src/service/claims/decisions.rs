@@ -102,7 +102,9 @@ pub(super) fn describe(reason: SkipReason, c: &Candidate) -> String {
             "others in the rotation are behind; wait for them to take theirs".into()
         }
         SkipReason::NoEligibleLead => "there is no pooled lead to hand out".into(),
-        SkipReason::AlreadyClaimed => "someone else holds this lead".into(),
+        SkipReason::AlreadyClaimed => {
+            "the lead is no longer in the pool: it is already held".into()
+        }
     }
 }
 

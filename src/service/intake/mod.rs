@@ -374,7 +374,14 @@ pub fn submit_item(
         Err(AppError::Rule {
             code: ErrorCode::NoPool,
             ..
-        }) if !skip_suspicion => quarantine(conn, vault, source, &payload, &["no_pool"], now),
+        }) if !skip_suspicion => quarantine(
+            conn,
+            vault,
+            source,
+            &payload,
+            &[crate::domain::suspicion::QuarantineReason::NoPool.as_str()],
+            now,
+        ),
         Err(err @ AppError::Rule { .. }) if skip_suspicion => Err(err),
         Err(err) => invalid(err),
     }

@@ -112,6 +112,7 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Response {
+        let method_name = method;
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self
             .client
@@ -145,6 +146,34 @@ impl TestApp {
             body,
         };
         response.check_code_is_catalogued();
+        let mismatches = super::contract::check(
+            method_name,
+            path,
+            response.status,
+            response.header("content-type"),
+            &response.body,
+        );
+        if let Ok(log) = std::env::var("LEADPOOL_CONTRACT_LOG") {
+            // Survey mode: collect every mismatch of a whole run instead of stopping at the first.
+            use std::io::Write;
+            if !mismatches.is_empty() {
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(log)
+                    .expect("contract log");
+                for m in &mismatches {
+                    let _ = writeln!(f, "{m}");
+                }
+            }
+            return response;
+        }
+        assert!(
+            mismatches.is_empty(),
+            "the answer does not match the OpenAPI document:\n{}\nbody: {}",
+            mismatches.join("\n"),
+            String::from_utf8_lossy(&response.body)
+        );
         response
     }
 

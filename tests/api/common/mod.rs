@@ -6,6 +6,7 @@
 
 mod app;
 mod config;
+mod contract;
 mod db;
 mod http;
 

@@ -1,6 +1,10 @@
 //! The OpenAPI 3.1 document's frame: info, servers, tags and the bearer security scheme. Paths and
 //! schemas come from the handlers themselves (registered through utoipa-actix-web).
 
+mod contract;
+
+pub use contract::{OMITTED_WHEN, finish};
+
 use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
