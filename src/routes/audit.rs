@@ -19,7 +19,7 @@ use crate::error::{AppError, Problem};
 use crate::repo::audit::AuditFilter;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_audit);
+    cfg.service(list_audit).service(list_audit_csv);
 }
 
 super::page_type!(AuditPage, AuditEntryResponse);
@@ -146,8 +146,8 @@ pub struct ListAuditQuery {
     params(ListAuditQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of entries; with `Accept: text/csv`, every matching entry (no paging), `before`/`after` as JSON text",
-            content((AuditPage = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "A page of entries (with `Accept: text/csv`, the CSV of `GET /audit.csv`)",
+            body = AuditPage),
         crate::routes::responses::Unauthenticated,
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
@@ -161,6 +161,42 @@ async fn list_audit(
     req: HttpRequest,
     query: QueryParams<ListAuditQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let as_csv = crate::routes::csv::wanted(&req);
+    list_audit_answer(state, _admin, query, as_csv).await
+}
+
+/// Exports audit entries as CSV (admin)
+///
+/// Every entry `GET /audit` would list with the same filters (no paging), streamed as CSV,
+/// `before`/`after` as JSON text.
+#[utoipa::path(
+    tag = "audit",
+    params(ListAuditQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
+        crate::routes::responses::Unauthenticated,
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[get("/audit.csv")]
+async fn list_audit_csv(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: QueryParams<ListAuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    list_audit_answer(state, _admin, query, true).await
+}
+
+async fn list_audit_answer(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: QueryParams<ListAuditQuery>,
+    as_csv: bool,
+) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
     let filter = AuditFilter {
@@ -172,7 +208,7 @@ async fn list_audit(
         from: q.from,
         to: q.to,
     };
-    if super::csv::wanted(&req) {
+    if as_csv {
         return Ok(super::csv::stream_pages(
             &state,
             "audit.csv",

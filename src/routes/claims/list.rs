@@ -34,8 +34,8 @@ pub struct ListClaimsQuery {
     params(ListClaimsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of claim records; with `Accept: text/csv`, every matching record (no paging: `limit` and `cursor` are ignored), streamed as CSV with the same fields",
-            content((ClaimPage = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "A page of claim records (with `Accept: text/csv`, the CSV of `GET /claims.csv`)",
+            body = ClaimPage),
         crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
@@ -47,6 +47,41 @@ pub(super) async fn list_claims(
     user: AuthUser,
     req: HttpRequest,
     query: QueryParams<ListClaimsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let as_csv = crate::routes::csv::wanted(&req);
+    list_claims_answer(state, user, query, as_csv).await
+}
+
+/// Exports claim records as CSV
+///
+/// Every claim record `GET /claims` would list with the same filters (no paging: `limit` and
+/// `cursor` are ignored), streamed as CSV with the same fields.
+#[utoipa::path(
+    tag = "claims",
+    params(ListClaimsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
+        crate::routes::responses::Unauthenticated,
+        (status = 422, description = "A bad filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[get("/claims.csv")]
+pub(super) async fn list_claims_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<ListClaimsQuery>,
+) -> Result<HttpResponse, AppError> {
+    list_claims_answer(state, user, query, true).await
+}
+
+async fn list_claims_answer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<ListClaimsQuery>,
+    as_csv: bool,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
@@ -62,7 +97,7 @@ pub(super) async fn list_claims(
         ended_from: q.ended_from,
         ended_to: q.ended_to,
     };
-    if crate::routes::csv::wanted(&req) {
+    if as_csv {
         return Ok(crate::routes::csv::stream_pages(
             &state,
             "claims.csv",

@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(claim_lead)
         .service(assign_lead)
         .service(list_claims)
+        .service(list_claims_csv)
         .service(list_decisions)
         .service(get_decision);
 }

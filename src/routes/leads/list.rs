@@ -43,14 +43,14 @@ pub struct ListLeadsQuery {
 /// Lists the leads the caller may read, filtered and keyset-paginated
 ///
 /// Salespeople see their own, managers their teams', admins all. Pooled leads are browsed through
-/// the pool listing. With `Accept: text/csv`, every matching lead is streamed as CSV instead.
+/// the pool listing. With `Accept: text/csv`, the answer of `GET /leads.csv`.
 #[utoipa::path(
     tag = "leads",
     params(ListLeadsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of leads; with `Accept: text/csv`, every matching lead (no paging: `limit` and `cursor` are ignored), streamed as CSV with one row per lead (`tags` joined by `; `, `custom` as JSON)",
-            content((LeadPage = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "A page of leads (with `Accept: text/csv`, the CSV of `GET /leads.csv`)",
+            body = LeadPage),
         crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad filter, `limit` (over 200) or `cursor`", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
@@ -61,6 +61,41 @@ pub(super) async fn list_leads(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let as_csv = crate::routes::csv::wanted(&req);
+    list_leads_answer(state, user, req, as_csv).await
+}
+
+/// Exports the leads the caller may read as CSV
+///
+/// Every lead `GET /leads` would list with the same filters (no paging: `limit` and `cursor` are
+/// ignored), streamed as CSV with one row per lead (`tags` joined by `; `, `custom` as JSON).
+#[utoipa::path(
+    tag = "leads",
+    params(ListLeadsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
+        crate::routes::responses::Unauthenticated,
+        (status = 422, description = "A bad filter, `limit` (over 200) or `cursor`", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[get("/leads.csv")]
+pub(super) async fn list_leads_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    list_leads_answer(state, user, req, true).await
+}
+
+async fn list_leads_answer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    as_csv: bool,
 ) -> Result<HttpResponse, AppError> {
     // `custom.<key>` pairs are split off before `parse_query` sees the rest.
     crate::routes::extract::refuse_nul_in_query(req.query_string())?;
@@ -87,7 +122,7 @@ pub(super) async fn list_leads(
     filter.pool_id = query.pool_id;
     filter.owner_id = query.owner_id;
     let newest_first = query.order.unwrap_or_default() == ListOrder::Newest;
-    if crate::routes::csv::wanted(&req) {
+    if as_csv {
         let vault = state.vault.clone();
         let scope = service::leads::scope_of(&user);
         let viewer = Contact::ForViewer(user.id);

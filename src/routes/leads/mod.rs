@@ -37,6 +37,7 @@ use crate::service::{self};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_leads)
+        .service(list_leads_csv)
         .service(create_lead)
         .service(get_lead)
         .service(update_lead)

@@ -74,8 +74,8 @@ pub struct ConversionReport {
     params(ConversionQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The report (CSV with `Accept: text/csv`: one row per group, the same columns)",
-            content((ConversionReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The report (with `Accept: text/csv`, the CSV of `GET /reports/conversion.csv`)",
+            body = ConversionReport),
         crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad `group_by`, day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
@@ -87,6 +87,41 @@ pub(super) async fn conversion_report(
     user: AuthUser,
     req: HttpRequest,
     query: QueryParams<ConversionQuery>,
+) -> Result<HttpResponse, AppError> {
+    let as_csv = crate::routes::csv::wanted(&req);
+    conversion_report_answer(state, user, query, as_csv).await
+}
+
+/// The conversion report as CSV
+///
+/// The figures of `GET /reports/conversion` for the same query, one row per group, the same
+/// columns.
+#[utoipa::path(
+    tag = "reports",
+    params(ConversionQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
+        crate::routes::responses::Unauthenticated,
+        (status = 422, description = "A bad `group_by`, day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[get("/reports/conversion.csv")]
+pub(super) async fn conversion_report_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<ConversionQuery>,
+) -> Result<HttpResponse, AppError> {
+    conversion_report_answer(state, user, query, true).await
+}
+
+async fn conversion_report_answer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<ConversionQuery>,
+    as_csv: bool,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let p = period(&state, q.from, q.to)?;
@@ -114,7 +149,7 @@ pub(super) async fn conversion_report(
             median_days_to_convert: row.median_days_to_convert,
         })
         .collect();
-    if csv::wanted(&req) {
+    if as_csv {
         return csv::answer(
             &[
                 "key",

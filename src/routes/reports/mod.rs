@@ -37,9 +37,13 @@ use crate::service;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(conversion_report)
+        .service(conversion_report_csv)
         .service(salespeople_report)
+        .service(salespeople_report_csv)
         .service(pool_health_report)
-        .service(follow_up_timing_report);
+        .service(pool_health_report_csv)
+        .service(follow_up_timing_report)
+        .service(follow_up_timing_report_csv);
 }
 
 /// The period a report covers, as answered, and how current it is.

@@ -115,8 +115,8 @@ pub(super) const POOL_HEALTH_HEADER: &[&str] = &[
     params(PoolHealthQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The report (CSV with `Accept: text/csv`: one row per pool, without `churn`)",
-            content((PoolHealthReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The report (with `Accept: text/csv`, the CSV of `GET /reports/pool-health.csv`)",
+            body = PoolHealthReport),
         crate::routes::responses::Unauthenticated,
         (status = 403, description = "A salesperson, or `pool_id` of a pool the manager's teams are not members of", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
@@ -130,6 +130,43 @@ pub(super) async fn pool_health_report(
     user: AuthUser,
     req: HttpRequest,
     query: QueryParams<PoolHealthQuery>,
+) -> Result<HttpResponse, AppError> {
+    let as_csv = crate::routes::csv::wanted(&req);
+    pool_health_report_answer(state, user, query, as_csv).await
+}
+
+/// The pool health report as CSV
+///
+/// The figures of `GET /reports/pool-health` for the same query, one row per pool, without
+/// `churn`.
+#[utoipa::path(
+    tag = "reports",
+    params(PoolHealthQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
+        crate::routes::responses::Unauthenticated,
+        (status = 403, description = "A salesperson, or `pool_id` of a pool the manager's teams are not members of", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad day or pool id, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[get("/reports/pool-health.csv")]
+pub(super) async fn pool_health_report_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<PoolHealthQuery>,
+) -> Result<HttpResponse, AppError> {
+    pool_health_report_answer(state, user, query, true).await
+}
+
+async fn pool_health_report_answer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<PoolHealthQuery>,
+    as_csv: bool,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let p = period(&state, q.from, q.to)?;
@@ -167,7 +204,7 @@ pub(super) async fn pool_health_report(
             never_claimed_over_30_days: r.never_claimed_over_30_days,
         })
         .collect();
-    if csv::wanted(&req) {
+    if as_csv {
         return csv::answer(
             POOL_HEALTH_HEADER,
             pools.iter().map(|p| PoolHealthRecord {

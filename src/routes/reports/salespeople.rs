@@ -168,8 +168,8 @@ pub(super) const SALESPEOPLE_HEADER: &[&str] = &[
     params(SalespeopleQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The report (CSV with `Accept: text/csv`: one row per person, the same columns)",
-            content((SalespeopleReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The report (with `Accept: text/csv`, the CSV of `GET /reports/salespeople.csv`)",
+            body = SalespeopleReport),
         crate::routes::responses::Unauthenticated,
         (status = 403, description = "`team_id` of a team the caller does not manage (or any `team_id` from a salesperson)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad day or team id, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
@@ -183,6 +183,42 @@ pub(super) async fn salespeople_report(
     req: HttpRequest,
     query: QueryParams<SalespeopleQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let as_csv = crate::routes::csv::wanted(&req);
+    salespeople_report_answer(state, user, query, as_csv).await
+}
+
+/// The salespeople report as CSV
+///
+/// The figures of `GET /reports/salespeople` for the same query, one row per person, the same
+/// columns.
+#[utoipa::path(
+    tag = "reports",
+    params(SalespeopleQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
+        crate::routes::responses::Unauthenticated,
+        (status = 403, description = "`team_id` of a team the caller does not manage (or any `team_id` from a salesperson)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad day or team id, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[get("/reports/salespeople.csv")]
+pub(super) async fn salespeople_report_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<SalespeopleQuery>,
+) -> Result<HttpResponse, AppError> {
+    salespeople_report_answer(state, user, query, true).await
+}
+
+async fn salespeople_report_answer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<SalespeopleQuery>,
+    as_csv: bool,
+) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let p = period(&state, q.from, q.to)?;
     let (rows, as_of) = read(&state, move |conn| {
@@ -190,7 +226,7 @@ pub(super) async fn salespeople_report(
     })
     .await?;
     let people: Vec<SalespersonFigures> = rows.into_iter().map(SalespersonFigures::new).collect();
-    if csv::wanted(&req) {
+    if as_csv {
         return csv::answer(SALESPEOPLE_HEADER, &people, "salespeople.csv");
     }
     Ok(HttpResponse::Ok().json(SalespeopleReport {

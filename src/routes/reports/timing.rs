@@ -49,8 +49,8 @@ pub struct TimingReport {
     params(TimingQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The report (CSV with `Accept: text/csv`: one row per weekday and hour, the same columns)",
-            content((TimingReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The report (with `Accept: text/csv`, the CSV of `GET /reports/follow-up-timing.csv`)",
+            body = TimingReport),
         crate::routes::responses::Unauthenticated,
         (status = 422, description = "A bad day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
@@ -62,6 +62,41 @@ pub(super) async fn follow_up_timing_report(
     user: AuthUser,
     req: HttpRequest,
     query: QueryParams<TimingQuery>,
+) -> Result<HttpResponse, AppError> {
+    let as_csv = crate::routes::csv::wanted(&req);
+    follow_up_timing_report_answer(state, user, query, as_csv).await
+}
+
+/// The follow-up timing report as CSV
+///
+/// The figures of `GET /reports/follow-up-timing` for the same query, one row per weekday and
+/// hour, the same columns.
+#[utoipa::path(
+    tag = "reports",
+    params(TimingQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
+        crate::routes::responses::Unauthenticated,
+        (status = 422, description = "A bad day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[get("/reports/follow-up-timing.csv")]
+pub(super) async fn follow_up_timing_report_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<TimingQuery>,
+) -> Result<HttpResponse, AppError> {
+    follow_up_timing_report_answer(state, user, query, true).await
+}
+
+async fn follow_up_timing_report_answer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<TimingQuery>,
+    as_csv: bool,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let p = period(&state, q.from, q.to)?;
@@ -95,7 +130,7 @@ pub(super) async fn follow_up_timing_report(
             });
         }
     }
-    if csv::wanted(&req) {
+    if as_csv {
         return csv::answer(&[], &cells, "follow-up-timing.csv");
     }
     Ok(HttpResponse::Ok().json(TimingReport {

@@ -67,6 +67,7 @@ const ACCESS: &[(&str, Access)] = &[
     ("POST /api/v1/leads/{id}/claim", Access::Signed),
     ("POST /api/v1/leads/{id}/assign", Access::Manager),
     ("GET /api/v1/claims", Access::Signed),
+    ("GET /api/v1/claims.csv", Access::Signed),
     ("GET /api/v1/claim-decisions", Access::Signed),
     ("GET /api/v1/claim-decisions/{id}", Access::Signed),
     ("GET /api/v1/lead-fields", Access::Signed),
@@ -74,6 +75,7 @@ const ACCESS: &[(&str, Access)] = &[
     ("DELETE /api/v1/lead-fields/{key}", Access::Admin),
     ("PATCH /api/v1/lead-fields/{key}", Access::Admin),
     ("GET /api/v1/leads", Access::Signed),
+    ("GET /api/v1/leads.csv", Access::Signed),
     ("POST /api/v1/leads", Access::Signed),
     ("GET /api/v1/leads/{id}", Access::Signed),
     ("PATCH /api/v1/leads/{id}", Access::Signed),
@@ -106,10 +108,15 @@ const ACCESS: &[(&str, Access)] = &[
     ("GET /api/v1/imports/{id}", Access::Signed),
     ("GET /api/v1/imports/{id}/rejected", Access::Signed),
     ("GET /api/v1/reports/conversion", Access::Signed),
+    ("GET /api/v1/reports/conversion.csv", Access::Signed),
     ("GET /api/v1/reports/salespeople", Access::Signed),
+    ("GET /api/v1/reports/salespeople.csv", Access::Signed),
     ("GET /api/v1/reports/pool-health", Access::Manager),
+    ("GET /api/v1/reports/pool-health.csv", Access::Manager),
     ("GET /api/v1/reports/follow-up-timing", Access::Signed),
+    ("GET /api/v1/reports/follow-up-timing.csv", Access::Signed),
     ("GET /api/v1/audit", Access::Admin),
+    ("GET /api/v1/audit.csv", Access::Admin),
 ];
 
 /// One operation of the document.

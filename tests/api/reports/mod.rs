@@ -75,8 +75,21 @@ impl History {
         self.app.get(path, &who.token).await.ok(200)
     }
 
+    /// The CSV of a list or report, from its `.csv` operation; checks that `Accept: text/csv` on
+    /// the JSON operation answers the same bytes.
     async fn csv(&self, path: &str, who: &TestUser) -> Response {
-        self.app
+        let (route, query) = path.split_once('?').unwrap_or((path, ""));
+        let direct_path = if query.is_empty() {
+            format!("{route}.csv")
+        } else {
+            format!("{route}.csv?{query}")
+        };
+        let direct = self
+            .app
+            .send("GET", &direct_path, Some(&who.token), &[], None)
+            .await;
+        let negotiated = self
+            .app
             .send(
                 "GET",
                 path,
@@ -84,7 +97,21 @@ impl History {
                 &[("Accept", "text/csv")],
                 None,
             )
-            .await
+            .await;
+        assert_eq!(direct.status, negotiated.status, "{direct_path}");
+        assert_eq!(
+            String::from_utf8_lossy(&direct.body),
+            String::from_utf8_lossy(&negotiated.body),
+            "{direct_path}"
+        );
+        if direct.status == 200 {
+            let disposition = direct.header("content-disposition").unwrap_or_default();
+            assert!(
+                disposition.starts_with("attachment; filename=") && disposition.contains(".csv"),
+                "{direct_path}: {disposition:?}"
+            );
+        }
+        direct
     }
 }
 
