@@ -284,7 +284,8 @@ async fn get_import(
     params(("id" = Uuid, Path, description = "Import id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The rejected rows", body = String, content_type = "text/csv"),
+        (status = 200, description = "The rejected rows", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"import-<id>-rejected.csv\"`"))),
         crate::routes::responses::Unauthenticated,
         (status = 404, description = "No such import, or not the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),

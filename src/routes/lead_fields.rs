@@ -124,6 +124,8 @@ pub struct ListFieldsQuery {
     pub include_removed: Option<bool>,
 }
 
+super::whole_list_type!(FieldList, FieldResponse);
+
 /// Lists the custom lead fields, in display order
 ///
 /// Any signed-in user may read the active fields; `include_removed=true` also lists removed
@@ -133,7 +135,7 @@ pub struct ListFieldsQuery {
     params(ListFieldsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The fields", body = Vec<FieldResponse>),
+        (status = 200, description = "The fields", body = FieldList),
         crate::routes::responses::Unauthenticated,
         (status = 403, description = "`include_removed` is for admins", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad query parameter", body = Problem, content_type = "application/problem+json"),
@@ -145,7 +147,7 @@ async fn list_fields(
     state: web::Data<AppState>,
     user: AuthUser,
     query: QueryParams<ListFieldsQuery>,
-) -> Result<web::Json<Vec<FieldResponse>>, AppError> {
+) -> Result<web::Json<FieldList>, AppError> {
     let include_removed = query.into_inner().include_removed.unwrap_or(false);
     if include_removed {
         user.require(&[Role::Admin])?;
@@ -154,7 +156,8 @@ async fn list_fields(
         service::lead_fields::list(conn, include_removed)
     })
     .await?;
-    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
+    let items: Vec<FieldResponse> = rows.into_iter().map(Into::into).collect();
+    Ok(web::Json(items.into()))
 }
 
 /// Defines a custom lead field (admin)

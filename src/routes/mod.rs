@@ -65,6 +65,30 @@ macro_rules! page_type {
 }
 pub(crate) use page_type;
 
+/// Declares a list that is answered whole (it is short by nature: field definitions, intake
+/// sources, an agenda), shaped as a page so clients read every list alike.
+macro_rules! whole_list_type {
+    ($name:ident, $item:ty) => {
+        #[doc = concat!("Every ", stringify!($item), " item, in one answer.")]
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Always `null`: the list is answered whole.
+            pub next_cursor: Option<String>,
+        }
+
+        impl From<Vec<$item>> for $name {
+            fn from(items: Vec<$item>) -> Self {
+                Self {
+                    items,
+                    next_cursor: None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use whole_list_type;
+
 /// Deserialises an optional field that must not be `null` when present (absent leaves the value
 /// alone; `null` is a 422): use with `#[serde(default, deserialize_with = "not_null")]`.
 pub fn not_null<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>

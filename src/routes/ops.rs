@@ -58,7 +58,8 @@ async fn healthz() -> web::Json<Health> {
     security(()),
     responses(
         (status = 200, description = "Ready", body = Readiness),
-        (status = 503, description = "Not ready: the database is unreachable or not migrated", body = Readiness),
+        (status = 503, description = "Not ready: the database is unreachable or not migrated", body = Readiness,
+            headers(("Retry-After" = u32, description = "Seconds to wait before asking again (5)"))),
     )
 )]
 #[get("/readyz")]

@@ -48,8 +48,9 @@ async fn sources_are_admin_only_and_tokens_are_shown_once() {
         .get("/api/v1/intake-sources", &app.admin.token)
         .await
         .ok(200);
-    assert_eq!(list[0]["id"], id);
-    assert!(list[0].get("token").is_none());
+    assert_eq!(list["items"][0]["id"], id);
+    assert!(list["items"][0].get("token").is_none());
+    assert_eq!(list["next_cursor"], json!(null));
     app.get("/api/v1/intake-sources", &sales.token)
         .await
         .problem(403, "forbidden");

@@ -19,7 +19,8 @@ async fn admins_define_fields_everyone_reads_them() {
     assert_eq!(field["options"], json!(["VIP", "普通"]));
     assert_eq!(field["type"], "select");
     let fields = app.get("/api/v1/lead-fields", &sales.token).await.ok(200);
-    assert_eq!(fields[0]["key"], "segment");
+    assert_eq!(fields["items"][0]["key"], "segment");
+    assert_eq!(fields["next_cursor"], json!(null));
     app.post(
         "/api/v1/lead-fields",
         &sales.token,
@@ -218,7 +219,7 @@ async fn values_are_validated_filtered_and_kept_when_a_field_is_removed() {
         .await
         .ok(200);
     assert!(
-        removed
+        removed["items"]
             .as_array()
             .unwrap()
             .iter()

@@ -52,6 +52,8 @@ pub struct CreateIntakeSourceRequest {
     pub rate_limit_per_minute: Option<i32>,
 }
 
+crate::routes::whole_list_type!(IntakeSourceList, IntakeSourceResponse);
+
 /// Lists the intake sources (admin)
 ///
 /// Every source with its channel and rate limit; tokens are never shown here (only once, on
@@ -60,7 +62,7 @@ pub struct CreateIntakeSourceRequest {
     tag = "intake",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The sources", body = Vec<IntakeSourceResponse>),
+        (status = 200, description = "The sources", body = IntakeSourceList),
         crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins manage intake sources", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
@@ -70,9 +72,10 @@ pub struct CreateIntakeSourceRequest {
 pub(super) async fn list_sources(
     state: web::Data<AppState>,
     _admin: Admin,
-) -> Result<web::Json<Vec<IntakeSourceResponse>>, AppError> {
+) -> Result<web::Json<IntakeSourceList>, AppError> {
     let rows = db::transaction(&state.pool, service::intake::sources).await?;
-    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
+    let items: Vec<IntakeSourceResponse> = rows.into_iter().map(Into::into).collect();
+    Ok(web::Json(items.into()))
 }
 
 /// Creates an intake source (admin)

@@ -44,6 +44,11 @@ pub struct ListLeadsQuery {
 ///
 /// Salespeople see their own, managers their teams', admins all. Pooled leads are browsed through
 /// the pool listing. With `Accept: text/csv`, the answer of `GET /leads.csv`.
+///
+/// Custom fields filter too, with `custom.<key>=<value>` (e.g. `?custom.budget=5000`; repeat for
+/// several fields, all must hold): a lead matches when its value equals the given one or, for a
+/// `multi_select` field, when its choices include it. The value is read as the field's type; an
+/// unknown key or a bad value is a 422 naming `custom.<key>`.
 #[utoipa::path(
     tag = "leads",
     params(ListLeadsQuery),
@@ -68,8 +73,9 @@ pub(super) async fn list_leads(
 
 /// Exports the leads the caller may read as CSV
 ///
-/// Every lead `GET /leads` would list with the same filters (no paging: `limit` and `cursor` are
-/// ignored), streamed as CSV with one row per lead (`tags` joined by `; `, `custom` as JSON).
+/// Every lead `GET /leads` would list with the same filters, `custom.<key>=` included (no paging:
+/// `limit` and `cursor` are ignored), streamed as CSV with one row per lead (`tags` joined by
+/// `; `, `custom` as JSON).
 #[utoipa::path(
     tag = "leads",
     params(ListLeadsQuery),

@@ -17,11 +17,7 @@ pub struct AgendaItemResponse {
     pub stage: Option<Stage>,
 }
 
-/// The agenda.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgendaResponse {
-    pub items: Vec<AgendaItemResponse>,
-}
+crate::routes::whole_list_type!(AgendaResponse, AgendaItemResponse);
 
 /// The agenda's horizon.
 #[derive(Debug, Default, Deserialize, Validate, IntoParams)]
@@ -63,6 +59,7 @@ pub(super) async fn agenda(
     })
     .await?;
     Ok(web::Json(AgendaResponse {
+        next_cursor: None,
         items: items
             .into_iter()
             .map(|i| {

@@ -159,15 +159,26 @@ pub(super) async fn decide(
     id: Uuid,
     approving: bool,
     body: DecisionRequest,
-) -> Result<web::Json<ApprovalResponse>, AppError> {
+) -> Result<web::Json<RequestOutcome>, AppError> {
     let now = state.clock.now();
     let tz = state.config.timezone;
     let comment = body.comment.and_then(|c| crate::domain::text::clean(&c));
-    let a = db::transaction(&state.pool, move |conn| {
-        service::lifecycle::decide(conn, &user, id, approving, comment, now, tz)
+    let viewer = user.id;
+    let (approval, lead) = db::transaction(&state.pool, move |conn| {
+        let approval = service::lifecycle::decide(conn, &user, id, approving, comment, now, tz)?;
+        // The lead as the decision left it, read in the same transaction.
+        let lead = crate::repo::leads::find(conn, approval.lead_id)?;
+        Ok((approval, lead))
     })
     .await?;
-    Ok(web::Json(a.into()))
+    let lead = match lead {
+        Some(lead) => Some(lead_response(&state, lead, viewer).await?),
+        None => None,
+    };
+    Ok(web::Json(RequestOutcome {
+        lead,
+        approval: Some(approval.into()),
+    }))
 }
 
 /// Approves and applies a pending release or transfer (managers and admins)
@@ -181,7 +192,7 @@ pub(super) async fn decide(
     request_body = DecisionRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Approved and applied (or `obsolete`)", body = ApprovalResponse),
+        (status = 200, description = "Approved and applied (or `obsolete`): the request and the lead as it now stands", body = RequestOutcome),
         crate::routes::responses::JsonBodyRefused,
         crate::routes::responses::Unauthenticated,
         (status = 403, description = "Not the requester's manager or an admin", body = Problem, content_type = "application/problem+json"),
@@ -197,7 +208,7 @@ pub(super) async fn approve(
     user: Supervisor,
     id: web::Path<Uuid>,
     body: JsonBody<DecisionRequest>,
-) -> Result<web::Json<ApprovalResponse>, AppError> {
+) -> Result<web::Json<RequestOutcome>, AppError> {
     decide(state, user.0, id.into_inner(), true, body.into_inner()).await
 }
 
@@ -210,7 +221,7 @@ pub(super) async fn approve(
     request_body = DecisionRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Rejected (or `obsolete`)", body = ApprovalResponse),
+        (status = 200, description = "Rejected (or `obsolete`): the request and the lead, still with the requester", body = RequestOutcome),
         crate::routes::responses::JsonBodyRefused,
         crate::routes::responses::Unauthenticated,
         (status = 403, description = "Not the requester's manager or an admin", body = Problem, content_type = "application/problem+json"),
@@ -226,7 +237,7 @@ pub(super) async fn reject(
     user: Supervisor,
     id: web::Path<Uuid>,
     body: JsonBody<DecisionRequest>,
-) -> Result<web::Json<ApprovalResponse>, AppError> {
+) -> Result<web::Json<RequestOutcome>, AppError> {
     decide(state, user.0, id.into_inner(), false, body.into_inner()).await
 }
 

@@ -18,12 +18,15 @@ pub struct ReleaseRequest {
     pub to_pool_id: Option<Uuid>,
 }
 
-/// Either the lead in its new state, or the request waiting for approval.
+/// What a release, transfer or decision did: the lead in its new state and the request, where
+/// there is one.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestOutcome {
-    /// The lead now (when done at once).
+    /// The lead now: after a release or transfer done at once, and after an approval's decision
+    /// (`null` while a request waits for approval).
     pub lead: Option<LeadResponse>,
-    /// The pending request (when it needs approval).
+    /// The request: pending (202 of a release or transfer) or just decided; `null` when the
+    /// change needed no approval.
     pub approval: Option<ApprovalResponse>,
 }
 

@@ -2,7 +2,9 @@
 //! test keeps equal to the served one): its status is listed for the operation, its media type is
 //! declared, and a JSON body matches the schema — every required property present, types and enums
 //! as declared, and no property the schema does not require unless the schema says when it is
-//! omitted (`Omitted when` in the property's description).
+//! omitted (`Omitted when` in the property's description); `X-Request-Id` on every answer,
+//! `Retry-After` on every 429 and 503 and `Content-Disposition` on every CSV are carried and
+//! declared.
 
 use std::sync::OnceLock;
 
@@ -51,13 +53,14 @@ fn template(path: &str) -> Option<&'static str> {
 }
 
 /// Checks one answer; returns what does not match the document.
-pub fn check(
+pub fn check<'h>(
     method: &str,
     path: &str,
     status: u16,
-    content_type: Option<&str>,
+    header: impl Fn(&str) -> Option<&'h str>,
     body: &[u8],
 ) -> Vec<String> {
+    let content_type = header("content-type");
     let Some(template) = template(path) else {
         return Vec::new(); // not a documented path (404s of made-up paths, /docs, /openapi.json)
     };
@@ -73,39 +76,54 @@ pub fn check(
     else {
         return vec![format!("{where_}: status not documented")];
     };
-    if body.is_empty() {
-        return Vec::new();
-    }
     let media = content_type
         .unwrap_or("")
         .split(';')
         .next()
         .unwrap_or("")
         .trim();
-    let declared = response["content"].get(media).or_else(|| {
-        // `Accept: text/csv` on a list or report answers what its `.csv` operation documents.
-        (media == "text/csv")
-            .then(|| {
-                document()["paths"][format!("{template}.csv")]["get"]["responses"]["200"]["content"]
-                    .get(media)
-            })
-            .flatten()
-    });
-    let Some(declared) = declared else {
-        return vec![format!("{where_}: media type {media:?} not declared")];
+    // `Accept: text/csv` on a list or report answers what its `.csv` operation documents.
+    let response = match response["content"].get(media) {
+        None if media == "text/csv" && status == 200 => {
+            &document()["paths"][format!("{template}.csv")]["get"]["responses"]["200"]
+        }
+        _ => response,
+    };
+    // The headers the answer must carry are declared, and carried.
+    let mut must = vec!["X-Request-Id"];
+    if status == 429 || status == 503 {
+        must.push("Retry-After");
+    }
+    if media == "text/csv" && status == 200 {
+        must.push("Content-Disposition");
+    }
+    let mut errors = Vec::new();
+    for name in must {
+        if header(&name.to_ascii_lowercase()).is_none() {
+            errors.push(format!("{where_}: no {name} header"));
+        }
+        if response["headers"].get(name).is_none() {
+            errors.push(format!("{where_}: the {name} header is not declared"));
+        }
+    }
+    if body.is_empty() {
+        return errors;
+    }
+    let Some(declared) = response["content"].get(media) else {
+        errors.push(format!("{where_}: media type {media:?} not declared"));
+        return errors;
     };
     if !media.ends_with("json") {
-        return Vec::new();
+        return errors;
     }
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return vec![format!("{where_}: body is not JSON")];
+        errors.push(format!("{where_}: body is not JSON"));
+        return errors;
     };
-    let mut errors = Vec::new();
-    matches(&value, &declared["schema"], "$", &mut errors);
+    let mut found = Vec::new();
+    matches(&value, &declared["schema"], "$", &mut found);
+    errors.extend(found.into_iter().map(|e| format!("{where_}: {e}")));
     errors
-        .into_iter()
-        .map(|e| format!("{where_}: {e}"))
-        .collect()
 }
 
 fn resolve(schema: &Value) -> &Value {

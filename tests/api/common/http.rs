@@ -150,7 +150,7 @@ impl TestApp {
             method_name,
             path,
             response.status,
-            response.header("content-type"),
+            |name| response.header(name),
             &response.body,
         );
         if let Ok(log) = std::env::var("LEADPOOL_CONTRACT_LOG") {

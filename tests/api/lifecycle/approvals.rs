@@ -111,8 +111,11 @@ async fn releases_with_and_without_approval_and_every_decision_path() {
         )
         .await
         .ok(200);
-    assert_eq!(approved["status"], "approved");
-    assert_eq!(approved["decided_by"], w.manager.id.to_string());
+    assert_eq!(approved["approval"]["status"], "approved");
+    assert_eq!(approved["approval"]["decided_by"], w.manager.id.to_string());
+    // The answer carries the lead as the decision left it, as a read of it shows.
+    assert_eq!(approved["lead"]["state"], "pooled");
+    assert_eq!(approved["lead"]["owner_id"], json!(null));
     assert_eq!(w.lead(lead).await["state"], "pooled");
     w.app
         .post(
@@ -135,7 +138,8 @@ async fn releases_with_and_without_approval_and_every_decision_path() {
         )
         .await
         .ok(200);
-    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["approval"]["status"], "rejected");
+    assert_eq!(rejected["lead"]["owner_id"], w.sales.id.to_string());
     assert_eq!(w.lead(lead).await["owner_id"], w.sales.id.to_string());
     let id = w.request_release(lead, &w.sales).await;
     w.app
@@ -215,7 +219,8 @@ async fn transfers_by_request_or_by_a_manager_with_the_receivers_quota() {
         )
         .await
         .ok(200);
-    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["approval"]["status"], "approved");
+    assert_eq!(approved["lead"]["owner_id"], w.other.id.to_string());
     let moved = w.lead(lead).await;
     assert_eq!(moved["owner_id"], w.other.id.to_string());
     // The new hold is not "from a pool": no first-follow-up rule, three days without contact.
