@@ -42,17 +42,16 @@ pub struct AnyValue;
 
 impl utoipa::PartialSchema for AnyValue {
     fn schema() -> RefOr<Schema> {
-        let every = [
-            Type::String,
-            Type::Number,
-            Type::Integer,
-            Type::Boolean,
-            Type::Array,
-            Type::Object,
-            Type::Null,
-        ];
-        ObjectBuilder::new()
-            .schema_type(SchemaType::Array(every.to_vec()))
+        let of = |ty: Type| ObjectBuilder::new().schema_type(ty);
+        OneOfBuilder::new()
+            .item(of(Type::String))
+            .item(of(Type::Number))
+            .item(of(Type::Boolean))
+            .item(ArrayBuilder::new().items(ObjectBuilder::new().schema_type(SchemaType::AnyValue)))
+            .item(of(Type::Object).additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::<Schema>::FreeForm(true),
+            )))
+            .item(of(Type::Null))
             .description(Some(
                 "Any JSON value (what it holds is described where it is used).",
             ))
