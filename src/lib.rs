@@ -126,8 +126,8 @@ where
 }
 
 /// The OpenAPI document, exactly as `/openapi.json` serves it.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    openapi::finish(register(App::new().into_utoipa_app()).split_for_parts().1)
+pub fn openapi_document() -> serde_json::Value {
+    openapi::finish(&register(App::new().into_utoipa_app()).split_for_parts().1)
 }
 
 /// The complete application: routes, documentation, extractor error handlers and middleware.
@@ -154,14 +154,14 @@ pub fn build_app(
             .app_data(web::PathConfig::default().error_handler(routes::extract::path_config_error)),
     )
     .split_for_parts();
-    let api = openapi::finish(api);
+    let document = openapi::finish(&api);
     let origins: std::sync::Arc<[String]> = state_origins.into();
     // The validator badge would send the document to an outside service: off.
     let docs_config = utoipa_swagger_ui::Config::default().validator_url("none");
     let known = Arc::new(edge::Routes::from_document(&api));
     app.service(
         SwaggerUi::new("/docs/{_:.*}")
-            .url("/openapi.json", api)
+            .external_url_unchecked("/openapi.json", document)
             .config(docs_config),
     )
     .service(web::redirect("/docs", "/docs/"))

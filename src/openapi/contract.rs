@@ -24,20 +24,12 @@ pub const OMITTED_WHEN: &str = "Omitted when";
 
 const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
 
-/// Applies the pass.
-///
-/// # Panics
-/// When the document does not survive the round trip through JSON: a schema written in a way
-/// utoipa cannot read back. `the_served_document_is_finished` catches that in the tests.
-pub fn finish(api: OpenApi) -> OpenApi {
-    let read_back = serde_json::to_value(&api).and_then(|mut doc| {
-        finish_json(&mut doc);
-        serde_json::from_value(doc)
-    });
-    match read_back {
-        Ok(api) => api,
-        Err(e) => panic!("the finished OpenAPI document does not read back: {e}"),
-    }
+/// Applies the pass, answering the document as JSON: the form `/openapi.json` serves (utoipa's
+/// types cannot hold every schema written here, such as `{}` for any value).
+pub fn finish(api: &OpenApi) -> Value {
+    let mut doc = serde_json::to_value(api).unwrap_or_default();
+    finish_json(&mut doc);
+    doc
 }
 
 fn finish_json(doc: &mut Value) {
@@ -279,7 +271,7 @@ mod tests {
 
     #[test]
     fn the_served_document_is_finished() {
-        let doc = serde_json::to_value(crate::openapi_document()).unwrap();
+        let doc = crate::openapi_document();
         let lead = &doc["components"]["schemas"]["LeadResponse"];
         let required = lead["required"].as_array().unwrap();
         for name in lead["properties"].as_object().unwrap().keys() {
