@@ -3,7 +3,8 @@
 use super::text_enum::text_enum;
 
 text_enum! {
-    /// Who holds a lead: in a pool, owned by a salesperson, converted (won), or closed for good.
+    /// Who holds a lead: in a pool, owned by a salesperson, converted (won: the owner's customer,
+    /// who keeps it with no hold, no quota and no recycling), or closed for good.
     LeadState {
         Pooled = "pooled",
         Owned = "owned",

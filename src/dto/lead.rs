@@ -38,6 +38,7 @@ pub struct LeadResponse {
     pub state: LeadState,
     /// Pipeline stage while owned.
     pub stage: Option<Stage>,
+    /// Who holds it: the owner of an `owned` lead, or of a `converted` one (their customer).
     pub owner_id: Option<Uuid>,
     /// Contact person.
     pub name: Option<String>,

@@ -210,6 +210,10 @@ async fn step(w: &mut World, rng: &mut Rng, n: usize) {
         app,
         "SELECT id, owner_id AS other FROM leads WHERE state = 'owned'",
     );
+    let customers = ids(
+        app,
+        "SELECT id, owner_id AS other FROM leads WHERE state = 'converted' AND owner_id IS NOT NULL",
+    );
     match rng.below(100) {
         0..=13 => {
             if rng.below(3) == 0 {
@@ -253,7 +257,26 @@ async fn step(w: &mut World, rng: &mut Rng, n: usize) {
                 World::check(&res, "claim");
             }
         }
-        34..=55 => {
+        34..=38 => {
+            // An after-sale follow-up on a customer: no claim, no stage.
+            if let Some((lead, Some(owner))) = rng.pick(&customers) {
+                let Some((owner, _)) = w.owner(*owner) else {
+                    return;
+                };
+                let owner = w.fresh(&owner);
+                let body =
+                    json!({"type": *rng.pick(&["call", "visit"]).unwrap(), "content": "回访"});
+                let res = app
+                    .post(
+                        &format!("/api/v1/leads/{lead}/follow-ups"),
+                        &owner.token,
+                        &body,
+                    )
+                    .await;
+                World::check(&res, "customer follow-up");
+            }
+        }
+        39..=55 => {
             if let Some((lead, Some(owner))) = rng.pick(&owned) {
                 let Some((owner, _)) = w.owner(*owner) else {
                     return;
@@ -412,6 +435,10 @@ async fn folds_equal_a_recomputation_from_the_facts_over_a_random_history() {
     assert!(
         folds.load(Ordering::Relaxed) > 10,
         "the racing projectors folded"
+    );
+    assert!(
+        w.app.count("follow_ups WHERE claim_id IS NULL") > 0,
+        "the history has customers' follow-ups"
     );
     fold(&w.app).await;
     let app = &w.app;

@@ -81,11 +81,13 @@ pub struct FollowUpResult {
     pub lead: LeadResponse,
 }
 
-/// Records a follow-up on an owned lead
+/// Records a follow-up on an owned lead or a customer
 ///
 /// For the owner; their manager or an admin too. The lead's recycle time is recomputed in the
-/// same transaction; a stage of `won` converts the lead (its claim ends `converted`), `lost` ends
-/// the claim and the lead goes back to its pool or is closed.
+/// same transaction; a stage of `won` converts the lead (its claim ends `converted` and the lead
+/// stays with its owner as a customer), `lost` ends the claim and the lead goes back to its pool
+/// or is closed. On a customer (`converted`), follow-ups record after-sale visits and renewals:
+/// they belong to no claim and move no stage (a `stage` other than `won` is a 422).
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Lead id")),

@@ -29,6 +29,9 @@ pub fn follow_up(
     let lead = lead_for_update(conn, actor, lead_id)?;
     let is_owner = lead.owner_id == Some(actor.id);
     let is_manager = manages_owner(conn, actor, &lead)?;
+    if lead.state == crate::domain::lead::LeadState::Converted && lead.owner_id.is_some() {
+        return customer_follow_up(conn, actor, lead, is_owner || is_manager, input, now);
+    }
     if lead.state != crate::domain::lead::LeadState::Owned {
         return Err(not_owned(&lead));
     }
@@ -199,4 +202,71 @@ pub fn list_follow_ups(
         |after, n| repo::lifecycle::follow_ups(conn, only, managed, filter, after, n),
         |f| f.id,
     )?)
+}
+
+/// A follow-up on a customer (a converted lead): an after-sale visit, a renewal call. Its owner
+/// (or the owner's manager, or an admin) records it; it belongs to no hold, moves no stage (a
+/// customer stays `won`) and leaves the lead row as it is.
+fn customer_follow_up(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    lead: Lead,
+    allowed: bool,
+    input: NewFollowUp,
+    now: DateTime<Utc>,
+) -> Result<(FollowUp, Lead), AppError> {
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    if input.stage.is_some_and(|s| s != Stage::Won) {
+        return Err(AppError::validation(
+            "stage",
+            "not_allowed",
+            "a customer stays won; to give it up, a manager closes it",
+        ));
+    }
+    if input.next_follow_up_at.is_some_and(|at| at <= now) {
+        return Err(AppError::validation(
+            "next_follow_up_at",
+            "not_in_future",
+            "the next follow-up must be in the future",
+        ));
+    }
+    if let Some(corrects) = input.corrects_id {
+        if repo::lifecycle::find_follow_up(conn, corrects)?.is_none_or(|f| f.lead_id != lead.id) {
+            return Err(AppError::validation(
+                "corrects_id",
+                "not_found",
+                "no follow-up of this lead has this id",
+            ));
+        }
+    }
+    let record = FollowUp {
+        id: Uuid::now_v7(),
+        lead_id: lead.id,
+        claim_id: None,
+        user_id: actor.id,
+        type_: input.type_,
+        content: input.content,
+        feedback: input.feedback,
+        outcome: input.outcome,
+        stage_from: None,
+        stage_to: None,
+        next_follow_up_at: input.next_follow_up_at,
+        corrects_id: input.corrects_id,
+        created_at: now,
+    };
+    repo::lifecycle::insert_follow_up(conn, &record)?;
+    repo::leads::insert_event(
+        conn,
+        &event(
+            lead.id,
+            crate::domain::event::LeadEventKind::FollowUp,
+            Some(actor.id),
+            json!({"follow_up_id": record.id, "type": record.type_, "stage_from": null,
+                   "stage_to": null, "corrects_id": record.corrects_id, "customer": true}),
+            now,
+        ),
+    )?;
+    Ok((record, lead))
 }

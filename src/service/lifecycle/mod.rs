@@ -156,13 +156,15 @@ pub fn end_hold(
         After::Pool(pool) => {
             repo::lifecycle::release_row(conn, lead.id, LeadState::Pooled, Some(pool), None, now)?
         }
-        After::Converted => repo::lifecycle::release_row(
+        // A won lead stays with the person who won it, as their customer (no open claim).
+        After::Converted => repo::lifecycle::update_hold(
             conn,
             lead.id,
-            LeadState::Converted,
-            lead.pool_id,
-            Some(Stage::Won),
-            now,
+            &repo::lifecycle::HoldChanges {
+                owner_id: Some(lead.owner_id),
+                pool_id: Some(lead.pool_id),
+                ..repo::lifecycle::HoldChanges::ended(LeadState::Converted, Some(Stage::Won), now)
+            },
         )?,
         After::Closed => repo::lifecycle::release_row(
             conn,

@@ -114,9 +114,11 @@ async fn follow_ups_move_stages_and_the_recycle_clock() {
         .ok(201);
     assert_eq!(won["lead"]["state"], "converted");
     assert_eq!(won["lead"]["stage"], "won");
+    // The lead stays with the person who won it: their customer (see lifecycle::customers).
+    assert_eq!(won["lead"]["owner_id"], w.sales.id.to_string());
     let claims = w.claims_of(lead).await;
     assert_eq!(claims[0]["end_reason"], "converted");
-    w.follow_up(lead, &w.sales, json!({"type": "call", "content": "x"}))
+    w.follow_up(lead, &w.other, json!({"type": "call", "content": "x"}))
         .await
         .problem(404, "not_found");
     assert_owners_match_claims(&w.app);

@@ -5,6 +5,7 @@
 mod agenda;
 mod approvals;
 mod close;
+mod customers;
 mod follow_ups;
 mod recycle;
 

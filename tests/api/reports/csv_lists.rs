@@ -64,8 +64,19 @@ async fn lead_and_claim_lists_stream_as_csv_past_one_page() {
     let mut names: Vec<&str> = filtered.iter().map(|r| r["name"].as_str()).collect();
     names.sort();
     assert_eq!(names, vec!["L3", "L6"]);
-    // Scope: a salesperson exports only what they hold (nothing now: a header alone).
+    // Scope: a salesperson exports only what they hold: L1, won, is their customer now.
     let res = h.csv("/api/v1/leads", &h.a).await;
+    let text = String::from_utf8(res.body.clone()).unwrap();
+    assert!(
+        text.starts_with("\u{feff}id,pool_id,state,stage,owner_id,name"),
+        "{text}"
+    );
+    let held = csv_rows(&res);
+    assert_eq!(held.len(), 1, "{text}");
+    assert_eq!(held[0]["name"], "L1");
+    assert_eq!(held[0]["state"], "converted");
+    // Someone holding nothing gets the header alone.
+    let res = h.csv("/api/v1/leads?state=owned", &h.a).await;
     let text = String::from_utf8(res.body.clone()).unwrap();
     assert!(
         text.starts_with("\u{feff}id,pool_id,state,stage,owner_id,name"),
