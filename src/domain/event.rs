@@ -7,7 +7,7 @@ text_enum! {
     /// (data edited), `claimed`, `claim_ended` (released, recycled, converted, closed or
     /// reassigned: see `details.reason`), `transferred`, `follow_up`, `approval_requested`,
     /// `approval_approved`, `approval_rejected`, `approval_cancelled`, `approval_obsolete`,
-    /// `recycle_warning`, `closed`.
+    /// `recycle_warning`, `closed`, `reopened` (a closed customer, by a manager).
     LeadEventKind {
         Created = "created",
         Touched = "touched",
@@ -23,6 +23,7 @@ text_enum! {
         ApprovalObsolete = "approval_obsolete",
         RecycleWarning = "recycle_warning",
         Closed = "closed",
+        Reopened = "reopened",
     }
 }
 

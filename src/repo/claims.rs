@@ -42,6 +42,17 @@ pub fn end_open(
     .optional()
 }
 
+/// The person whose hold converted `lead_id` (its last converted claim), if it was ever won.
+pub fn converted_by(conn: &mut PgConnection, lead_id: Uuid) -> QueryResult<Option<Uuid>> {
+    claims::table
+        .filter(claims::lead_id.eq(lead_id))
+        .filter(claims::end_reason.eq("converted"))
+        .order(claims::ended_at.desc())
+        .select(claims::user_id)
+        .first(conn)
+        .optional()
+}
+
 pub fn open_for_lead(conn: &mut PgConnection, lead_id: Uuid) -> QueryResult<Option<Claim>> {
     claims::table
         .filter(claims::lead_id.eq(lead_id))

@@ -128,6 +128,8 @@ export function describe(entry: Schemas["TimelineEntry"]): string {
       return `due back at ${String(entry.details["recycle_at"])}`;
     case "closed":
       return "closed";
+    case "reopened":
+      return `reopened for ${String(entry.details["user_id"])}`;
     default: {
       const unknown: never = kind;
       return unknown;

@@ -166,7 +166,8 @@ pub struct CloseRequest {
 /// Closes a lead for good (managers and admins)
 ///
 /// For the manager of its owner, or a manager who is a member of its pool for a pooled lead; and
-/// admins. Its claim ends `closed` and it leaves the pool system.
+/// admins. Its claim ends `closed` and it leaves the pool system. A customer (`converted`) is
+/// closed too: it leaves its owner, keeping its stage; `POST /leads/{id}/reopen` gives it back.
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Lead id")),
@@ -196,6 +197,41 @@ pub(super) async fn close_lead(
     let now = state.clock.now();
     let lead = db::transaction(&state.pool, move |conn| {
         service::lifecycle::close(conn, &user, lead_id, reason, now)
+    })
+    .await?;
+    Ok(web::Json(lead_response(&state, lead, viewer).await?))
+}
+
+/// Reopens a closed customer (managers and admins)
+///
+/// For the manager of the person who won it, and admins: the lead is `converted` again, with
+/// that person as its owner. Only a closed lead that had been won can be reopened (409 `conflict`
+/// otherwise). Audited (`lead.reopened`) and on the timeline (`reopened`).
+#[utoipa::path(
+    tag = "lifecycle",
+    params(("id" = Uuid, Path, description = "Lead id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Reopened: the customer, with its owner again", body = LeadResponse),
+        crate::routes::responses::Unauthenticated,
+        (status = 403, description = "Salespeople may not reopen leads", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such lead, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: not a closed customer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        crate::routes::responses::Unavailable,
+    )
+)]
+#[post("/leads/{id}/reopen")]
+pub(super) async fn reopen_lead(
+    state: web::Data<AppState>,
+    user: Supervisor,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<LeadResponse>, AppError> {
+    let viewer = user.id;
+    let lead_id = id.into_inner();
+    let now = state.clock.now();
+    let lead = db::transaction(&state.pool, move |conn| {
+        service::lifecycle::reopen(conn, &user, lead_id, now)
     })
     .await?;
     Ok(web::Json(lead_response(&state, lead, viewer).await?))

@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(release_lead)
         .service(transfer_lead)
         .service(close_lead)
+        .service(reopen_lead)
         .service(list_approvals)
         .service(get_approval)
         .service(approve)

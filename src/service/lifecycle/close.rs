@@ -1,4 +1,5 @@
-//! Closing a lead for good (invalid, spam, lost).
+//! Closing a lead for good (invalid, spam, lost), a customer included, and reopening a closed
+//! customer.
 
 use super::*;
 
@@ -15,7 +16,7 @@ pub fn close(
     let lead = repo::leads::find_for_update(conn, lead_id)?.ok_or(AppError::NotFound)?;
     let visible = match (actor.role, lead.state.as_str(), lead.pool_id) {
         (Role::Admin, _, _) => true,
-        (_, "owned", _) => crate::service::leads::may_read(conn, actor, &lead)?,
+        (_, "owned" | "converted", _) => crate::service::leads::may_read(conn, actor, &lead)?,
         (_, "pooled", Some(pool)) => repo::pools::is_member(conn, pool, actor.id)?,
         _ => false,
     };
@@ -63,9 +64,92 @@ pub fn close(
                 .write(conn)?;
             Ok(closed)
         }
+        // A customer: no hold to end; it leaves its owner, keeping its stage (won).
+        "converted" => {
+            let closed = repo::lifecycle::release_row(
+                conn,
+                lead.id,
+                LeadState::Closed,
+                lead.pool_id,
+                lead.stage,
+                now,
+            )?;
+            repo::leads::insert_event(
+                conn,
+                &event(
+                    lead.id,
+                    crate::domain::event::LeadEventKind::Closed,
+                    Some(actor.id),
+                    json!({"close_reason": reason, "customer": true, "user_id": lead.owner_id}),
+                    now,
+                ),
+            )?;
+            Audit::of(Some(actor.id), "lead.closed", "lead", Some(lead.id), now)
+                .lead(lead.id)
+                .change(
+                    Some(json!({"state": "converted", "owner_id": lead.owner_id})),
+                    Some(json!({"state": "closed", "reason": reason})),
+                )
+                .write(conn)?;
+            Ok(closed)
+        }
         _ => Err(AppError::Conflict {
             code: ErrorCode::LeadNotOpen,
             detail: format!("the lead is already {}", lead.state),
         }),
     }
+}
+
+/// A manager (of the customer's owner) or an admin reopens a closed customer: it is `converted`
+/// again, with the person whose hold converted it. Only a closed lead that was won can be
+/// reopened (409 `conflict` otherwise); a lead closed before it was won stays closed.
+pub fn reopen(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    lead_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Lead, AppError> {
+    actor.require(&[Role::Manager, Role::Admin])?;
+    let lead = repo::leads::find_for_update(conn, lead_id)?.ok_or(AppError::NotFound)?;
+    let owner = repo::claims::converted_by(conn, lead.id)?;
+    if !crate::service::leads::may_read_owned_by(conn, actor, owner)? {
+        return Err(AppError::NotFound);
+    }
+    let (LeadState::Closed, Some(owner)) = (lead.state, owner) else {
+        return Err(AppError::Conflict {
+            code: ErrorCode::Conflict,
+            detail: format!(
+                "only a closed customer can be reopened; this lead is {} and was {}won",
+                lead.state,
+                if owner.is_some() { "" } else { "never " }
+            ),
+        });
+    };
+    let reopened = repo::lifecycle::update_hold(
+        conn,
+        lead.id,
+        &repo::lifecycle::HoldChanges {
+            owner_id: Some(Some(owner)),
+            pool_id: Some(lead.pool_id),
+            ..repo::lifecycle::HoldChanges::ended(LeadState::Converted, Some(Stage::Won), now)
+        },
+    )?;
+    repo::leads::insert_event(
+        conn,
+        &event(
+            lead.id,
+            crate::domain::event::LeadEventKind::Reopened,
+            Some(actor.id),
+            json!({"user_id": owner}),
+            now,
+        ),
+    )?;
+    Audit::of(Some(actor.id), "lead.reopened", "lead", Some(lead.id), now)
+        .lead(lead.id)
+        .change(
+            Some(json!({"state": "closed", "owner_id": null})),
+            Some(json!({"state": "converted", "owner_id": owner})),
+        )
+        .write(conn)?;
+    Ok(reopened)
 }

@@ -147,3 +147,101 @@ async fn customers_converted_before_the_migration_get_their_owner_back() {
     );
     assert_owners_match_claims(&w.app);
 }
+
+/// Closing and reopening a customer is a manager's: closed, it leaves its owner; reopened, it is
+/// the same person's customer again. Audited and on the timeline.
+#[actix_web::test]
+async fn managers_close_and_reopen_customers() {
+    let w = world(json!({})).await;
+    let (lead, _) = w.claimed_lead(&w.sales).await;
+    w.follow_up(
+        lead,
+        &w.sales,
+        json!({"type": "meeting", "content": "签约", "stage": "won"}),
+    )
+    .await
+    .ok(201);
+    let close = format!("/api/v1/leads/{lead}/close");
+    let reopen = format!("/api/v1/leads/{lead}/reopen");
+    let why = json!({"reason": "客户公司注销"});
+    w.app
+        .post(&close, &w.sales.token, &why)
+        .await
+        .problem(403, "forbidden");
+    // Reopening what is not closed is a conflict.
+    w.app
+        .post(&reopen, &w.manager.token, &json!({}))
+        .await
+        .problem(409, "conflict");
+    let closed = w.app.post(&close, &w.manager.token, &why).await.ok(200);
+    assert_eq!(closed["state"], "closed");
+    assert_eq!(closed["owner_id"], json!(null));
+    assert_eq!(closed["stage"], "won");
+    w.app
+        .get(&format!("/api/v1/leads/{lead}"), &w.sales.token)
+        .await
+        .problem(404, "not_found");
+    w.app
+        .post(&reopen, &w.sales.token, &json!({}))
+        .await
+        .problem(403, "forbidden");
+    let reopened = w
+        .app
+        .post(&reopen, &w.manager.token, &json!({}))
+        .await
+        .ok(200);
+    assert_eq!(reopened["state"], "converted");
+    assert_eq!(reopened["owner_id"], w.sales.id.to_string());
+    let mine = w
+        .app
+        .get(&format!("/api/v1/leads/{lead}"), &w.sales.token)
+        .await
+        .ok(200);
+    assert_eq!(mine["state"], "converted");
+    let timeline = w
+        .app
+        .get(&format!("/api/v1/leads/{lead}/timeline"), &w.sales.token)
+        .await
+        .ok(200);
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.ends_with(&["closed", "reopened"]), "{kinds:?}");
+    let audit = w
+        .app
+        .get(&format!("/api/v1/audit?lead_id={lead}"), &w.app.admin.token)
+        .await
+        .ok(200);
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"lead.closed") && actions.contains(&"lead.reopened"),
+        "{actions:?}"
+    );
+    // A lead closed before it was won stays closed.
+    let (never_won, _) = w.claimed_lead(&w.other).await;
+    w.app
+        .post(
+            &format!("/api/v1/leads/{never_won}/close"),
+            &w.manager.token,
+            &why,
+        )
+        .await
+        .ok(200);
+    w.app
+        .post(
+            &format!("/api/v1/leads/{never_won}/reopen"),
+            &w.app.admin.token,
+            &json!({}),
+        )
+        .await
+        .problem(409, "conflict");
+    assert_owners_match_claims(&w.app);
+}

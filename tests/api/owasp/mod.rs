@@ -86,6 +86,7 @@ const ACCESS: &[(&str, Access)] = &[
     ("POST /api/v1/leads/{id}/release", Access::Signed),
     ("POST /api/v1/leads/{id}/transfer", Access::Signed),
     ("POST /api/v1/leads/{id}/close", Access::Manager),
+    ("POST /api/v1/leads/{id}/reopen", Access::Manager),
     ("GET /api/v1/approvals", Access::Signed),
     ("GET /api/v1/approvals/{id}", Access::Signed),
     ("POST /api/v1/approvals/{id}/approve", Access::Manager),
