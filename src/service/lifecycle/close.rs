@@ -36,68 +36,67 @@ pub fn close(
             )?;
             Ok(lead)
         }
-        "pooled" => {
-            let closed = repo::lifecycle::release_row(
-                conn,
-                lead.id,
-                LeadState::Closed,
-                lead.pool_id,
-                None,
-                now,
-            )?;
-            repo::leads::insert_event(
-                conn,
-                &event(
-                    lead.id,
-                    crate::domain::event::LeadEventKind::Closed,
-                    Some(actor.id),
-                    json!({"close_reason": reason, "pool_id": lead.pool_id}),
-                    now,
-                ),
-            )?;
-            Audit::of(Some(actor.id), "lead.closed", "lead", Some(lead.id), now)
-                .lead(lead.id)
-                .change(
-                    Some(json!({"state": "pooled"})),
-                    Some(json!({"state": "closed", "reason": reason})),
-                )
-                .write(conn)?;
-            Ok(closed)
-        }
-        // A customer: no hold to end; it leaves its owner, keeping its stage (won).
-        "converted" => {
-            let closed = repo::lifecycle::release_row(
-                conn,
-                lead.id,
-                LeadState::Closed,
-                lead.pool_id,
-                lead.stage,
-                now,
-            )?;
-            repo::leads::insert_event(
-                conn,
-                &event(
-                    lead.id,
-                    crate::domain::event::LeadEventKind::Closed,
-                    Some(actor.id),
-                    json!({"close_reason": reason, "customer": true, "user_id": lead.owner_id}),
-                    now,
-                ),
-            )?;
-            Audit::of(Some(actor.id), "lead.closed", "lead", Some(lead.id), now)
-                .lead(lead.id)
-                .change(
-                    Some(json!({"state": "converted", "owner_id": lead.owner_id})),
-                    Some(json!({"state": "closed", "reason": reason})),
-                )
-                .write(conn)?;
-            Ok(closed)
-        }
+        // Out of the pool, or (a customer: no hold to end) away from its owner, keeping its
+        // stage (won).
+        "pooled" => close_unheld(
+            conn,
+            actor,
+            &lead,
+            None,
+            json!({"close_reason": reason, "pool_id": lead.pool_id}),
+            json!({"state": "pooled"}),
+            &reason,
+            now,
+        ),
+        "converted" => close_unheld(
+            conn,
+            actor,
+            &lead,
+            lead.stage,
+            json!({"close_reason": reason, "customer": true, "user_id": lead.owner_id}),
+            json!({"state": "converted", "owner_id": lead.owner_id}),
+            &reason,
+            now,
+        ),
         _ => Err(AppError::Conflict {
             code: ErrorCode::LeadNotOpen,
             detail: format!("the lead is already {}", lead.state),
         }),
     }
+}
+
+/// Closes a lead no one holds (pooled, or a customer): the row, the timeline entry and the audit.
+#[allow(clippy::too_many_arguments)]
+fn close_unheld(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    lead: &Lead,
+    stage: Option<Stage>,
+    details: Value,
+    before: Value,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Lead, AppError> {
+    let closed =
+        repo::lifecycle::release_row(conn, lead.id, LeadState::Closed, lead.pool_id, stage, now)?;
+    repo::leads::insert_event(
+        conn,
+        &event(
+            lead.id,
+            crate::domain::event::LeadEventKind::Closed,
+            Some(actor.id),
+            details,
+            now,
+        ),
+    )?;
+    Audit::of(Some(actor.id), "lead.closed", "lead", Some(lead.id), now)
+        .lead(lead.id)
+        .change(
+            Some(before),
+            Some(json!({"state": "closed", "reason": reason})),
+        )
+        .write(conn)?;
+    Ok(closed)
 }
 
 /// A manager (of the customer's owner) or an admin reopens a closed customer: it is `converted`

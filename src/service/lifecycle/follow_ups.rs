@@ -38,27 +38,7 @@ pub fn follow_up(
     if !is_owner && !is_manager {
         return Err(AppError::Forbidden);
     }
-    if let Some(at) = input.next_follow_up_at {
-        if at <= now {
-            return Err(AppError::validation(
-                "next_follow_up_at",
-                "not_in_future",
-                "the next follow-up must be in the future",
-            ));
-        }
-    }
-    if let Some(corrects) = input.corrects_id {
-        match repo::lifecycle::find_follow_up(conn, corrects)? {
-            Some(f) if f.lead_id == lead.id => {}
-            _ => {
-                return Err(AppError::validation(
-                    "corrects_id",
-                    "not_found",
-                    "no follow-up of this lead has this id",
-                ));
-            }
-        }
-    }
+    check_times_and_correction(conn, lead.id, &input, now)?;
     let current = lead.stage.unwrap_or(Stage::New);
     let rank = |s: Stage| Stage::ALL.iter().position(|x| *x == s).unwrap_or(0);
     let new_stage = input.stage.filter(|s| *s != current);
@@ -225,22 +205,7 @@ fn customer_follow_up(
             "a customer stays won; to give it up, a manager closes it",
         ));
     }
-    if input.next_follow_up_at.is_some_and(|at| at <= now) {
-        return Err(AppError::validation(
-            "next_follow_up_at",
-            "not_in_future",
-            "the next follow-up must be in the future",
-        ));
-    }
-    if let Some(corrects) = input.corrects_id {
-        if repo::lifecycle::find_follow_up(conn, corrects)?.is_none_or(|f| f.lead_id != lead.id) {
-            return Err(AppError::validation(
-                "corrects_id",
-                "not_found",
-                "no follow-up of this lead has this id",
-            ));
-        }
-    }
+    check_times_and_correction(conn, lead.id, &input, now)?;
     let record = FollowUp {
         id: Uuid::now_v7(),
         lead_id: lead.id,
@@ -269,4 +234,31 @@ fn customer_follow_up(
         ),
     )?;
     Ok((record, lead))
+}
+
+/// A planned next follow-up must be in the future, and a correction must name a follow-up of the
+/// same lead.
+fn check_times_and_correction(
+    conn: &mut PgConnection,
+    lead_id: Uuid,
+    input: &NewFollowUp,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if input.next_follow_up_at.is_some_and(|at| at <= now) {
+        return Err(AppError::validation(
+            "next_follow_up_at",
+            "not_in_future",
+            "the next follow-up must be in the future",
+        ));
+    }
+    if let Some(corrects) = input.corrects_id {
+        if repo::lifecycle::find_follow_up(conn, corrects)?.is_none_or(|f| f.lead_id != lead_id) {
+            return Err(AppError::validation(
+                "corrects_id",
+                "not_found",
+                "no follow-up of this lead has this id",
+            ));
+        }
+    }
+    Ok(())
 }
