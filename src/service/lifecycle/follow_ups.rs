@@ -55,32 +55,15 @@ pub fn follow_up(
     }
     let (rules, _) = pool_rules(conn, lead.pool_id.ok_or(AppError::NotFound)?)?;
     let claim = repo::claims::open_for_lead(conn, lead.id)?;
-    let record = FollowUp {
-        id: Uuid::now_v7(),
-        lead_id: lead.id,
-        claim_id: claim.as_ref().map(|c| c.id),
-        user_id: actor.id,
-        type_: input.type_,
-        content: input.content.clone(),
-        feedback: input.feedback.clone(),
-        outcome: input.outcome.clone(),
-        stage_from: new_stage.map(|_| current),
-        stage_to: new_stage,
-        next_follow_up_at: input.next_follow_up_at,
-        corrects_id: input.corrects_id,
-        created_at: now,
-    };
-    repo::lifecycle::insert_follow_up(conn, &record)?;
-    repo::leads::insert_event(
+    let stages = new_stage.map(|stage| (current, stage));
+    let record = write(
         conn,
-        &event(
-            lead.id,
-            crate::domain::event::LeadEventKind::FollowUp,
-            Some(actor.id),
-            json!({"follow_up_id": record.id, "type": record.type_, "stage_from": record.stage_from,
-                   "stage_to": record.stage_to, "corrects_id": record.corrects_id}),
-            now,
-        ),
+        actor,
+        &lead,
+        claim.as_ref().map(|c| c.id),
+        &input,
+        stages,
+        now,
     )?;
     match new_stage {
         Some(Stage::Won) => {
@@ -206,33 +189,7 @@ fn customer_follow_up(
         ));
     }
     check_times_and_correction(conn, lead.id, &input, now)?;
-    let record = FollowUp {
-        id: Uuid::now_v7(),
-        lead_id: lead.id,
-        claim_id: None,
-        user_id: actor.id,
-        type_: input.type_,
-        content: input.content,
-        feedback: input.feedback,
-        outcome: input.outcome,
-        stage_from: None,
-        stage_to: None,
-        next_follow_up_at: input.next_follow_up_at,
-        corrects_id: input.corrects_id,
-        created_at: now,
-    };
-    repo::lifecycle::insert_follow_up(conn, &record)?;
-    repo::leads::insert_event(
-        conn,
-        &event(
-            lead.id,
-            crate::domain::event::LeadEventKind::FollowUp,
-            Some(actor.id),
-            json!({"follow_up_id": record.id, "type": record.type_, "stage_from": null,
-                   "stage_to": null, "corrects_id": record.corrects_id, "customer": true}),
-            now,
-        ),
-    )?;
+    let record = write(conn, actor, &lead, None, &input, None, now)?;
     Ok((record, lead))
 }
 
@@ -261,4 +218,50 @@ fn check_times_and_correction(
         }
     }
     Ok(())
+}
+
+/// Stores the follow-up (in the hold `claim_id`, moving the stage `from → to` when given) and its
+/// timeline entry.
+fn write(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    lead: &Lead,
+    claim_id: Option<Uuid>,
+    input: &NewFollowUp,
+    stages: Option<(Stage, Stage)>,
+    now: DateTime<Utc>,
+) -> Result<FollowUp, AppError> {
+    let record = FollowUp {
+        id: Uuid::now_v7(),
+        lead_id: lead.id,
+        claim_id,
+        user_id: actor.id,
+        type_: input.type_,
+        content: input.content.clone(),
+        feedback: input.feedback.clone(),
+        outcome: input.outcome.clone(),
+        stage_from: stages.map(|(from, _)| from),
+        stage_to: stages.map(|(_, to)| to),
+        next_follow_up_at: input.next_follow_up_at,
+        corrects_id: input.corrects_id,
+        created_at: now,
+    };
+    repo::lifecycle::insert_follow_up(conn, &record)?;
+    let mut details = json!({"follow_up_id": record.id, "type": record.type_,
+                             "stage_from": record.stage_from, "stage_to": record.stage_to,
+                             "corrects_id": record.corrects_id});
+    if lead.state == crate::domain::lead::LeadState::Converted {
+        details["customer"] = json!(true);
+    }
+    repo::leads::insert_event(
+        conn,
+        &event(
+            lead.id,
+            crate::domain::event::LeadEventKind::FollowUp,
+            Some(actor.id),
+            details,
+            now,
+        ),
+    )?;
+    Ok(record)
 }
