@@ -74,6 +74,16 @@ impl HoldChanges {
             ..Self::default()
         }
     }
+
+    /// A customer: the hold is over (or was closed), the lead is `converted` and `won`, kept by
+    /// `owner` in `pool_id`, with no clock running.
+    pub fn customer(owner: Option<Uuid>, pool_id: Option<Uuid>, now: DateTime<Utc>) -> Self {
+        Self {
+            owner_id: Some(owner),
+            pool_id: Some(pool_id),
+            ..Self::ended(LeadState::Converted, Some(Stage::Won), now)
+        }
+    }
 }
 
 pub fn update_hold(conn: &mut PgConnection, id: Uuid, changes: &HoldChanges) -> QueryResult<Lead> {

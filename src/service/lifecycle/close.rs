@@ -36,28 +36,8 @@ pub fn close(
             )?;
             Ok(lead)
         }
-        // Out of the pool, or (a customer: no hold to end) away from its owner, keeping its
-        // stage (won).
-        "pooled" => close_unheld(
-            conn,
-            actor,
-            &lead,
-            None,
-            json!({"close_reason": reason, "pool_id": lead.pool_id}),
-            json!({"state": "pooled"}),
-            &reason,
-            now,
-        ),
-        "converted" => close_unheld(
-            conn,
-            actor,
-            &lead,
-            lead.stage,
-            json!({"close_reason": reason, "customer": true, "user_id": lead.owner_id}),
-            json!({"state": "converted", "owner_id": lead.owner_id}),
-            &reason,
-            now,
-        ),
+        // Out of the pool, or (a customer: no hold to end) away from its owner.
+        "pooled" | "converted" => close_unheld(conn, actor, &lead, &reason, now),
         _ => Err(AppError::Conflict {
             code: ErrorCode::LeadNotOpen,
             detail: format!("the lead is already {}", lead.state),
@@ -65,18 +45,28 @@ pub fn close(
     }
 }
 
-/// Closes a lead no one holds (pooled, or a customer): the row, the timeline entry and the audit.
-#[allow(clippy::too_many_arguments)]
+/// Closes a lead no one holds (pooled, or a customer, which keeps its stage: won): the row, the
+/// timeline entry and the audit.
 fn close_unheld(
     conn: &mut PgConnection,
     actor: &AuthUser,
     lead: &Lead,
-    stage: Option<Stage>,
-    details: Value,
-    before: Value,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Lead, AppError> {
+    let (stage, details, before) = if lead.state == LeadState::Converted {
+        (
+            lead.stage,
+            json!({"close_reason": reason, "customer": true, "user_id": lead.owner_id}),
+            json!({"state": "converted", "owner_id": lead.owner_id}),
+        )
+    } else {
+        (
+            None,
+            json!({"close_reason": reason, "pool_id": lead.pool_id}),
+            json!({"state": "pooled"}),
+        )
+    };
     let closed =
         repo::lifecycle::release_row(conn, lead.id, LeadState::Closed, lead.pool_id, stage, now)?;
     repo::leads::insert_event(
@@ -127,11 +117,7 @@ pub fn reopen(
     let reopened = repo::lifecycle::update_hold(
         conn,
         lead.id,
-        &repo::lifecycle::HoldChanges {
-            owner_id: Some(Some(owner)),
-            pool_id: Some(lead.pool_id),
-            ..repo::lifecycle::HoldChanges::ended(LeadState::Converted, Some(Stage::Won), now)
-        },
+        &repo::lifecycle::HoldChanges::customer(Some(owner), lead.pool_id, now),
     )?;
     repo::leads::insert_event(
         conn,

@@ -160,11 +160,7 @@ pub fn end_hold(
         After::Converted => repo::lifecycle::update_hold(
             conn,
             lead.id,
-            &repo::lifecycle::HoldChanges {
-                owner_id: Some(lead.owner_id),
-                pool_id: Some(lead.pool_id),
-                ..repo::lifecycle::HoldChanges::ended(LeadState::Converted, Some(Stage::Won), now)
-            },
+            &repo::lifecycle::HoldChanges::customer(lead.owner_id, lead.pool_id, now),
         )?,
         After::Closed => repo::lifecycle::release_row(
             conn,

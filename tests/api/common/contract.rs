@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-const OMITTED_WHEN: &str = "Omitted when";
+use leadpool::openapi::OMITTED_WHEN;
 
 fn document() -> &'static Value {
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
