@@ -5,6 +5,7 @@
 
 pub mod models;
 pub mod pool;
+pub mod prepared;
 pub mod schema;
 
 use std::time::Duration;

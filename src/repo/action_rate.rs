@@ -25,7 +25,7 @@ pub fn count_attempt(
         #[diesel(sql_type = Int4)]
         attempts: i32,
     }
-    let row: Attempts = diesel::sql_query(
+    let row: Attempts = crate::db::prepared::prepared(
         "INSERT INTO action_rate_windows AS w (user_id, action, window_start, attempts)
          SELECT $1, $2, $3, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_wait
          ON CONFLICT (user_id, action) DO UPDATE SET

@@ -35,7 +35,7 @@ pub fn insert_many(conn: &mut PgConnection, rows: &[AuditEntry]) -> QueryResult<
         return insert(conn, one);
     }
     for batch in rows.chunks(10_000) {
-        diesel::sql_query(
+        crate::db::prepared::prepared(
             "INSERT INTO audit_log (id, actor_id, action, object_type, object_id, lead_id, before,
                                     after, created_at)
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[],

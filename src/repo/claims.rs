@@ -210,22 +210,29 @@ pub fn next_pooled(
         id: Uuid,
     }
     // Each order has its own partial index (see the migration); `uuid_send(id)` is the id's
-    // bytes, so only the queue index can serve the oldest-first order.
-    let order = if best_grade_first {
-        "grade ASC NULLS LAST, id ASC"
-    } else {
-        "uuid_send(id) ASC"
+    // bytes, so only the queue index can serve the oldest-first order. Four fixed texts, each
+    // kept prepared by the connection.
+    macro_rules! next {
+        ($filter:literal, $order:literal) => {
+            concat!(
+                "SELECT id FROM leads WHERE pool_id = $1 AND state = 'pooled' ",
+                $filter,
+                " ORDER BY ",
+                $order,
+                " LIMIT 1 FOR UPDATE SKIP LOCKED"
+            )
+        };
+    }
+    let sql: &'static str = match (best_grade_first, grades.is_some()) {
+        (true, true) => next!(
+            "AND (grade = ANY($2) OR grade IS NULL)",
+            "grade ASC NULLS LAST, id ASC"
+        ),
+        (true, false) => next!("AND $2::text[] IS NULL", "grade ASC NULLS LAST, id ASC"),
+        (false, true) => next!("AND (grade = ANY($2) OR grade IS NULL)", "uuid_send(id) ASC"),
+        (false, false) => next!("AND $2::text[] IS NULL", "uuid_send(id) ASC"),
     };
-    let grade_filter = if grades.is_some() {
-        "AND (grade = ANY($2) OR grade IS NULL)"
-    } else {
-        "AND $2::text[] IS NULL"
-    };
-    let sql = format!(
-        "SELECT id FROM leads WHERE pool_id = $1 AND state = 'pooled' {grade_filter} \
-         ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED"
-    );
-    let row: Option<Row> = diesel::sql_query(sql)
+    let row: Option<Row> = crate::db::prepared::prepared(sql)
         .bind::<diesel::sql_types::Uuid, _>(pool_id)
         .bind::<diesel::sql_types::Nullable<diesel::sql_types::Array<diesel::sql_types::Text>>, _>(
             grades.map(|g| g.to_vec()),

@@ -59,7 +59,7 @@ pub fn start_hold(conn: &mut PgConnection, start: &Start) -> QueryResult<Option<
         audit,
         recycle,
     } = *start;
-    diesel::sql_query(START_HOLD)
+    crate::db::prepared::prepared(START_HOLD)
         .bind::<SqlUuid, _>(claim.lead_id)
         .bind::<Nullable<SqlUuid>, _>(claim.pool_id)
         .bind::<SqlUuid, _>(claim.user_id)
@@ -127,7 +127,7 @@ pub fn claim_view(
     lead_id: uuid::Uuid,
     user_id: uuid::Uuid,
 ) -> QueryResult<Option<ClaimView>> {
-    diesel::sql_query(
+    crate::db::prepared::prepared(
         "SELECT l.state, l.owner_id, l.pool_id, l.grade, p.rules,
                 (EXISTS (SELECT 1 FROM pool_member_users m
                           WHERE m.pool_id = l.pool_id AND m.user_id = u.id)

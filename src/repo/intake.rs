@@ -97,7 +97,7 @@ pub fn count_request(
         #[diesel(sql_type = diesel::sql_types::Int4)]
         count: i32,
     }
-    let Count { count } = diesel::sql_query(
+    let Count { count } = crate::db::prepared::prepared(
         "INSERT INTO intake_rate_windows AS w (source_id, window_start, count)
          SELECT $1, $2, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_wait
          ON CONFLICT (source_id, window_start) DO UPDATE SET count = w.count + 1

@@ -440,7 +440,7 @@ pub fn insert_events(conn: &mut PgConnection, events: &[LeadEvent]) -> QueryResu
         return Ok(());
     }
     for batch in events.chunks(10_000) {
-        diesel::sql_query(
+        crate::db::prepared::prepared(
             "INSERT INTO lead_events (id, lead_id, kind, actor_id, details, created_at)
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::jsonb[],
                                   $6::timestamptz[])",

@@ -478,7 +478,7 @@ pub fn end_recycled_claims(
     reasons: &[&str],
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<EndedClaim>> {
-    diesel::sql_query(
+    crate::db::prepared::prepared(
         "UPDATE claims c SET ended_at = $3, end_reason = d.reason
            FROM unnest($1::uuid[], $2::text[]) AS d (lead_id, reason)
           WHERE c.lead_id = d.lead_id AND c.ended_at IS NULL
@@ -531,7 +531,7 @@ pub fn insert_notifications(conn: &mut PgConnection, rows: &[Notification]) -> Q
         return Ok(());
     }
     for batch in rows.chunks(10_000) {
-        diesel::sql_query(
+        crate::db::prepared::prepared(
             "INSERT INTO notifications (id, user_id, kind, lead_id, message, read_at, created_at)
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[],
                                   $6::timestamptz[], $7::timestamptz[])",

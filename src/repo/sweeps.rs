@@ -50,7 +50,7 @@ pub fn progress(
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     use diesel::sql_types::{Int4, Jsonb, Timestamptz, Uuid as SqlUuid};
-    diesel::sql_query(
+    crate::db::prepared::prepared(
         "UPDATE sweep_runs SET recycled = recycled + $2, heartbeat_at = $4,
                 recycled_by_reason = (
                     SELECT coalesce(jsonb_object_agg(k, coalesce((recycled_by_reason ->> k)::int, 0)

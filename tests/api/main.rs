@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod owasp;
 mod pools;
+mod prepared;
 mod projection;
 mod reports;
 mod revocation;
