@@ -318,7 +318,7 @@ impl Config {
         let job_interval_ms = integer(&get, "LEADPOOL_JOB_INTERVAL_MS", 1000, 10..=3_600_000)?;
         let sweep_secs = integer(&get, "LEADPOOL_SWEEP_INTERVAL_SECS", 60, 1..=86_400)?;
         let sweep_pause_percent = integer(&get, "LEADPOOL_SWEEP_PAUSE_PERCENT", 0, 0..=10_000)?;
-        let sweep_batch = integer(&get, "LEADPOOL_SWEEP_BATCH", 50, 1..=10_000)?;
+        let sweep_batch = integer(&get, "LEADPOOL_SWEEP_BATCH", 500, 1..=10_000)?;
         let sweep_workers = integer(&get, "LEADPOOL_SWEEP_WORKERS", 1, 1..=16)? as usize;
         let tier_recompute_secs =
             integer(&get, "LEADPOOL_TIER_RECOMPUTE_SECS", 3600, 1..=7 * 86_400)?;
