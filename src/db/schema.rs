@@ -116,6 +116,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    hand_over_items (hand_over_id, lead_id) {
+        hand_over_id -> Uuid,
+        lead_id -> Uuid,
+        kind -> Text,
+        outcome -> Text,
+        to_user_id -> Nullable<Uuid>,
+        to_pool_id -> Nullable<Uuid>,
+        code -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    hand_overs (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        requested_by -> Uuid,
+        to_user_ids -> Array<Uuid>,
+        to_pool_id -> Nullable<Uuid>,
+        override_quota -> Bool,
+        reason -> Nullable<Text>,
+        status -> Text,
+        started_at -> Timestamptz,
+        heartbeat_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     idempotency_keys (source_id, key) {
         source_id -> Uuid,
         key -> Text,
@@ -570,6 +601,11 @@ diesel::joinable!(follow_ups -> claims (claim_id));
 diesel::joinable!(follow_ups -> leads (lead_id));
 diesel::joinable!(follow_ups -> users (user_id));
 diesel::joinable!(idempotency_keys -> intake_sources (source_id));
+diesel::joinable!(hand_over_items -> hand_overs (hand_over_id));
+diesel::joinable!(hand_over_items -> leads (lead_id));
+diesel::joinable!(hand_over_items -> pools (to_pool_id));
+diesel::joinable!(hand_over_items -> users (to_user_id));
+diesel::joinable!(hand_overs -> pools (to_pool_id));
 diesel::joinable!(import_chunks -> imports (import_id));
 diesel::joinable!(import_rejects -> imports (import_id));
 diesel::joinable!(imports -> pools (pool_id));
@@ -610,6 +646,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     claims,
     crypto_keys,
     follow_ups,
+    hand_over_items,
+    hand_overs,
     idempotency_keys,
     import_chunks,
     import_rejects,

@@ -58,6 +58,9 @@ text_enum! {
         FieldKeyTaken = "field_key_taken",
         /// The last active admin cannot be removed, demoted or deactivated.
         LastAdmin = "last_admin",
+        /// The person still holds leads or customers: hand them over first
+        /// (`POST /api/v1/users/{id}/hand-over`).
+        HoldsLeads = "holds_leads",
         /// Someone else holds the lead.
         LeadAlreadyClaimed = "lead_already_claimed",
         /// The lead is converted or closed.

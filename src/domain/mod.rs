@@ -9,6 +9,7 @@ pub mod error_code;
 pub mod event;
 pub mod field_error;
 pub mod follow_up;
+pub mod hand_over;
 pub mod import;
 pub mod lead;
 pub mod leave;

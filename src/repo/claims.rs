@@ -229,7 +229,10 @@ pub fn next_pooled(
             "grade ASC NULLS LAST, id ASC"
         ),
         (true, false) => next!("AND $2::text[] IS NULL", "grade ASC NULLS LAST, id ASC"),
-        (false, true) => next!("AND (grade = ANY($2) OR grade IS NULL)", "uuid_send(id) ASC"),
+        (false, true) => next!(
+            "AND (grade = ANY($2) OR grade IS NULL)",
+            "uuid_send(id) ASC"
+        ),
         (false, false) => next!("AND $2::text[] IS NULL", "uuid_send(id) ASC"),
     };
     let row: Option<Row> = crate::db::prepared::prepared(sql)

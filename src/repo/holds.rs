@@ -31,6 +31,9 @@ WITH taken AS (
            last_follow_up_at = NULL, follow_ups_since_progress = 0, next_follow_up_at = NULL,
            recycle_at = $5, recycle_reason = $6, recycle_warned_at = NULL, updated_at = $4
      WHERE id = $1 AND state = 'pooled' AND pool_id = $2
+       -- The claimer is still active, their row key-share locked until commit: a deactivation
+       -- (FOR UPDATE) waits for this claim, or this claim waits for it and then sees it.
+       AND EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND u.active FOR KEY SHARE)
  RETURNING *
 ), decision AS (
     INSERT INTO claim_decisions (id, kind, pool_id, lead_id, actor_id, outcome, chosen_user_id, code,

@@ -4,6 +4,7 @@ pub mod action_rate;
 pub mod audit;
 pub mod claims;
 pub mod crypto_keys;
+pub mod hand_overs;
 pub mod holds;
 pub mod imports;
 pub mod intake;

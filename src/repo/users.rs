@@ -152,6 +152,17 @@ pub fn lock_for_claims(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
+/// Locks a user's row against every claim for them (`FOR UPDATE`, which waits for and blocks
+/// the key-share lock a claim takes on its claimer): for deactivation.
+pub fn lock_against_claims(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Uuid>> {
+    users::table
+        .find(id)
+        .select(users::id)
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
 /// Locks several users in id order (the same order everywhere, so no deadlocks).
 pub fn lock_many_for_claims(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<User>> {
     users::table

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod claims;
 pub mod csv;
 pub mod extract;
+pub mod hand_overs;
 pub mod imports;
 pub mod intake;
 pub mod lead_fields;
@@ -36,6 +37,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure_api(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     users::configure(cfg);
+    hand_overs::configure(cfg);
     teams::configure(cfg);
     pools::configure(cfg);
     rules::configure(cfg);

@@ -313,7 +313,7 @@ async fn get_user(
         crate::routes::responses::Unauthenticated,
         (status = 403, description = "Only admins change users", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`email_taken` or `last_admin`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`email_taken`, `last_admin`, or `holds_leads` (deactivating someone who still holds leads or customers: hand them over first with `POST /api/v1/users/{id}/hand-over`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, including unknown fields such as `id` or `created_at`", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
     )

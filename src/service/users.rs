@@ -244,6 +244,24 @@ pub fn update(
         }
     }
 
+    if patch.active == Some(false) && current.active {
+        // Locked the strongest way (FOR UPDATE conflicts with the key-share lock every claim
+        // takes on its claimer's row, see `repo::holds::START_HOLD`): no claim of theirs is in
+        // flight while their holdings are counted, and none starts until this commits.
+        repo::users::lock_against_claims(conn, id)?;
+        let held = repo::hand_overs::held_count(conn, id)?;
+        if held > 0 {
+            return Err(AppError::Conflict {
+                code: ErrorCode::HoldsLeads,
+                detail: format!(
+                    "{} still holds {held} leads or customers: hand them over first \
+                     (POST /api/v1/users/{id}/hand-over), then deactivate",
+                    current.name
+                ),
+            });
+        }
+    }
+
     let password_changed = patch.password_hash.is_some();
     let signs_out = patch.active == Some(false) || password_changed;
     let stops_managing = patch.active == Some(false) || patch.role == Some(Role::Sales);

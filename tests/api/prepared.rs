@@ -13,11 +13,13 @@ struct Count {
 }
 
 fn kept(conn: &mut PgConnection, prefix: &str) -> i64 {
-    diesel::sql_query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE $1 || '%'")
-        .bind::<diesel::sql_types::Text, _>(prefix)
-        .get_result::<Count>(conn)
-        .expect("prepared statements")
-        .n
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE $1 || '%'",
+    )
+    .bind::<diesel::sql_types::Text, _>(prefix)
+    .get_result::<Count>(conn)
+    .expect("prepared statements")
+    .n
 }
 
 #[test]

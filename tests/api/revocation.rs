@@ -128,13 +128,27 @@ async fn a_deactivated_salesperson_reads_and_writes_nothing() {
     };
     assert_eq!(csv().await.status, 200);
 
-    app.patch(
-        &format!("/api/v1/users/{}", sales.id),
+    // Not while they still hold the lead: it goes back to the pool first.
+    let user = format!("/api/v1/users/{}", sales.id);
+    let off = json!({"active": false});
+    app.patch(&user, &app.admin.token, &off)
+        .await
+        .problem(409, "holds_leads");
+    app.post(
+        &format!("{user}/hand-over"),
         &app.admin.token,
-        &json!({"active": false}),
+        &json!({"to_pool_id": pool}),
     )
     .await
-    .ok(200);
+    .ok(202);
+    let lead_path = format!("/api/v1/leads/{lead}");
+    until(
+        "the hand-over",
+        || app.get(&lead_path, &app.admin.token),
+        |res| res.status == 200 && res.json()["state"] == "pooled",
+    )
+    .await;
+    app.patch(&user, &app.admin.token, &off).await.ok(200);
     until("the export", csv, |res| res.status == 401).await;
     app.post(
         &format!("/api/v1/leads/{lead}/follow-ups"),

@@ -80,6 +80,7 @@ fn diesel_type(udt: &str) -> String {
         "bytea" => "Bytea",
         "float8" => "Float8",
         "_text" => "Array<Text>",
+        "_uuid" => "Array<Uuid>",
         "pg_snapshot" => "PgSnapshot",
         "xid8" => "Xid8",
         other => other,

@@ -155,7 +155,15 @@ pub fn decide(
                 let to = a
                     .to_user_id
                     .ok_or_else(|| AppError::internal("transfer without receiver"))?;
-                hand_over(conn, &lead, to, actor.id, a.note.clone(), now, tz)?;
+                hand_over(
+                    conn,
+                    &lead,
+                    to,
+                    actor.id,
+                    Handing::transfer(a.note.clone()),
+                    now,
+                    tz,
+                )?;
             }
         }
     }

@@ -141,14 +141,40 @@ pub fn release(
     Ok(Requested::Done(lead))
 }
 
-/// Hands an owned lead to `to`: ends the claim as `transferred` and starts theirs, checking
-/// the receiver (active, not on leave, within `max_owned` of the pool).
+/// How a hold changes hands: a transfer (one lead, by its owner's manager or on an approved
+/// request) or a departure's hand-over (everything a person holds, see [`super::departure`]).
+pub(super) struct Handing {
+    pub start: ClaimStart,
+    pub end: ClaimEnd,
+    /// An admin's explicit override of the receiver's `max_owned` (recorded on the claim).
+    pub quota_override: bool,
+    pub audit_action: &'static str,
+    /// Merged into the timeline entry's details.
+    pub detail: Value,
+}
+
+impl Handing {
+    pub(super) fn transfer(reason: Option<String>) -> Self {
+        Self {
+            start: ClaimStart::Transfer,
+            end: ClaimEnd::Transferred,
+            quota_override: false,
+            audit_action: "lead.transferred",
+            detail: json!({ "reason": reason }),
+        }
+    }
+}
+
+/// Hands an owned lead to `to`: ends the claim (`transferred`, or as `how` says) and starts
+/// theirs, checking the receiver (active, not on leave, within `max_owned` of the pool unless
+/// overridden); pending requests about the lead are closed as obsolete. Refusals come before
+/// any write.
 pub(super) fn hand_over(
     conn: &mut PgConnection,
     lead: &Lead,
     to: Uuid,
     by: Uuid,
-    reason: Option<String>,
+    how: Handing,
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<Lead, AppError> {
@@ -176,7 +202,7 @@ pub(super) fn hand_over(
         });
     }
     let quota = rules.quota_for(receiver.tier);
-    if let Some(max) = quota.max_owned {
+    if let Some(max) = quota.max_owned.filter(|_| !how.quota_override) {
         let owned = repo::claims::owned_counts(conn, pool_id, &[to])?
             .first()
             .map_or(0, |(_, n)| *n);
@@ -191,8 +217,7 @@ pub(super) fn hand_over(
     }
     // The lead's row before the claims (the lock order every transaction keeps; see `end_hold`).
     let moved = repo::lifecycle::hand_over(conn, lead.id, to, now)?;
-    let ended =
-        repo::claims::end_open(conn, lead.id, ClaimEnd::Transferred.as_str(), Some(by), now)?;
+    let ended = repo::claims::end_open(conn, lead.id, how.end.as_str(), Some(by), now)?;
     let claim = Claim {
         id: Uuid::now_v7(),
         lead_id: lead.id,
@@ -200,9 +225,9 @@ pub(super) fn hand_over(
         user_id: to,
         started_at: now,
         started_day: local_day(now, tz),
-        started_how: ClaimStart::Transfer,
+        started_how: how.start,
         started_by: Some(by),
-        quota_override: false,
+        quota_override: how.quota_override,
         decision_id: None,
         ended_at: None,
         end_reason: None,
@@ -218,18 +243,34 @@ pub(super) fn hand_over(
     } else {
         moved
     };
+    for approval in repo::lifecycle::obsolete_pending(conn, lead.id, now)? {
+        repo::leads::insert_event(
+            conn,
+            &event(
+                lead.id,
+                crate::domain::event::LeadEventKind::ApprovalObsolete,
+                None,
+                json!({"approval_id": approval.id, "kind": approval.kind}),
+                now,
+            ),
+        )?;
+    }
+    let mut details = json!({"from_user_id": lead.owner_id, "to_user_id": to,
+                             "ended_claim_id": ended.map(|c| c.id), "claim_id": claim.id});
+    if let (Some(target), Some(extra)) = (details.as_object_mut(), how.detail.as_object()) {
+        target.extend(extra.clone());
+    }
     repo::leads::insert_event(
         conn,
         &event(
             lead.id,
             crate::domain::event::LeadEventKind::Transferred,
             Some(by),
-            json!({"from_user_id": lead.owner_id, "to_user_id": to, "ended_claim_id": ended.map(|c| c.id),
-                   "claim_id": claim.id, "reason": reason}),
+            details,
             now,
         ),
     )?;
-    Audit::of(Some(by), "lead.transferred", "claim", Some(claim.id), now)
+    Audit::of(Some(by), how.audit_action, "claim", Some(claim.id), now)
         .lead(lead.id)
         .change(
             Some(json!({"owner_id": lead.owner_id})),
@@ -271,7 +312,15 @@ pub fn transfer(
                 "no user with this id in your teams",
             ));
         }
-        let moved = hand_over(conn, &lead, to_user_id, actor.id, reason, now, tz)?;
+        let moved = hand_over(
+            conn,
+            &lead,
+            to_user_id,
+            actor.id,
+            Handing::transfer(reason),
+            now,
+            tz,
+        )?;
         return Ok(Requested::Done(moved));
     }
     if lead.owner_id != Some(actor.id) {

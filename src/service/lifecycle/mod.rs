@@ -8,6 +8,7 @@
 mod agenda;
 mod approvals;
 mod close;
+mod departure;
 mod follow_ups;
 mod hand_over;
 mod notifications;
@@ -17,6 +18,7 @@ mod sweep;
 pub use agenda::*;
 pub use approvals::*;
 pub use close::*;
+pub use departure::*;
 pub use follow_ups::*;
 pub use hand_over::*;
 pub use notifications::*;

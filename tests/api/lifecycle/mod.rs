@@ -6,6 +6,7 @@ mod agenda;
 mod approvals;
 mod close;
 mod customers;
+mod departures;
 mod follow_ups;
 mod recycle;
 

@@ -46,6 +46,8 @@ const ACCESS: &[(&str, Access)] = &[
     ("GET /api/v1/users/{id}", Access::Manager),
     ("PATCH /api/v1/users/{id}", Access::Admin),
     ("POST /api/v1/users/{id}/sign-out", Access::Admin),
+    ("POST /api/v1/users/{id}/hand-over", Access::Manager),
+    ("GET /api/v1/hand-overs/{id}", Access::Manager),
     ("GET /api/v1/teams", Access::Admin),
     ("POST /api/v1/teams", Access::Admin),
     ("GET /api/v1/teams/{id}", Access::Admin),

@@ -102,6 +102,19 @@ async fn object_level_matrix_nobody_reaches_anothers_objects() {
         .unwrap()
         .to_string();
 
+    // A hand-over by the manager of someone in their team (who holds nothing: it moves nothing).
+    let hand_over = app
+        .post(
+            &format!("/api/v1/users/{}/hand-over", colleague.id),
+            &manager1.token,
+            &json!({"to_pool_id": pool1}),
+        )
+        .await
+        .ok(202)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
     // Which object each family of paths is about, and who legitimately reads it.
     let object_of = |path: &str| -> Option<(String, &TestUser)> {
         let rest = path.strip_prefix("/api/v1/")?;
@@ -118,6 +131,7 @@ async fn object_level_matrix_nobody_reaches_anothers_objects() {
             "lead-fields" => ("budget".to_string(), &app.admin),
             "intake-sources" | "intake" => (Uuid::now_v7().to_string(), &app.admin),
             "admin" => (sweep.clone(), &app.admin),
+            "hand-overs" => (hand_over.clone(), &manager1),
             _ => return None,
         })
     };
@@ -154,6 +168,9 @@ async fn object_level_matrix_nobody_reaches_anothers_objects() {
         }
         if op.path.ends_with("/assign") {
             extra.insert("user_id".into(), json!(colleague.id));
+        }
+        if op.path.ends_with("/hand-over") {
+            extra.insert("to_pool_id".into(), json!(pool1));
         }
         if op.path.ends_with("/release") {
             extra.insert("reason_code".into(), json!("no_need"));

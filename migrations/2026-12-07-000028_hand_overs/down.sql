@@ -1,0 +1,2 @@
+DROP TABLE hand_over_items;
+DROP TABLE hand_overs;
