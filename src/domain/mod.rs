@@ -7,6 +7,7 @@ pub mod eligibility;
 pub mod email;
 pub mod error_code;
 pub mod event;
+pub mod explain;
 pub mod field_error;
 pub mod follow_up;
 pub mod hand_over;

@@ -20,6 +20,7 @@ pub mod pools;
 pub mod reports;
 pub mod responses;
 pub mod rules;
+pub mod rules_explain;
 pub mod shape;
 pub mod sweeps;
 pub mod teams;

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_rules)
         .service(put_rules)
         .service(rule_versions)
+        .service(super::rules_explain::explain_rules)
         .service(preview_rules)
         .service(get_tier_policy)
         .service(put_tier_policy)

@@ -218,3 +218,98 @@ async fn a_rule_change_takes_effect_on_the_next_claim() {
         .await
         .ok(200);
 }
+
+#[actix_web::test]
+async fn the_rules_read_as_sentences_in_chinese_or_english_and_follow_every_change() {
+    let app = TestApp::spawn_without_jobs().await;
+    let member = app.user("sales", None).await;
+    let outsider = app.user("sales", None).await;
+    let pool = app.pool("Words", true, &[], &[member.id]).await;
+    let path = format!("/api/v1/pools/{pool}/rules/explain");
+    let texts = |v: &serde_json::Value| -> Vec<String> {
+        v["sentences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let res = app.get(&path, &member.token).await;
+    assert_eq!(res.header("content-language"), Some("zh"));
+    let zh = res.ok(200);
+    assert_eq!(
+        (zh["language"].as_str(), zh["version"].as_i64()),
+        (Some("zh"), Some(1))
+    );
+    assert!(
+        texts(&zh).contains(&"认领后 24 小时内必须首次跟进，否则退回公海。".to_string()),
+        "{zh}"
+    );
+    assert_eq!(zh["lead"], json!(null));
+
+    let res = app
+        .send(
+            "GET",
+            &path,
+            Some(&member.token),
+            &[("Accept-Language", "en-US,en;q=0.9,zh;q=0.5")],
+            None,
+        )
+        .await;
+    assert_eq!(res.header("content-language"), Some("en"));
+    let en = res.ok(200);
+    assert!(texts(&en).contains(
+        &"Follow up within 24 hours of claiming a lead, or it goes back to the pool.".to_string()
+    ));
+
+    // A rule change is in the very next explanation.
+    app.json(
+        "PUT",
+        &format!("/api/v1/pools/{pool}/rules"),
+        Some(&app.admin.token),
+        &json!({"first_follow_up_hours": 48, "no_deal_days": 30}),
+    )
+    .await
+    .ok(200);
+    let changed = app.get(&path, &member.token).await.ok(200);
+    assert_eq!(changed["version"], 2);
+    let now = texts(&changed);
+    assert!(
+        now.contains(&"认领后 48 小时内必须首次跟进，否则退回公海。".to_string()),
+        "{now:?}"
+    );
+    assert!(now.contains(&"持有 30 天仍未成交的线索退回公海。".to_string()));
+
+    // One lead's own deadline, for the person who holds it.
+    let lead = app.lead(pool, json!({"phone": "13911112222"})).await;
+    app.post(
+        &format!("/api/v1/leads/{lead}/claim"),
+        &member.token,
+        &json!({}),
+    )
+    .await
+    .ok(200);
+    let one = app
+        .get(&format!("{path}?lead_id={lead}"), &member.token)
+        .await
+        .ok(200);
+    assert_eq!(one["lead"]["recycle_reason"], "recycled_no_first_follow_up");
+    let text = one["lead"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("这条线索将于 ") && text.contains("认领后 48 小时内没有首次跟进"),
+        "{text}"
+    );
+
+    // Members only; a lead the caller may not read is not explained.
+    app.get(&path, &outsider.token)
+        .await
+        .problem(404, "not_found");
+    let other = app.lead(pool, json!({"phone": "13911113333"})).await;
+    app.give_lead(other, app.user("sales", None).await.id);
+    let bad = app
+        .get(&format!("{path}?lead_id={other}"), &member.token)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(bad["errors"][0]["field"], "lead_id");
+}

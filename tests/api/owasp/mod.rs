@@ -57,6 +57,7 @@ const ACCESS: &[(&str, Access)] = &[
     ("GET /api/v1/pools/{id}", Access::Signed),
     ("PATCH /api/v1/pools/{id}", Access::Admin),
     ("GET /api/v1/pools/{id}/rules", Access::Signed),
+    ("GET /api/v1/pools/{id}/rules/explain", Access::Signed),
     ("PUT /api/v1/pools/{id}/rules", Access::Admin),
     ("GET /api/v1/pools/{id}/rules/versions", Access::Admin),
     ("POST /api/v1/pools/{id}/rules/preview", Access::Admin),
