@@ -284,27 +284,7 @@ fn give_customer(
     to: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let receiver = repo::users::lock_for_claims(conn, to)?
-        .ok_or_else(|| AppError::validation("to_user_id", "not_found", "no user has this id"))?;
-    if !matches!(receiver.role.as_str(), "sales" | "manager") {
-        return Err(AppError::validation(
-            "to_user_id",
-            "invalid_value",
-            "customers go to salespeople and managers",
-        ));
-    }
-    if !receiver.active {
-        return Err(AppError::Rule {
-            code: ErrorCode::UserInactive,
-            detail: "the receiver is deactivated".into(),
-        });
-    }
-    if on_leave(receiver.on_leave_from, receiver.on_leave_until, now) {
-        return Err(AppError::Rule {
-            code: ErrorCode::UserOnLeave,
-            detail: "the receiver is on leave".into(),
-        });
-    }
+    lock_receiver(conn, to, lead.owner_id, now)?;
     let moved = repo::hand_overs::set_customer_owner(conn, lead.id, to, now)?;
     repo::leads::insert_event(
         conn,

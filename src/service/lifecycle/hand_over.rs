@@ -165,6 +165,39 @@ impl Handing {
     }
 }
 
+/// Locks the receiver of a lead (`to`, whose row every claim for them key-share locks) and
+/// checks they may take it: a salesperson or manager other than the owner, active, not on leave.
+/// Refusals are 422 (`validation_failed` on `to_user_id`, `user_inactive`, `user_on_leave`).
+pub(super) fn lock_receiver(
+    conn: &mut PgConnection,
+    to: Uuid,
+    owner: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<crate::db::models::User, AppError> {
+    let receiver = repo::users::lock_for_claims(conn, to)?
+        .ok_or_else(|| AppError::validation("to_user_id", "not_found", "no user has this id"))?;
+    if !matches!(receiver.role.as_str(), "sales" | "manager") || Some(to) == owner {
+        return Err(AppError::validation(
+            "to_user_id",
+            "invalid_value",
+            "leads go to another salesperson or manager",
+        ));
+    }
+    if !receiver.active {
+        return Err(AppError::Rule {
+            code: ErrorCode::UserInactive,
+            detail: "the receiver is deactivated".into(),
+        });
+    }
+    if on_leave(receiver.on_leave_from, receiver.on_leave_until, now) {
+        return Err(AppError::Rule {
+            code: ErrorCode::UserOnLeave,
+            detail: "the receiver is on leave".into(),
+        });
+    }
+    Ok(receiver)
+}
+
 /// Hands an owned lead to `to`: ends the claim (`transferred`, or as `how` says) and starts
 /// theirs, checking the receiver (active, not on leave, within `max_owned` of the pool unless
 /// overridden); pending requests about the lead are closed as obsolete. Refusals come before
@@ -180,27 +213,7 @@ pub(super) fn hand_over(
 ) -> Result<Lead, AppError> {
     let pool_id = lead.pool_id.ok_or(AppError::NotFound)?;
     let (rules, _) = pool_rules(conn, pool_id)?;
-    let receiver = repo::users::lock_for_claims(conn, to)?
-        .ok_or_else(|| AppError::validation("to_user_id", "not_found", "no user has this id"))?;
-    if !matches!(receiver.role.as_str(), "sales" | "manager") || Some(to) == lead.owner_id {
-        return Err(AppError::validation(
-            "to_user_id",
-            "invalid_value",
-            "leads are transferred to another salesperson or manager",
-        ));
-    }
-    if !receiver.active {
-        return Err(AppError::Rule {
-            code: ErrorCode::UserInactive,
-            detail: "the receiver is deactivated".into(),
-        });
-    }
-    if on_leave(receiver.on_leave_from, receiver.on_leave_until, now) {
-        return Err(AppError::Rule {
-            code: ErrorCode::UserOnLeave,
-            detail: "the receiver is on leave".into(),
-        });
-    }
+    let receiver = lock_receiver(conn, to, lead.owner_id, now)?;
     let quota = rules.quota_for(receiver.tier);
     if let Some(max) = quota.max_owned.filter(|_| !how.quota_override) {
         let owned = repo::claims::owned_counts(conn, pool_id, &[to])?
@@ -243,18 +256,7 @@ pub(super) fn hand_over(
     } else {
         moved
     };
-    for approval in repo::lifecycle::obsolete_pending(conn, lead.id, now)? {
-        repo::leads::insert_event(
-            conn,
-            &event(
-                lead.id,
-                crate::domain::event::LeadEventKind::ApprovalObsolete,
-                None,
-                json!({"approval_id": approval.id, "kind": approval.kind}),
-                now,
-            ),
-        )?;
-    }
+    close_obsolete_requests(conn, lead.id, now)?;
     let mut details = json!({"from_user_id": lead.owner_id, "to_user_id": to,
                              "ended_claim_id": ended.map(|c| c.id), "claim_id": claim.id});
     if let (Some(target), Some(extra)) = (details.as_object_mut(), how.detail.as_object()) {

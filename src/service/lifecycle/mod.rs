@@ -174,18 +174,7 @@ pub fn end_hold(
         )?,
     };
     let claim = repo::claims::end_open(conn, lead.id, reason.as_str(), by, now)?;
-    for approval in repo::lifecycle::obsolete_pending(conn, lead.id, now)? {
-        repo::leads::insert_event(
-            conn,
-            &event(
-                lead.id,
-                crate::domain::event::LeadEventKind::ApprovalObsolete,
-                None,
-                json!({"approval_id": approval.id, "kind": approval.kind}),
-                now,
-            ),
-        )?;
-    }
+    close_obsolete_requests(conn, lead.id, now)?;
     let mut details = json!({
         "reason": reason.as_str(),
         "claim_id": claim.as_ref().map(|c| c.id),
@@ -213,6 +202,28 @@ pub fn end_hold(
         .change(Some(json!({"state": lead.state, "owner_id": lead.owner_id, "pool_id": lead.pool_id})), Some(json!({"state": updated.state, "owner_id": updated.owner_id, "pool_id": updated.pool_id})))
         .write(conn)?;
     Ok((updated, claim))
+}
+
+/// Closes the lead's pending requests as obsolete (its hold ended or changed hands), each with
+/// its timeline entry.
+fn close_obsolete_requests(
+    conn: &mut PgConnection,
+    lead_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for approval in repo::lifecycle::obsolete_pending(conn, lead_id, now)? {
+        repo::leads::insert_event(
+            conn,
+            &event(
+                lead_id,
+                crate::domain::event::LeadEventKind::ApprovalObsolete,
+                None,
+                json!({"approval_id": approval.id, "kind": approval.kind}),
+                now,
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// May `actor` act on `lead` as its owner's manager (or an admin)?
