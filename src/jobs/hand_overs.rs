@@ -19,6 +19,11 @@ pub const HEARTBEAT_LOST: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 /// Leads read per round (each then moved in its own transaction).
 const ROUND: i64 = 200;
 
+/// Tries of one lead's move that met a deadlock or an unreachable database, and the pause
+/// before the n-th retry (n × this, up to 10 ×): about half a minute in all.
+const RETRIES: u32 = 12;
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Takes over stalled hand-overs, every 30 s.
 pub async fn run(state: AppState) {
     loop {
@@ -105,21 +110,33 @@ fn drain(state: &AppState, job: &HandOver) -> Result<(), AppError> {
             return Ok(());
         }
         for lead_id in next {
-            let now = state.clock.now();
-            let moved = transaction_blocking(&state.pool, |conn| {
-                match move_one(conn, job, lead_id, turn, now, tz)? {
-                    Some(item) => Ok(item.outcome == HandOverOutcome::Moved),
-                    // Another runner recorded this lead first: undo ours.
-                    None => Err(AppError::Conflict {
-                        code: crate::error::ErrorCode::Conflict,
-                        detail: "recorded by another runner".into(),
-                    }),
+            let mut attempt = 0;
+            loop {
+                let now = state.clock.now();
+                let moved = transaction_blocking(&state.pool, |conn| {
+                    match move_one(conn, job, lead_id, turn, now, tz)? {
+                        Some(item) => Ok(item.outcome == HandOverOutcome::Moved),
+                        // Another runner recorded this lead first: undo ours.
+                        None => Err(AppError::Conflict {
+                            code: crate::error::ErrorCode::Conflict,
+                            detail: "recorded by another runner".into(),
+                        }),
+                    }
+                });
+                attempt += 1;
+                match moved {
+                    Ok(true) => turn += 1,
+                    Ok(false) | Err(AppError::Conflict { .. }) => {}
+                    // A deadlock with a claim or transfer of the same person or lead, or the
+                    // database briefly away: nothing was written; the same lead again, a little
+                    // later (half a minute at most before the hand-over fails).
+                    Err(AppError::Contention | AppError::Unavailable) if attempt < RETRIES => {
+                        std::thread::sleep(RETRY_PAUSE * attempt.min(10));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
                 }
-            });
-            match moved {
-                Ok(true) => turn += 1,
-                Ok(false) | Err(AppError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
+                break;
             }
         }
     }
