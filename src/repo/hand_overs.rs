@@ -67,14 +67,9 @@ pub fn record(conn: &mut PgConnection, item: &HandOverItem) -> QueryResult<bool>
     Ok(inserted == 1)
 }
 
-/// The next leads `user_id` still holds (open leads and customers) that this hand-over has not
-/// dealt with yet, in id order.
-pub fn next_held(
-    conn: &mut PgConnection,
-    id: Uuid,
-    user_id: Uuid,
-    limit: i64,
-) -> QueryResult<Vec<Uuid>> {
+/// The leads `user_id` still holds (open leads and customers) that hand-over `id` has not dealt
+/// with yet.
+fn unhandled(id: Uuid, user_id: Uuid) -> leads::BoxedQuery<'static, diesel::pg::Pg> {
     leads::table
         .filter(leads::owner_id.eq(user_id))
         .filter(leads::state.eq_any(["owned", "converted"]))
@@ -83,10 +78,26 @@ pub fn next_held(
                 .filter(hand_over_items::hand_over_id.eq(id))
                 .filter(hand_over_items::lead_id.eq(leads::id)),
         )))
+        .into_boxed()
+}
+
+/// The next `limit` of [`unhandled`], in id order.
+pub fn next_held(
+    conn: &mut PgConnection,
+    id: Uuid,
+    user_id: Uuid,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    unhandled(id, user_id)
         .order(leads::id.asc())
         .limit(limit)
         .select(leads::id)
         .load(conn)
+}
+
+/// How many leads are left for hand-over `id` ([`unhandled`]).
+pub fn remaining(conn: &mut PgConnection, id: Uuid, user_id: Uuid) -> QueryResult<i64> {
+    unhandled(id, user_id).count().get_result(conn)
 }
 
 /// How many leads `user_id` holds now (open leads and customers).

@@ -208,15 +208,13 @@ async fn start_hand_over(
         override_quota: body.override_quota,
         reason: body.reason,
     };
-    let job = db::transaction(&state.pool, move |conn| {
-        crate::service::lifecycle::start(conn, &actor, user_id, request, now)
+    let (job, remaining) = db::transaction(&state.pool, move |conn| {
+        let job = crate::service::lifecycle::start(conn, &actor, user_id, request, now)?;
+        let remaining = crate::repo::hand_overs::remaining(conn, job.id, user_id)?;
+        Ok((job, remaining))
     })
     .await?;
     let id = job.id;
-    let remaining = db::connection(&state.pool, move |conn| {
-        Ok(crate::repo::hand_overs::held_count(conn, user_id)?)
-    })
-    .await?;
     crate::jobs::hand_overs::spawn(state.get_ref().clone(), job.clone());
     Ok(HttpResponse::Accepted()
         .insert_header(("Location", format!("/api/v1/hand-overs/{id}")))
@@ -255,8 +253,8 @@ async fn get_hand_over(
             return Err(AppError::NotFound);
         }
         let items = crate::repo::hand_overs::items(conn, id)?;
-        let remaining = crate::repo::hand_overs::next_held(conn, id, job.user_id, i64::MAX)?.len();
-        Ok(response(job, items, remaining as i64, now))
+        let remaining = crate::repo::hand_overs::remaining(conn, id, job.user_id)?;
+        Ok(response(job, items, remaining, now))
     })
     .await?;
     Ok(web::Json(answer))
