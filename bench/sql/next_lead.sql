@@ -29,7 +29,7 @@ SELECT * FROM users
    AND role IN ('sales', 'manager') ORDER BY id;
 SELECT * FROM users WHERE id = ':uid' FOR NO KEY UPDATE;
 SELECT user_id, pass, was_eligible FROM rotation_members WHERE pool_id = ':pool';
-SELECT id AS lid FROM leads WHERE pool_id = ':pool' AND state = 'pooled' ORDER BY uuid_send(id) ASC LIMIT 1 FOR UPDATE SKIP LOCKED \gset
+SELECT id AS lid FROM leads WHERE pool_id = ':pool' AND state = 'pooled' ORDER BY id ASC LIMIT 1 FOR UPDATE SKIP LOCKED \gset
 INSERT INTO claim_decisions (id, kind, pool_id, lead_id, actor_id, outcome, chosen_user_id, code, candidates, created_at)
   VALUES (bench_uuid7(), 'next_lead', ':pool', ':lid', ':uid', 'assigned', ':uid', NULL,
           json_build_array(json_build_object('user_id', ':uid', 'eligible', true, 'reasons', '[]'::json, 'tier', NULL,

@@ -209,9 +209,9 @@ pub fn next_pooled(
         #[diesel(sql_type = diesel::sql_types::Uuid)]
         id: Uuid,
     }
-    // Each order has its own partial index (see the migration); `uuid_send(id)` is the id's
-    // bytes, so only the queue index can serve the oldest-first order. Four fixed texts, each
-    // kept prepared by the connection.
+    // Each order has its own partial index of the pool's pooled leads: (pool_id, id) for the
+    // oldest first (the id is a UUIDv7, in time order), (pool_id, grade, id) for the best grade
+    // first. Four fixed texts, each kept prepared by the connection.
     macro_rules! next {
         ($filter:literal, $order:literal) => {
             concat!(
@@ -229,11 +229,8 @@ pub fn next_pooled(
             "grade ASC NULLS LAST, id ASC"
         ),
         (true, false) => next!("AND $2::text[] IS NULL", "grade ASC NULLS LAST, id ASC"),
-        (false, true) => next!(
-            "AND (grade = ANY($2) OR grade IS NULL)",
-            "uuid_send(id) ASC"
-        ),
-        (false, false) => next!("AND $2::text[] IS NULL", "uuid_send(id) ASC"),
+        (false, true) => next!("AND (grade = ANY($2) OR grade IS NULL)", "id ASC"),
+        (false, false) => next!("AND $2::text[] IS NULL", "id ASC"),
     };
     let row: Option<Row> = crate::db::prepared::prepared(sql)
         .bind::<diesel::sql_types::Uuid, _>(pool_id)
