@@ -83,6 +83,8 @@ pub struct Team {
     pub manager_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The team this one sits below (departments nest).
+    pub parent_id: Option<Uuid>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -90,6 +92,7 @@ pub struct Team {
 pub struct TeamChanges {
     pub name: Option<String>,
     pub manager_id: Option<Option<Uuid>>,
+    pub parent_id: Option<Option<Uuid>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -120,6 +123,8 @@ pub struct Pool {
     /// The current rule set as stored (fields left out take their defaults).
     pub rules: serde_json::Value,
     pub rules_version: i32,
+    /// Whether the teams below a member team are members too.
+    pub member_sub_teams: bool,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -130,6 +135,7 @@ pub struct PoolChanges {
     pub is_default: Option<bool>,
     pub routing_priority: Option<i32>,
     pub routing: Option<serde_json::Value>,
+    pub member_sub_teams: Option<bool>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 

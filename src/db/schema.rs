@@ -391,6 +391,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         rules -> Jsonb,
         rules_version -> Int4,
+        member_sub_teams -> Bool,
     }
 }
 
@@ -558,12 +559,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    team_tree (ancestor_id, team_id) {
+        ancestor_id -> Uuid,
+        team_id -> Uuid,
+        depth -> Int4,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Uuid,
         name -> Text,
         manager_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        parent_id -> Nullable<Uuid>,
     }
 }
 
@@ -678,6 +688,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rotation_pools,
     settings,
     sweep_runs,
+    team_tree,
     teams,
     users,
 );

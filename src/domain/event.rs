@@ -35,6 +35,7 @@ text_enum! {
         RecycleWarning = "recycle_warning",
         Recycled = "recycled",
         DuplicateTouch = "duplicate_touch",
+        ApprovalRequested = "approval_requested",
         ApprovalDecided = "approval_decided",
         LeadTransferred = "lead_transferred",
     }

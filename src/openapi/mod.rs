@@ -32,6 +32,7 @@ pub const METRICS_TOKEN: &str = "metrics_token";
         (name = "admin", description = "Administration: the recycle sweep on demand."),
         (name = "lead-fields", description = "Custom lead fields defined at run time."),
         (name = "leads", description = "Leads: manual entry, search, data edits and the timeline."),
+        (name = "bulk", description = "One action on many leads at once (assign, transfer, release, close, grade and tags), by ids or by the lead-list filter, each lead under its one-lead rules, with a result per lead."),
         (name = "intake", description = "Web-form intake for integrators, intake sources and the quarantine."),
         (name = "imports", description = "CSV imports with dry runs, progress and rejected rows."),
         (name = "reports", description = "Conversion, salespeople, pool health and follow-up timing, as JSON or CSV."),

@@ -5,9 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::models::{Claim, Decision};
-use crate::db::schema::{
-    claim_decisions, claims, leads, rotation_members, rotation_pools, teams, users,
-};
+use crate::db::schema::{claim_decisions, claims, leads, rotation_members, rotation_pools, users};
 
 /// How claims that take a lead from a pool start (they count toward the daily limit).
 pub const FROM_POOL: [&str; 4] = ["self_claim", "round_robin", "capability", "manager_assign"];
@@ -144,9 +142,7 @@ pub fn list(
         ClaimScope::All => {}
         ClaimScope::Of(user) => query = query.filter(claims::user_id.eq(*user)),
         ClaimScope::ManagedBy(manager) => {
-            let managed_teams = teams::table
-                .filter(teams::manager_id.eq(*manager))
-                .select(teams::id.nullable());
+            let managed_teams = crate::managed_teams!(*manager);
             let members = users::table
                 .filter(users::team_id.eq_any(managed_teams))
                 .select(users::id);

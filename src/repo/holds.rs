@@ -135,7 +135,9 @@ pub fn claim_view(
                 (EXISTS (SELECT 1 FROM pool_member_users m
                           WHERE m.pool_id = l.pool_id AND m.user_id = u.id)
                  OR EXISTS (SELECT 1 FROM pool_member_teams t
-                             WHERE t.pool_id = l.pool_id AND t.team_id = u.team_id)) AS member,
+                              JOIN team_tree c ON c.ancestor_id = t.team_id
+                             WHERE t.pool_id = l.pool_id AND c.team_id = u.team_id
+                               AND (c.depth = 0 OR p.member_sub_teams))) AS member,
                 u.active, u.tier, u.on_leave_from, u.on_leave_until,
                 (SELECT max(c.ended_at) FROM claims c
                   WHERE c.lead_id = l.id AND c.user_id = u.id) AS last_hold_end

@@ -8,7 +8,7 @@ use diesel::sql_types::{Bool, Nullable, Text};
 use uuid::Uuid;
 
 use crate::db::models::{Lead, LeadDataChanges, LeadEvent, LeadTouch, Notification};
-use crate::db::schema::{lead_events, lead_touches, leads, notifications, teams, users};
+use crate::db::schema::{lead_events, lead_touches, leads, notifications, users};
 
 /// Inserts the lead unless an open lead already has one of its dedupe keys; `None` then.
 pub fn insert_if_new(conn: &mut PgConnection, lead: &Lead) -> QueryResult<Option<Lead>> {
@@ -296,9 +296,7 @@ pub fn list(
                 .filter(leads::pool_id.eq(*pool))
         }
         LeadScope::ManagedBy(manager) => {
-            let managed_teams = teams::table
-                .filter(teams::manager_id.eq(*manager))
-                .select(teams::id.nullable());
+            let managed_teams = crate::managed_teams!(*manager);
             let members = users::table
                 .filter(users::team_id.eq_any(managed_teams))
                 .select(users::id.nullable());

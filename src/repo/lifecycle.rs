@@ -11,7 +11,7 @@ use crate::domain::claim::ClaimEnd;
 use crate::domain::lead::{LeadState, Stage};
 
 use crate::db::models::{Approval, FollowUp, Lead, Notification};
-use crate::db::schema::{approvals, follow_ups, leads, notifications, teams, users};
+use crate::db::schema::{approvals, follow_ups, leads, notifications, users};
 
 /// Changes to who holds a lead and to the clocks of the hold; `None` leaves a column alone.
 #[derive(Debug, Default, Clone, AsChangeset)]
@@ -277,9 +277,7 @@ pub fn follow_ups(
         query = query.filter(follow_ups::user_id.eq(user));
     }
     if let Some(manager) = managed_by {
-        let managed_teams = teams::table
-            .filter(teams::manager_id.eq(manager))
-            .select(teams::id.nullable());
+        let managed_teams = crate::managed_teams!(manager);
         let members = users::table
             .filter(users::team_id.eq_any(managed_teams))
             .select(users::id);
@@ -390,9 +388,7 @@ pub fn list_approvals(
         ApprovalScope::All => {}
         ApprovalScope::RequestedBy(user) => query = query.filter(approvals::requester_id.eq(*user)),
         ApprovalScope::ApprovableBy(manager) => {
-            let managed_teams = teams::table
-                .filter(teams::manager_id.eq(*manager))
-                .select(teams::id.nullable());
+            let managed_teams = crate::managed_teams!(*manager);
             let members = users::table
                 .filter(users::team_id.eq_any(managed_teams))
                 .filter(users::id.ne(*manager))

@@ -58,16 +58,28 @@ pub fn clear_default(conn: &mut PgConnection, except: Uuid) -> QueryResult<usize
 
 /// Ids of the pools `user_id` belongs to, directly or through their team.
 pub fn ids_for_member(conn: &mut PgConnection, user_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    ids_for_members(conn, &[user_id])
+}
+
+/// Ids of the pools any of `people` belongs to: directly, through their team, or through a team
+/// above theirs when the pool counts the teams below its member teams (`member_sub_teams`).
+pub fn ids_for_members(conn: &mut PgConnection, people: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    use crate::db::schema::team_tree;
     let direct = pool_member_users::table
-        .filter(pool_member_users::user_id.eq(user_id))
+        .filter(pool_member_users::user_id.eq_any(people))
         .select(pool_member_users::pool_id);
-    let team = users::table
-        .filter(users::id.eq(user_id))
-        .select(users::team_id);
-    let through_team = pool_member_teams::table
-        .filter(pool_member_teams::team_id.nullable().eq_any(team))
+    let through_team = users::table
+        .inner_join(team_tree::table.on(users::team_id.eq(team_tree::team_id.nullable())))
+        .inner_join(
+            pool_member_teams::table.on(pool_member_teams::team_id.eq(team_tree::ancestor_id)),
+        )
+        .inner_join(pools::table.on(pools::id.eq(pool_member_teams::pool_id)))
+        .filter(users::id.eq_any(people))
+        .filter(team_tree::depth.eq(0).or(pools::member_sub_teams))
         .select(pool_member_teams::pool_id);
-    direct.union(through_team).load(conn)
+    let mut ids: Vec<Uuid> = direct.union(through_team).load(conn)?;
+    ids.sort();
+    Ok(ids)
 }
 
 pub fn is_member(conn: &mut PgConnection, pool_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
@@ -239,12 +251,17 @@ pub fn rule_versions(
 /// Everyone who may take leads from the pool (directly or through their team), salespeople and
 /// managers, in a stable order (by id: the order people were created).
 pub fn member_users(conn: &mut PgConnection, pool_id: Uuid) -> QueryResult<Vec<User>> {
+    use crate::db::schema::team_tree;
     let direct = pool_member_users::table
         .filter(pool_member_users::pool_id.eq(pool_id))
         .select(pool_member_users::user_id);
+    // Its member teams and, when it counts them (`member_sub_teams`), every team below them.
     let teams = pool_member_teams::table
+        .inner_join(team_tree::table.on(team_tree::ancestor_id.eq(pool_member_teams::team_id)))
+        .inner_join(pools::table.on(pools::id.eq(pool_member_teams::pool_id)))
         .filter(pool_member_teams::pool_id.eq(pool_id))
-        .select(pool_member_teams::team_id.nullable());
+        .filter(team_tree::depth.eq(0).or(pools::member_sub_teams))
+        .select(team_tree::team_id.nullable());
     users::table
         .filter(users::id.eq_any(direct).or(users::team_id.eq_any(teams)))
         .filter(users::role.eq_any(["sales", "manager"]))

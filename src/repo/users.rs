@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::models::{NewUser, User, UserChanges};
-use crate::db::schema::{teams, users};
+use crate::db::schema::users;
 
 /// Which users a listing returns.
 #[derive(Debug, Default, Clone)]
@@ -64,9 +64,7 @@ pub fn is_managed_by(
     if user_id == manager_id {
         return Ok(true);
     }
-    let managed_teams = teams::table
-        .filter(teams::manager_id.eq(manager_id))
-        .select(teams::id.nullable());
+    let managed_teams = crate::managed_teams!(manager_id);
     diesel::select(diesel::dsl::exists(
         users::table
             .filter(users::id.eq(user_id))
@@ -84,9 +82,7 @@ pub fn list(
 ) -> QueryResult<Vec<User>> {
     let mut query = users::table.select(User::as_select()).into_boxed();
     if let Some(manager_id) = filter.managed_by {
-        let managed_teams = teams::table
-            .filter(teams::manager_id.eq(manager_id))
-            .select(teams::id.nullable());
+        let managed_teams = crate::managed_teams!(manager_id);
         query = query.filter(
             users::team_id
                 .eq_any(managed_teams)

@@ -42,6 +42,8 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     teams::configure(cfg);
     pools::configure(cfg);
     rules::configure(cfg);
+    // Before the first `/leads/{id}/...` route (see `configure_bulk`).
+    leads::configure_bulk(cfg);
     claims::configure(cfg);
     lead_fields::configure(cfg);
     leads::configure(cfg);
@@ -91,6 +93,11 @@ macro_rules! whole_list_type {
     };
 }
 pub(crate) use whole_list_type;
+
+/// `true`: the serde default of a flag that is on unless the body turns it off.
+pub fn yes() -> bool {
+    true
+}
 
 /// Deserialises an optional field that must not be `null` when present (absent leaves the value
 /// alone; `null` is a 422): use with `#[serde(default, deserialize_with = "not_null")]`.

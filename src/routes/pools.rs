@@ -40,6 +40,8 @@ pub struct PoolResponse {
     pub routing: Vec<RoutingCondition>,
     /// Teams whose members may browse and claim.
     pub member_team_ids: Vec<Uuid>,
+    /// Whether the people of the teams below a member team are members too.
+    pub member_sub_teams: bool,
     /// People who may browse and claim.
     pub member_user_ids: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
@@ -56,6 +58,7 @@ impl From<PoolView> for PoolResponse {
             routing_priority: v.pool.routing_priority,
             routing: v.routing,
             member_team_ids: v.member_team_ids,
+            member_sub_teams: v.pool.member_sub_teams,
             member_user_ids: v.member_user_ids,
             created_at: v.pool.created_at,
             updated_at: v.pool.updated_at,
@@ -86,6 +89,9 @@ pub struct CreatePoolRequest {
     #[validate(length(max = 500))]
     #[schema(max_items = 500)]
     pub member_team_ids: Vec<Uuid>,
+    /// Whether the people of the teams below a member team are members too (default: yes).
+    #[serde(default = "crate::routes::yes")]
+    pub member_sub_teams: bool,
     #[serde(default)]
     #[validate(length(max = 5000))]
     #[schema(max_items = 5000)]
@@ -119,6 +125,10 @@ pub struct UpdatePoolRequest {
     #[validate(length(max = 500))]
     #[schema(value_type = Vec<Uuid>, max_items = 500)]
     pub member_team_ids: Option<Vec<Uuid>>,
+    /// Whether the people of the teams below a member team are members too.
+    #[serde(default, deserialize_with = "super::not_null")]
+    #[schema(value_type = bool)]
+    pub member_sub_teams: Option<bool>,
     #[serde(default, deserialize_with = "super::not_null")]
     #[validate(length(max = 5000))]
     #[schema(value_type = Vec<Uuid>, max_items = 5000)]
@@ -191,6 +201,7 @@ async fn create_pool(
         routing_priority: req.routing_priority,
         routing: Some(req.routing),
         member_team_ids: Some(req.member_team_ids),
+        member_sub_teams: Some(req.member_sub_teams),
         member_user_ids: Some(req.member_user_ids),
     };
     let now = state.clock.now();
@@ -269,6 +280,7 @@ async fn update_pool(
         routing_priority: req.routing_priority,
         routing: req.routing,
         member_team_ids: req.member_team_ids,
+        member_sub_teams: req.member_sub_teams,
         member_user_ids: req.member_user_ids,
     };
     let now = state.clock.now();

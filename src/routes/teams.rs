@@ -31,8 +31,11 @@ pub struct TeamResponse {
     pub id: Uuid,
     /// Unique regardless of case.
     pub name: String,
-    /// The manager who approves the team's requests and reads its reports.
+    /// The manager who approves the team's requests and reads its reports, and those of every
+    /// team below it.
     pub manager_id: Option<Uuid>,
+    /// The team this one sits below (departments nest); `null` at the top.
+    pub parent_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -43,6 +46,7 @@ impl From<Team> for TeamResponse {
             id: team.id,
             name: team.name,
             manager_id: team.manager_id,
+            parent_id: team.parent_id,
             created_at: team.created_at,
             updated_at: team.updated_at,
         }
@@ -58,9 +62,12 @@ pub struct CreateTeamRequest {
     pub name: String,
     /// An active user whose role is manager or admin.
     pub manager_id: Option<Uuid>,
+    /// The team it sits below (a department of that one).
+    pub parent_id: Option<Uuid>,
 }
 
-/// Changes to a team. Absent fields stay as they are; `manager_id: null` removes the manager.
+/// Changes to a team. Absent fields stay as they are; `manager_id: null` removes the manager,
+/// `parent_id: null` puts the team at the top.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeamRequest {
@@ -71,6 +78,10 @@ pub struct UpdateTeamRequest {
     #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<Uuid>)]
     pub manager_id: Option<Option<Uuid>>,
+    /// Moves the team (and every team below it) under another one.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
 }
 
 /// Lists teams (admin)
@@ -109,7 +120,9 @@ async fn list_teams(
 /// Creates a team (admin)
 ///
 /// The name must be unique regardless of case (409 `team_name_taken`); a `manager_id` must be an
-/// active user whose role is manager or admin (422 `invalid_manager`).
+/// active user whose role is manager or admin (422 `invalid_manager`); a `parent_id` an existing
+/// team (422 `not_found`). A manager answers for their teams and every team below them (reads,
+/// actions, approvals, reports).
 #[utoipa::path(
     tag = "teams",
     request_body = CreateTeamRequest,
@@ -135,7 +148,7 @@ async fn create_team(
     let name = crate::domain::text::single_line(&req.name);
     let actor = user.id;
     let team = db::transaction(&state.pool, move |conn| {
-        service::teams::create(conn, actor, name, req.manager_id, now)
+        service::teams::create(conn, actor, name, req.manager_id, req.parent_id, now)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -170,10 +183,13 @@ async fn get_team(
     Ok(web::Json(team.into()))
 }
 
-/// Renames a team or changes its manager (admin)
+/// Renames a team, changes its manager or moves it in the tree (admin)
 ///
-/// Absent fields stay as they are; `manager_id: null` removes the manager. The same rules as on
-/// creation apply: 409 `team_name_taken`, 422 `invalid_manager`.
+/// Absent fields stay as they are; `manager_id: null` removes the manager, `parent_id: null` puts
+/// the team at the top. The same rules as on creation apply: 409 `team_name_taken`, 422
+/// `invalid_manager`, `not_found` for an unknown parent. A team cannot be put below itself or a
+/// team below it (422 on `parent_id`, also when two moves at once would make such a loop). A move
+/// takes effect at once: from then on the managers above the new place answer for the team.
 #[utoipa::path(
     tag = "teams",
     params(("id" = Uuid, Path, description = "Team id")),
@@ -203,7 +219,7 @@ async fn update_team(
     let name = req.name.map(|n| crate::domain::text::single_line(&n));
     let actor = user.id;
     let team = db::transaction(&state.pool, move |conn| {
-        service::teams::update(conn, actor, id, name, req.manager_id, now)
+        service::teams::update(conn, actor, id, name, req.manager_id, req.parent_id, now)
     })
     .await?;
     Ok(web::Json(team.into()))

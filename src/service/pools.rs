@@ -32,6 +32,7 @@ pub struct PoolInput {
     pub routing_priority: Option<i32>,
     pub routing: Option<Vec<RoutingCondition>>,
     pub member_team_ids: Option<Vec<Uuid>>,
+    pub member_sub_teams: Option<bool>,
     pub member_user_ids: Option<Vec<Uuid>>,
 }
 
@@ -162,6 +163,7 @@ fn apply(
         is_default: input.is_default,
         routing_priority: input.routing_priority,
         routing: routing.map(|r| serde_json::to_value(r).unwrap_or_default()),
+        member_sub_teams: input.member_sub_teams,
         updated_at: Some(now),
     };
     let pool = repo::pools::update(conn, id, &changes).map_err(map_unique)?;
@@ -192,6 +194,7 @@ pub fn create(
         updated_at: now,
         rules: serde_json::json!({}),
         rules_version: 1,
+        member_sub_teams: true,
     };
     let created = repo::pools::insert(conn, &pool).map_err(map_unique)?;
     // Version 1 of the rules: the defaults.
@@ -225,6 +228,7 @@ fn snapshot(view: &PoolView) -> serde_json::Value {
         "name": view.pool.name, "description": view.pool.description,
         "is_default": view.pool.is_default, "routing_priority": view.pool.routing_priority,
         "routing": view.pool.routing, "member_team_ids": view.member_team_ids,
+        "member_sub_teams": view.pool.member_sub_teams,
         "member_user_ids": view.member_user_ids,
     })
 }

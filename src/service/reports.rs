@@ -65,8 +65,9 @@ pub fn conversion(
         .collect())
 }
 
-/// Per person: salespeople see themselves; managers the people of their teams (optionally one of
-/// their teams); admins everyone (optionally one team).
+/// Per person: salespeople see themselves; managers the people of their teams and the teams below
+/// them (optionally one of those teams, with the teams below it); admins everyone (optionally one
+/// team, with the teams below it).
 pub fn salespeople(
     conn: &mut PgConnection,
     actor: &AuthUser,
@@ -76,9 +77,7 @@ pub fn salespeople(
     if let Some(team) = team_id {
         let allowed = match actor.role {
             Role::Admin => true,
-            Role::Manager => {
-                repo::teams::find(conn, team)?.is_some_and(|t| t.manager_id == Some(actor.id))
-            }
+            Role::Manager => repo::teams::is_managed_team(conn, team, actor.id)?,
             Role::Sales => false,
         };
         if !allowed {

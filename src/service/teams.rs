@@ -22,8 +22,29 @@ fn map_unique(err: DieselError) -> AppError {
                 detail: "another team already has this name".into(),
             }
         }
+        DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info)
+            if matches!(
+                info.constraint_name(),
+                Some("teams_no_cycle" | "teams_not_own_parent")
+            ) =>
+        {
+            AppError::validation(
+                "parent_id",
+                "invalid_value",
+                "a team cannot sit below itself or one of the teams below it",
+            )
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info)
+            if info.constraint_name() == Some("teams_parent_id_fkey") =>
+        {
+            no_parent()
+        }
         _ => err.into(),
     }
+}
+
+fn no_parent() -> AppError {
+    AppError::validation("parent_id", "not_found", "no team with this id")
 }
 
 /// A manager must be an active manager or admin.
@@ -46,7 +67,7 @@ fn check_manager(conn: &mut PgConnection, manager_id: Option<Uuid>) -> Result<()
 }
 
 fn snapshot(team: &Team) -> serde_json::Value {
-    serde_json::json!({"name": team.name, "manager_id": team.manager_id})
+    serde_json::json!({"name": team.name, "manager_id": team.manager_id, "parent_id": team.parent_id})
 }
 
 pub fn create(
@@ -54,15 +75,20 @@ pub fn create(
     actor: Uuid,
     name: String,
     manager_id: Option<Uuid>,
+    parent_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Team, AppError> {
     check_manager(conn, manager_id)?;
+    if let Some(parent) = parent_id {
+        repo::teams::find(conn, parent)?.ok_or_else(no_parent)?;
+    }
     let team = Team {
         id: Uuid::now_v7(),
         name,
         manager_id,
         created_at: now,
         updated_at: now,
+        parent_id,
     };
     let team = repo::teams::insert(conn, &team).map_err(map_unique)?;
     Audit::of(Some(actor), "team.created", "team", Some(team.id), now)
@@ -94,15 +120,23 @@ pub fn update(
     id: Uuid,
     name: Option<String>,
     manager_id: Option<Option<Uuid>>,
+    parent_id: Option<Option<Uuid>>,
     now: DateTime<Utc>,
 ) -> Result<Team, AppError> {
     let current = repo::teams::find(conn, id)?.ok_or(AppError::NotFound)?;
     if let Some(manager_id) = manager_id {
         check_manager(conn, manager_id)?;
     }
+    if let Some(Some(parent)) = parent_id {
+        repo::teams::find(conn, parent)?.ok_or_else(no_parent)?;
+    }
+    // Moving a team moves everything below it: whoever manages a team above the new place answers
+    // for it from this commit on (the tree's closure is rebuilt in this transaction; a cycle is
+    // refused by the database, race-free with another move).
     let changes = TeamChanges {
         name,
         manager_id,
+        parent_id,
         updated_at: Some(now),
     };
     let team = repo::teams::update(conn, id, &changes).map_err(map_unique)?;

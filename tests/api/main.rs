@@ -5,6 +5,7 @@ mod common;
 mod audit;
 mod auth;
 mod claims;
+mod departments;
 mod errors;
 mod hardening;
 mod imports;

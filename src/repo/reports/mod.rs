@@ -276,12 +276,12 @@ pub fn follow_up_timing(
     }
 }
 
-/// The people a manager answers for: themselves and the members of the teams they manage.
+/// The people a manager answers for: themselves and the members of the teams they manage and of
+/// every team below those.
 pub fn managed_people(conn: &mut PgConnection, manager: Uuid) -> QueryResult<Vec<Uuid>> {
-    use crate::db::schema::{teams, users};
+    use crate::db::schema::users;
     let mut people: Vec<Uuid> = users::table
-        .inner_join(teams::table.on(users::team_id.eq(teams::id.nullable())))
-        .filter(teams::manager_id.eq(manager))
+        .filter(users::team_id.eq_any(crate::managed_teams!(manager)))
         .select(users::id)
         .load(conn)?;
     if !people.contains(&manager) {
@@ -290,24 +290,7 @@ pub fn managed_people(conn: &mut PgConnection, manager: Uuid) -> QueryResult<Vec
     Ok(people)
 }
 
-/// The pools any of `people` (directly or through their team) is a member of.
+/// The pools any of `people` is a member of (directly, or through their team or a team above it).
 pub fn pools_of(conn: &mut PgConnection, people: &[Uuid]) -> QueryResult<Vec<Uuid>> {
-    use crate::db::schema::{pool_member_teams, pool_member_users, users};
-    let mut pools: Vec<Uuid> = pool_member_users::table
-        .filter(pool_member_users::user_id.eq_any(people))
-        .select(pool_member_users::pool_id)
-        .load(conn)?;
-    let teams = users::table
-        .filter(users::id.eq_any(people))
-        .filter(users::team_id.is_not_null())
-        .select(users::team_id.assume_not_null());
-    pools.extend(
-        pool_member_teams::table
-            .filter(pool_member_teams::team_id.eq_any(teams))
-            .select(pool_member_teams::pool_id)
-            .load::<Uuid>(conn)?,
-    );
-    pools.sort();
-    pools.dedup();
-    Ok(pools)
+    crate::repo::pools::ids_for_members(conn, people)
 }

@@ -1,4 +1,4 @@
--- Per person of $3 (all non-admins when NULL), optionally of team $4, over the local days $5 to
+-- Per person of $3 (all non-admins when NULL), optionally of team $4 and the teams below it, over the local days $5 to
 -- $6 (the instants [$1, $2) are the medians'): the rollups plus the fold of what was committed
 -- since the projection's watermark (fold.sql: holds and their first follow-ups, follow-ups, what
 -- each holds now).
@@ -8,7 +8,7 @@ people AS (
       FROM users u
      WHERE u.role <> 'admin'
        AND ($3::uuid[] IS NULL OR u.id = ANY($3))
-       AND ($4::uuid IS NULL OR u.team_id = $4)
+       AND ($4::uuid IS NULL OR u.team_id IN (SELECT team_id FROM team_tree WHERE ancestor_id = $4))
 ), days AS (
     SELECT * FROM report_person_days d
      WHERE d.day BETWEEN $5 AND $6 AND ($3::uuid[] IS NULL OR d.user_id = ANY($3))

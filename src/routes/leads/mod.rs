@@ -1,5 +1,7 @@
 //! `/leads`: manual entry, scoped reads and search, data edits, and the timeline.
 
+mod bulk;
+mod bulk_actions;
 mod create;
 mod export;
 mod get;
@@ -8,6 +10,8 @@ mod timeline;
 mod update;
 
 pub use crate::dto::lead::*;
+pub use bulk::*;
+use bulk_actions::*;
 pub use create::*;
 use export::*;
 pub use get::*;
@@ -42,6 +46,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_lead)
         .service(update_lead)
         .service(lead_timeline);
+}
+
+/// The bulk actions. Registered before every `/leads/{id}/...` route, which would otherwise take
+/// `/leads/bulk/...` with `bulk` as the id (actix tries routes in the order they were added).
+pub fn configure_bulk(cfg: &mut ServiceConfig) {
+    cfg.service(bulk_assign)
+        .service(bulk_transfer)
+        .service(bulk_release)
+        .service(bulk_close)
+        .service(bulk_update);
 }
 
 super::page_type!(LeadPage, LeadResponse);

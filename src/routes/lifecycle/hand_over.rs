@@ -47,12 +47,14 @@ pub(super) async fn outcome(
     })
 }
 
-/// Releases an owned lead back to a pool (its owner)
+/// Releases an owned lead back to a pool (its owner, their manager, an admin)
 ///
 /// The owner gives a lead back to the pool with a reason code from the pool's list (and a note for
 /// `other`), optionally into another pool they belong to. When the pool's rules require approval:
 /// 202 with the pending request (the lead stays with the owner and its recycle clock keeps
-/// running); otherwise 200 with the lead back in the pool.
+/// running); otherwise 200 with the lead back in the pool. The owner's manager, or an admin,
+/// releases at once (200; they are the approvers), into the lead's pool or another pool they
+/// belong to (an admin: any pool).
 #[utoipa::path(
     tag = "lifecycle",
     params(("id" = Uuid, Path, description = "Lead id")),
@@ -63,7 +65,7 @@ pub(super) async fn outcome(
         (status = 202, description = "Waiting for a manager's approval", body = RequestOutcome),
         crate::routes::responses::JsonBodyRefused,
         crate::routes::responses::Unauthenticated,
-        (status = 403, description = "Only the owner releases", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither the owner, nor their manager, nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lead, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`lead_not_owned`, `approval_pending`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (unknown reason code, `other` without a note, a pool the caller is not in)", body = Problem, content_type = "application/problem+json"),

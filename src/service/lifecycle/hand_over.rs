@@ -64,7 +64,9 @@ pub(super) fn pending_conflict(err: diesel::result::Error) -> AppError {
 
 /// The owner gives a lead back: with a reason code from the pool's list (and a note for
 /// `other`), optionally to another pool they belong to. When the pool requires approval, a
-/// pending request is created and the lead stays with the owner.
+/// pending request is created and the lead stays with the owner. The owner's manager or an admin
+/// releases at once (they are the ones who would approve it): into the lead's pool or another
+/// pool they belong to (an admin: any pool).
 pub fn release(
     conn: &mut PgConnection,
     actor: &AuthUser,
@@ -78,7 +80,8 @@ pub fn release(
     if lead.state != crate::domain::lead::LeadState::Owned {
         return Err(not_owned(&lead));
     }
-    if lead.owner_id != Some(actor.id) {
+    let by_supervisor = lead.owner_id != Some(actor.id);
+    if by_supervisor && !manages_owner(conn, actor, &lead)? {
         return Err(AppError::Forbidden);
     }
     let pool_id = lead.pool_id.ok_or(AppError::NotFound)?;
@@ -98,7 +101,11 @@ pub fn release(
         ));
     }
     let target = to_pool_id.unwrap_or(pool_id);
-    if target != pool_id && !repo::pools::is_member(conn, target, actor.id)? {
+    let may_use = match actor.role {
+        Role::Admin => repo::pools::find(conn, target)?.is_some(),
+        _ => repo::pools::is_member(conn, target, actor.id)?,
+    };
+    if target != pool_id && !may_use {
         return Err(AppError::validation(
             "to_pool_id",
             "not_found",
@@ -107,7 +114,7 @@ pub fn release(
     }
     let claim = repo::claims::open_for_lead(conn, lead.id)?
         .ok_or_else(|| AppError::internal("an owned lead without an open claim"))?;
-    if rules.release_requires_approval {
+    if rules.release_requires_approval && !by_supervisor {
         let approval = request_approval(
             conn,
             Approval {
@@ -127,6 +134,7 @@ pub fn release(
                 now,
             ),
         )?;
+        tell_approver(conn, actor.id, &lead, "release", now)?;
         return Ok(Requested::Pending(approval));
     }
     let (lead, _) = end_hold(
@@ -367,5 +375,31 @@ pub fn transfer(
             now,
         ),
     )?;
+    tell_approver(conn, actor.id, &lead, "transfer", now)?;
     Ok(Requested::Pending(approval))
+}
+
+/// Tells who decides first of a new request: the requester's team's manager, or the nearest
+/// manager above when the team has none (any manager above may decide it; admins too).
+fn tell_approver(
+    conn: &mut PgConnection,
+    requester: Uuid,
+    lead: &Lead,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if let Some(approver) = repo::teams::approver_of(conn, requester)? {
+        notify(
+            conn,
+            approver,
+            crate::domain::event::NotificationKind::ApprovalRequested,
+            lead,
+            format!(
+                "A {kind} of the lead {} waits for your decision",
+                lead_label(lead)
+            ),
+            now,
+        )?;
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod agenda;
 mod approvals;
+mod bulk;
 mod close;
 mod customers;
 mod departures;
