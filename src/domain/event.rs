@@ -29,8 +29,10 @@ text_enum! {
 
 text_enum! {
     /// What a notification is about: a lead due back soon (`recycle_warning`), one taken back
-    /// (`recycled`), a new submission of a lead one owns (`duplicate_touch`), one's request
-    /// decided (`approval_decided`), or a lead transferred to one (`lead_transferred`).
+    /// (`recycled`), a new submission of a lead one owns (`duplicate_touch`), a request waiting
+    /// for one's decision (`approval_requested`: to the nearest manager above the requester),
+    /// one's request decided (`approval_decided`), or a lead transferred to one
+    /// (`lead_transferred`).
     NotificationKind {
         RecycleWarning = "recycle_warning",
         Recycled = "recycled",

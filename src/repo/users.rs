@@ -168,3 +168,12 @@ pub fn lock_many_for_claims(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResul
         .for_no_key_update()
         .load(conn)
 }
+
+/// The people of these teams.
+pub fn in_teams(conn: &mut PgConnection, team_ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    users::table
+        .filter(users::team_id.eq_any(team_ids))
+        .select(users::id)
+        .order(users::id)
+        .load(conn)
+}

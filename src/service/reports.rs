@@ -144,3 +144,63 @@ pub fn follow_up_timing(
         people.as_deref(),
     )?)
 }
+
+/// Whose funnel: one person, one team (and the teams below it), a pool, a lead source.
+#[derive(Debug, Clone, Default)]
+pub struct FunnelAsk {
+    pub user_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub pool_id: Option<Uuid>,
+    pub source: Option<String>,
+}
+
+/// The funnel of the period and what is held in each stage now. Salespeople see their own;
+/// managers their people's (one of them, or one of their teams with the teams below it); admins
+/// anyone's. Asking for a person or team outside one's scope is 403.
+pub fn funnel(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    period: &Period,
+    ask: FunnelAsk,
+) -> Result<(Vec<repo::reports::FunnelRow>, Vec<repo::reports::StageNow>), AppError> {
+    let mine = people_of(conn, actor)?;
+    if let Some(user) = ask.user_id
+        && mine.as_ref().is_some_and(|p| !p.contains(&user))
+    {
+        return Err(AppError::Forbidden);
+    }
+    let mut people = mine;
+    if let Some(team) = ask.team_id {
+        let allowed = match actor.role {
+            Role::Admin => repo::teams::find(conn, team)?.is_some(),
+            Role::Manager => repo::teams::is_managed_team(conn, team, actor.id)?,
+            Role::Sales => false,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+        let teams = repo::teams::subtree(conn, team)?;
+        let members = repo::users::in_teams(conn, &teams)?;
+        people = Some(match people {
+            None => members,
+            Some(mine) => members.into_iter().filter(|p| mine.contains(p)).collect(),
+        });
+    }
+    if let Some(user) = ask.user_id {
+        // One person (of the team, when one is named too).
+        people = Some(if people.as_ref().is_none_or(|p| p.contains(&user)) {
+            vec![user]
+        } else {
+            Vec::new()
+        });
+    }
+    let scope = repo::reports::FunnelScope {
+        people,
+        pool_id: ask.pool_id,
+        source: ask.source,
+    };
+    Ok((
+        repo::reports::funnel(conn, period, &scope)?,
+        repo::reports::funnel_now(conn, &scope)?,
+    ))
+}

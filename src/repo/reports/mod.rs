@@ -14,7 +14,10 @@ use uuid::Uuid;
 
 use crate::domain::period::Period;
 
+mod funnel;
 pub mod projector;
+
+pub use funnel::*;
 
 /// A report query (a file next to this one) with the fold's definitions in place of `{fold}`,
 /// made once.

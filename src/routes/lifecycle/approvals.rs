@@ -77,9 +77,9 @@ pub struct ListApprovalsQuery {
 
 /// Lists release and transfer requests, newest first
 ///
-/// As approver (managers: their teams' and the teams' below them; admins: all) or as requester (the caller's own). The
-/// default side is `approver` for managers and admins and `requester` for salespeople, who get
-/// 403 when they ask as approver.
+/// As approver (managers: those of their teams and of the teams below them; admins: all) or as
+/// requester (the caller's own). The default side is `approver` for managers and admins and
+/// `requester` for salespeople, who get 403 when they ask as approver.
 #[utoipa::path(
     tag = "approvals",
     params(ListApprovalsQuery),

@@ -1,5 +1,5 @@
-//! Reports over HTTP: conversion, salespeople, pool health and follow-up timing, as JSON or (with
-//! `Accept: text/csv`) as CSV with the same figures.
+//! Reports over HTTP: conversion, salespeople, pool health, follow-up timing and the sales funnel,
+//! as JSON or (with `Accept: text/csv`) as CSV with the same figures.
 //!
 //! The figures come from the recorded facts: leads (when created, first claimed, converted),
 //! claim records (each hold: how it started, how it ended, its first follow-up) and follow-ups,
@@ -8,11 +8,13 @@
 //! organisation's time zone (`LEADPOOL_TIMEZONE`), `from` and `to` included.
 
 mod conversion;
+mod funnel;
 mod pool_health;
 mod salespeople;
 mod timing;
 
 pub use conversion::*;
+pub use funnel::*;
 pub use pool_health::*;
 pub use salespeople::*;
 pub use timing::*;
@@ -43,7 +45,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(pool_health_report)
         .service(pool_health_report_csv)
         .service(follow_up_timing_report)
-        .service(follow_up_timing_report_csv);
+        .service(follow_up_timing_report_csv)
+        .service(funnel_report)
+        .service(funnel_report_csv);
 }
 
 /// The period a report covers, as answered, and how current it is.

@@ -124,6 +124,8 @@ const ACCESS: &[(&str, Access)] = &[
     ("GET /api/v1/reports/pool-health.csv", Access::Manager),
     ("GET /api/v1/reports/follow-up-timing", Access::Signed),
     ("GET /api/v1/reports/follow-up-timing.csv", Access::Signed),
+    ("GET /api/v1/reports/funnel", Access::Signed),
+    ("GET /api/v1/reports/funnel.csv", Access::Signed),
     ("GET /api/v1/audit", Access::Admin),
     ("GET /api/v1/audit.csv", Access::Admin),
 ];

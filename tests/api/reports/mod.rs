@@ -6,6 +6,7 @@
 mod conversion;
 mod csv_lists;
 mod follow_up_timing;
+mod funnel;
 mod pool_health;
 mod salespeople;
 

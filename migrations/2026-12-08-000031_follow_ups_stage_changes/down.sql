@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS follow_ups_stage_changes_idx;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS follow_ups_claim_stage_idx;
