@@ -158,8 +158,9 @@ pub fn select(
 }
 
 /// Acts on each lead in turn, each in its own transaction on one connection of `pool`; runs on
-/// the calling thread (call it off the async workers). Fails as a whole only on an unexpected
-/// error (500); the leads done until then stay done.
+/// the calling thread (call it off the async workers). Every lead gets its result: once the
+/// database cannot be reached, the leads not yet tried are answered 503 rather than the whole
+/// request, so the answer always says which leads changed.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     pool: &DbPool,
@@ -176,8 +177,16 @@ pub fn run(
             .map(|(d, _)| d)
             .collect();
         let mut items = Vec::with_capacity(lead_ids.len());
+        // Once the database is out of reach (or a lead met a bug: that lead's result is a 500,
+        // logged), the rest are not tried: each is answered 503 (retry later), and the leads
+        // done so far stay in the answer.
+        let mut stopped = false;
         for &lead_id in lead_ids {
-            let done = act(conn, vault, &defs, actor, action, lead_id, now, tz);
+            let done = if stopped {
+                Err(AppError::Unavailable)
+            } else {
+                act(conn, vault, &defs, actor, action, lead_id, now, tz)
+            };
             items.push(match done {
                 Ok(approval_id) => BulkItem {
                     lead_id,
@@ -189,13 +198,18 @@ pub fn run(
                     approval_id,
                     error: None,
                 },
-                Err(AppError::Internal(cause)) => return Err(AppError::Internal(cause)),
-                Err(e) => BulkItem {
-                    lead_id,
-                    outcome: ItemOutcome::Failed,
-                    approval_id: None,
-                    error: Some(e),
-                },
+                Err(e) => {
+                    if let AppError::Internal(cause) = &e {
+                        log::error!("bulk {} of lead {lead_id}: {cause}", action.name());
+                    }
+                    stopped |= matches!(e, AppError::Internal(_) | AppError::Unavailable);
+                    BulkItem {
+                        lead_id,
+                        outcome: ItemOutcome::Failed,
+                        approval_id: None,
+                        error: Some(e),
+                    }
+                }
             });
         }
         let counts = json!({
@@ -205,12 +219,19 @@ pub fn run(
             "requested": items.iter().filter(|i| i.outcome == ItemOutcome::Requested).count(),
             "failed": items.iter().filter(|i| i.outcome == ItemOutcome::Failed).count(),
         });
-        // Each lead's change is audited as one at a time; this records the request itself.
-        conn.transaction(|conn| {
+        // Each lead's change is audited as one at a time; this records the request itself (and
+        // does not take back the answer when it cannot be written).
+        let recorded = conn.transaction(|conn| {
             Audit::of(Some(actor.id), "lead.bulk", "bulk", None, now)
                 .change(None, Some(counts))
                 .write(conn)
-        })?;
+        });
+        if let Err(e) = recorded {
+            log::warn!(
+                "bulk {}: its audit entry was not written: {e}",
+                action.name()
+            );
+        }
         Ok(items)
     })
 }

@@ -1,6 +1,7 @@
-//! The sales funnel (销售漏斗): stages reached in a period, time spent in each, and what is held
-//! in each stage now. Read from the facts themselves (claims and the follow-ups that moved a
-//! hold's stage, through their indexes), so counts and medians are exact and current.
+//! The sales funnel (销售漏斗): of the holds started in a period, how many reached each stage and
+//! how long they spent in each; and what is held in each stage now. Read from the facts
+//! themselves (claims, and the follow-ups that moved a hold's stage, through their indexes), so
+//! counts and medians are exact and current.
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;

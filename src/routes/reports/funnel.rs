@@ -14,7 +14,8 @@ pub struct FunnelQuery {
     pub to: Option<NaiveDate>,
     /// One person's holds (for a manager, one of their people; 403 otherwise).
     pub user_id: Option<Uuid>,
-    /// One team's holds, with the teams below it (for a manager, one of theirs; 403 otherwise).
+    /// One team's holds, with the teams below it (for a manager, one of theirs; 403 otherwise; for
+    /// an admin, an unknown team has no holds).
     pub team_id: Option<Uuid>,
     /// Holds of leads claimed from this pool.
     pub pool_id: Option<Uuid>,
@@ -28,18 +29,19 @@ pub struct FunnelStage {
     /// `new`, `contacted`, `qualified`, `proposal`, `negotiation`, `won`, then `lost`.
     #[schema(value_type = crate::domain::lead::Stage)]
     pub stage: String,
-    /// Holds that reached the stage in the period: for `new`, holds started in it (claims,
-    /// assignments, transfers, hand-overs); for a later stage, holds a follow-up of the period
-    /// moved into it or past it (new → proposal reaches contacted and qualified too); for `lost`,
-    /// holds a follow-up of the period moved to lost. Each hold once per stage.
+    /// Of the holds started in the period (claims, assignments, transfers, hand-overs), those
+    /// that reached the stage, up to now: that started there or beyond (a transfer or hand-over
+    /// takes the lead at its stage), or that a follow-up moved there or beyond (new → proposal
+    /// reaches contacted and qualified too); for `lost`, those a follow-up moved to lost. So a
+    /// stage never counts more holds than the one before it.
     pub reached: i64,
     /// The next stage's `reached` over this one's (`new` → `contacted` ... `negotiation` →
     /// `won`); `null` for `won` and `lost`, and when this stage's `reached` is 0.
     pub conversion_to_next: Option<f64>,
-    /// Median hours holds spent in this stage, over those a follow-up of the period moved on
-    /// (forward, or to lost): from entering it (the stage change before, or the hold's start for
-    /// `new`) to that follow-up. Exact (over the facts); `null` when none left it (always for
-    /// `won` and `lost`).
+    /// Median hours those holds spent in this stage, over the ones a follow-up moved on (forward,
+    /// or to lost): from entering it (the hold's stage change before, or its start: for a hold
+    /// that began with a transfer, the transfer) to that follow-up. Exact (over the facts);
+    /// `null` when none left it (always for `won` and `lost`).
     pub median_hours_in_stage: Option<f64>,
     /// Leads held now in this stage (a kanban header, not bound to the period): open leads by
     /// stage, and customers as `won`.
@@ -59,9 +61,9 @@ pub struct FunnelReport {
 
 /// Reports the sales funnel of a period
 ///
-/// For the period's holds: how many reached each stage, the stage-to-stage conversion rates, the
-/// exact median hours spent in each stage, and (not bound to the period) how many leads are held
-/// in each stage now. Scope: salespeople their own holds; managers their people's, optionally one
+/// Of the holds started in the period: how many reached each stage (up to now), the
+/// stage-to-stage conversion rates, the exact median hours spent in each stage; and (not bound to
+/// the period) how many leads are held in each stage now. Scope: salespeople their own holds; managers their people's, optionally one
 /// person or one of their teams with the teams below it; admins everyone's; narrowed further by
 /// pool and lead source. Exact as of `as_of` (read from the recorded claims and follow-ups).
 #[utoipa::path(

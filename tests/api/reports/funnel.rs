@@ -60,7 +60,8 @@ fn column(report: &Value, field: &str) -> Vec<Value> {
 
 /// Mon 2026-03-02 09:00 local (T0): A claims L1, L2, L3; B claims L4. Then: T0+1h L4 contacted;
 /// T0+2h L1 contacted; T0+3h L2 qualified (skipping contacted); T0+4h L3 lost; T0+5h L1
-/// qualified; T0+10h L1 proposal; Tue T0+25h L4 won (skipping qualified, proposal, negotiation).
+/// qualified; T0+10h L1 proposal; T0+12h the manager transfers L1 to B; Tue T0+25h L4 won
+/// (skipping qualified, proposal, negotiation). Five holds started on Monday.
 async fn day() -> (Day, [Uuid; 4]) {
     let mut app = TestApp::spawn_without_jobs().await;
     app.travel_to(at("2026-03-01T12:00:00Z"));
@@ -120,6 +121,16 @@ async fn day() -> (Day, [Uuid; 4]) {
         };
         d.stage(lead, &who, stage).await;
     }
+    // Monday 21:00: the manager hands L1 (at proposal) from A to B: B's hold starts at proposal.
+    d.travel(t0 + Duration::hours(12));
+    d.app
+        .post(
+            &format!("/api/v1/leads/{l1}/transfer"),
+            &d.manager.token,
+            &json!({"to_user_id": d.b.id}),
+        )
+        .await
+        .ok(200);
     d.travel(at("2026-03-05T01:00:00Z"));
     (d, leads)
 }
@@ -142,18 +153,19 @@ async fn the_funnel_counts_stages_reached_with_exact_medians_and_what_is_held_no
         ]
         .map(|s| json!(s))
     );
+    // B's hold of L1 started at proposal: it counts for every stage up to proposal.
     assert_eq!(
         column(&all, "reached"),
-        [4, 3, 3, 2, 1, 1, 1].map(|n| json!(n)),
+        [5, 4, 4, 3, 1, 1, 1].map(|n| json!(n)),
         "{all}"
     );
     assert_eq!(
         column(&all, "conversion_to_next"),
         [
-            json!(0.75),
+            json!(0.8),
             json!(1.0),
-            json!(2.0 / 3.0),
-            json!(0.5),
+            json!(0.75),
+            json!(1.0 / 3.0),
             json!(1.0),
             Value::Null,
             Value::Null
@@ -178,18 +190,16 @@ async fn the_funnel_counts_stages_reached_with_exact_medians_and_what_is_held_no
         column(&all, "current"),
         [0, 0, 1, 1, 0, 1, 0].map(|n| json!(n))
     );
-    assert_eq!(all["overall_conversion"], json!(0.25));
+    assert_eq!(all["overall_conversion"], json!(0.2));
     assert!(all["as_of"].is_string() && all["time_zone"] == "Asia/Shanghai");
 
-    // The day after the claims: nothing started, but L4's move to won happened then.
+    // The day after: no hold started, so nothing counts, though L4 was won that day (it counts
+    // with Monday's holds, where its hold started).
     let tuesday = d
         .funnel("from=2026-03-03&to=2026-03-03", &d.app.admin)
         .await;
-    assert_eq!(
-        column(&tuesday, "reached"),
-        [0, 0, 1, 1, 1, 1, 0].map(|n| json!(n))
-    );
-    assert_eq!(tuesday["stages"][1]["median_hours_in_stage"], json!(24.0));
+    assert_eq!(column(&tuesday, "reached"), [0; 7].map(|n| json!(n)));
+    assert_eq!(column(&tuesday, "median_hours_in_stage"), vec![Value::Null; 7]);
     // By source: L4 is the one referral.
     let referral = d
         .funnel(&format!("{period}&source=referral"), &d.app.admin)
@@ -211,17 +221,18 @@ async fn the_funnel_keeps_to_each_caller_s_scope_and_answers_csv() {
         json!(0),
         "B's customer is not A's"
     );
+    assert_eq!(column(&own, "current")[3], json!(0), "L1 went to B");
     let b_only = d
         .funnel(&format!("{period}&user_id={}", d.b.id), &d.manager)
         .await;
     assert_eq!(
         column(&b_only, "reached"),
-        [1, 1, 1, 1, 1, 1, 0].map(|n| json!(n))
+        [2, 2, 2, 2, 1, 1, 0].map(|n| json!(n))
     );
     let team = d
         .funnel(&format!("{period}&team_id={}", d.team), &d.manager)
         .await;
-    assert_eq!(column(&team, "reached")[0], json!(4));
+    assert_eq!(column(&team, "reached")[0], json!(5));
     let elsewhere = d.funnel(period, &d.other_manager).await;
     assert_eq!(column(&elsewhere, "reached")[0], json!(0));
     for (query, who) in [
@@ -266,6 +277,6 @@ async fn the_funnel_keeps_to_each_caller_s_scope_and_answers_csv() {
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 7);
-    assert_eq!((&rows[0][0], &rows[0][1], &rows[0][3]), ("new", "4", "2.5"));
+    assert_eq!((&rows[0][0], &rows[0][1], &rows[0][3]), ("new", "5", "2.5"));
     assert_eq!((&rows[6][0], &rows[6][1]), ("lost", "1"));
 }

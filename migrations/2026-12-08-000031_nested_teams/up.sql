@@ -16,12 +16,22 @@ CREATE TABLE team_tree (
 );
 CREATE INDEX team_tree_team_idx ON team_tree (team_id, depth) INCLUDE (ancestor_id);
 
--- No cycles. Every change of the tree takes the same transaction-level advisory lock before it
--- checks, so two changes that would together make a cycle (A under B, B under A) take turns and
--- the second sees the first (each statement of a READ COMMITTED function reads anew).
-CREATE FUNCTION teams_tree_no_cycle() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Every statement that changes the tree first takes one transaction-level advisory lock, before
+-- it locks any team row (a BEFORE statement trigger): changes of the tree take turns, and none
+-- waits for the lock while holding a row another one needs (lock order: this lock, then teams).
+CREATE FUNCTION teams_tree_lock() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('leadpool.team_tree'));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER teams_tree_lock BEFORE INSERT OR DELETE OR UPDATE OF parent_id ON teams
+    FOR EACH STATEMENT EXECUTE FUNCTION teams_tree_lock();
+
+-- No cycles. Under that lock, two changes that would together make a cycle (A under B, B under
+-- A) take turns and the second sees the first (each statement of a READ COMMITTED function reads
+-- anew) and is refused.
+CREATE FUNCTION teams_tree_no_cycle() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
     IF NEW.parent_id IS NOT NULL AND EXISTS (
         WITH RECURSIVE up (id, depth) AS (
             SELECT NEW.parent_id, 1
@@ -42,7 +52,6 @@ CREATE TRIGGER teams_tree_no_cycle AFTER INSERT OR UPDATE OF parent_id ON teams
 -- Rebuilt whole after any change of the tree (teams are few: hundreds at most).
 CREATE FUNCTION teams_tree_rebuild() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('leadpool.team_tree'));
     DELETE FROM team_tree;
     INSERT INTO team_tree (ancestor_id, team_id, depth)
     WITH RECURSIVE down (ancestor_id, team_id, depth) AS (

@@ -3,6 +3,8 @@ DROP TRIGGER teams_tree_rebuild ON teams;
 DROP FUNCTION teams_tree_rebuild();
 DROP TRIGGER teams_tree_no_cycle ON teams;
 DROP FUNCTION teams_tree_no_cycle();
+DROP TRIGGER teams_tree_lock ON teams;
+DROP FUNCTION teams_tree_lock();
 DROP TABLE team_tree;
 ALTER TABLE teams DROP CONSTRAINT teams_not_own_parent;
 ALTER TABLE teams DROP COLUMN parent_id;

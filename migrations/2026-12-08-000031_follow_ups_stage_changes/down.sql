@@ -1,1 +1,0 @@
-DROP INDEX CONCURRENTLY IF EXISTS follow_ups_stage_changes_idx;
