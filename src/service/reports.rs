@@ -33,6 +33,34 @@ fn people_of(conn: &mut PgConnection, actor: &AuthUser) -> Result<Option<Vec<Uui
     })
 }
 
+/// The people a report covers: the caller's (see [`people_of`]), narrowed to `team` and every
+/// team below it when one is named (for a manager, one of the teams they answer for; 403
+/// otherwise; salespeople name none).
+fn people_in_team(
+    conn: &mut PgConnection,
+    actor: &AuthUser,
+    team: Option<Uuid>,
+) -> Result<Option<Vec<Uuid>>, AppError> {
+    let mine = people_of(conn, actor)?;
+    let Some(team) = team else {
+        return Ok(mine);
+    };
+    let allowed = match actor.role {
+        Role::Admin => true,
+        Role::Manager => repo::teams::is_managed_team(conn, team, actor.id)?,
+        Role::Sales => false,
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let teams = repo::teams::subtree(conn, team)?;
+    let members = repo::users::in_teams(conn, &teams)?;
+    Ok(Some(match mine {
+        None => members,
+        Some(mine) => members.into_iter().filter(|p| mine.contains(p)).collect(),
+    }))
+}
+
 /// Conversion by `key` of the leads created in the period (for managers and salespeople: the
 /// leads they, or their teams, held). Pool keys come with the pool's name.
 pub fn conversion(
@@ -41,8 +69,9 @@ pub fn conversion(
     key: ConversionKey,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
+    team: Option<Uuid>,
 ) -> Result<Vec<(ConversionRow, Option<String>)>, AppError> {
-    let people = people_of(conn, actor)?;
+    let people = people_in_team(conn, actor, team)?;
     let rows = repo::reports::conversion(conn, key, start, end, people.as_deref())?;
     let names = if key == ConversionKey::Pool {
         repo::pools::names(conn)?
@@ -136,8 +165,9 @@ pub fn follow_up_timing(
     conn: &mut PgConnection,
     actor: &AuthUser,
     period: &Period,
+    team: Option<Uuid>,
 ) -> Result<Vec<TimingRow>, AppError> {
-    let people = people_of(conn, actor)?;
+    let people = people_in_team(conn, actor, team)?;
     Ok(repo::reports::follow_up_timing(
         conn,
         period,
@@ -169,23 +199,7 @@ pub fn funnel(
     {
         return Err(AppError::Forbidden);
     }
-    let mut people = mine;
-    if let Some(team) = ask.team_id {
-        let allowed = match actor.role {
-            Role::Admin => true,
-            Role::Manager => repo::teams::is_managed_team(conn, team, actor.id)?,
-            Role::Sales => false,
-        };
-        if !allowed {
-            return Err(AppError::Forbidden);
-        }
-        let teams = repo::teams::subtree(conn, team)?;
-        let members = repo::users::in_teams(conn, &teams)?;
-        people = Some(match people {
-            None => members,
-            Some(mine) => members.into_iter().filter(|p| mine.contains(p)).collect(),
-        });
-    }
+    let mut people = people_in_team(conn, actor, ask.team_id)?;
     if let Some(user) = ask.user_id {
         // One person (of the team, when one is named too).
         people = Some(if people.as_ref().is_none_or(|p| p.contains(&user)) {

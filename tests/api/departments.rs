@@ -128,6 +128,46 @@ async fn a_manager_reads_and_acts_on_every_team_below_theirs_and_a_sibling_s_man
     // (A pool one does not belong to looks like no pool at all.)
     t.claim(&t.sz).await.problem(404, "not_found");
 
+    // The reports that take a team count the teams below it, for the managers above it only.
+    for (team, who, held) in [
+        (t.east_team, &t.east, 2),
+        (t.shanghai_team, &t.east, 2),
+        (t.pudong_team, &t.east, 1),
+        (t.pudong_team, &t.pudong, 1),
+    ] {
+        let conversion = t
+            .app
+            .get(
+                &format!("/api/v1/reports/conversion?group_by=pool&team_id={team}"),
+                &who.token,
+            )
+            .await
+            .ok(200);
+        let created: i64 = conversion["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["created"].as_i64().unwrap())
+            .sum();
+        assert_eq!(created, held, "{conversion}");
+        t.app
+            .get(
+                &format!("/api/v1/reports/follow-up-timing?team_id={team}"),
+                &who.token,
+            )
+            .await
+            .ok(200);
+    }
+    for path in ["conversion", "follow-up-timing", "funnel"] {
+        t.app
+            .get(
+                &format!("/api/v1/reports/{path}?team_id={}", t.shanghai_team),
+                &t.pudong.token,
+            )
+            .await
+            .problem(403, "forbidden");
+    }
+
     assert_eq!(t.status_of(sh_lead, &t.east).await, 200, "two levels down");
     assert_eq!(
         t.status_of(pd_lead, &t.east).await,

@@ -29,6 +29,9 @@ pub struct ConversionQuery {
     pub from: Option<NaiveDate>,
     /// Last day, included; default: today.
     pub to: Option<NaiveDate>,
+    /// Only the leads held by the people of this team and the teams below it (for a manager, one
+    /// of the teams they answer for; 403 otherwise).
+    pub team_id: Option<Uuid>,
 }
 
 /// One group of the conversion report.
@@ -77,6 +80,7 @@ pub struct ConversionReport {
         (status = 200, description = "The report (with `Accept: text/csv`, the CSV of `GET /reports/conversion.csv`)",
             body = ConversionReport),
         crate::routes::responses::Unauthenticated,
+        (status = 403, description = "A team outside the caller's scope (`team_id`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad `group_by`, day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
     )
@@ -104,6 +108,7 @@ pub(super) async fn conversion_report(
         (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
         crate::routes::responses::Unauthenticated,
+        (status = 403, description = "A team outside the caller's scope (`team_id`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad `group_by`, day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
     )
@@ -134,7 +139,7 @@ async fn conversion_report_answer(
         ConversionGroup::Grade => ConversionKey::Grade,
     };
     let (rows, as_of) = read(&state, move |conn| {
-        service::reports::conversion(conn, &user, key, p.start, p.end)
+        service::reports::conversion(conn, &user, key, p.start, p.end, q.team_id)
     })
     .await?;
     let groups: Vec<ConversionGroupFigures> = rows

@@ -11,6 +11,9 @@ pub struct TimingQuery {
     pub from: Option<NaiveDate>,
     /// Last day, included; default: today.
     pub to: Option<NaiveDate>,
+    /// Only the follow-ups of the people of this team and the teams below it (for a manager, one
+    /// of the teams they answer for; 403 otherwise).
+    pub team_id: Option<Uuid>,
 }
 
 /// Follow-ups made in one hour of one weekday (organisation time zone), over the period.
@@ -52,6 +55,7 @@ pub struct TimingReport {
         (status = 200, description = "The report (with `Accept: text/csv`, the CSV of `GET /reports/follow-up-timing.csv`)",
             body = TimingReport),
         crate::routes::responses::Unauthenticated,
+        (status = 403, description = "A team outside the caller's scope (`team_id`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
     )
@@ -79,6 +83,7 @@ pub(super) async fn follow_up_timing_report(
         (status = 200, description = "CSV (UTF-8 with a byte-order mark)", body = String, content_type = "text/csv",
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
         crate::routes::responses::Unauthenticated,
+        (status = 403, description = "A team outside the caller's scope (`team_id`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad day, or a period that is reversed or longer than 732 days", body = Problem, content_type = "application/problem+json"),
         crate::routes::responses::Unavailable,
     )
@@ -101,7 +106,7 @@ async fn follow_up_timing_report_answer(
     let q = query.into_inner();
     let p = period(&state, q.from, q.to)?;
     let (rows, as_of) = read(&state, move |conn| {
-        service::reports::follow_up_timing(conn, &user, &p)
+        service::reports::follow_up_timing(conn, &user, &p, q.team_id)
     })
     .await?;
     let mut cells = Vec::with_capacity(168);

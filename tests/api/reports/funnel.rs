@@ -199,7 +199,10 @@ async fn the_funnel_counts_stages_reached_with_exact_medians_and_what_is_held_no
         .funnel("from=2026-03-03&to=2026-03-03", &d.app.admin)
         .await;
     assert_eq!(column(&tuesday, "reached"), [0; 7].map(|n| json!(n)));
-    assert_eq!(column(&tuesday, "median_hours_in_stage"), vec![Value::Null; 7]);
+    assert_eq!(
+        column(&tuesday, "median_hours_in_stage"),
+        vec![Value::Null; 7]
+    );
     // By source: L4 is the one referral.
     let referral = d
         .funnel(&format!("{period}&source=referral"), &d.app.admin)
