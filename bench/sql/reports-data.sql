@@ -29,6 +29,9 @@ INSERT INTO teams (id, name, manager_id, created_at, updated_at)
 SELECT pg_temp.uuid7(now() - interval '4 years', 't' || n), 'Team ' || n,
        (SELECT id FROM users WHERE email = 'manager' || n || '@bench.example'), now() - interval '4 years', now()
   FROM generate_series(1, 10) n;
+-- The tree's closure, which the (disabled) teams_tree_rebuild trigger keeps: flat teams, each its
+-- own ancestor.
+INSERT INTO team_tree (ancestor_id, team_id, depth) SELECT id, id, 0 FROM teams;
 UPDATE users u SET team_id = t.id FROM teams t WHERE t.manager_id = u.id;
 INSERT INTO users (id, name, email, role, team_id, password_hash, created_at, updated_at)
 SELECT pg_temp.uuid7(now() - interval '4 years', 's' || n), '销售 ' || n, 'sales' || n || '@bench.example', 'sales',

@@ -33,6 +33,20 @@ fn people_of(conn: &mut PgConnection, actor: &AuthUser) -> Result<Option<Vec<Uui
     })
 }
 
+/// A team's figures are for admins, and for the managers of it or of a team above it (403).
+fn may_ask_for_team(conn: &mut PgConnection, actor: &AuthUser, team: Uuid) -> Result<(), AppError> {
+    let allowed = match actor.role {
+        Role::Admin => true,
+        Role::Manager => repo::teams::is_managed_team(conn, team, actor.id)?,
+        Role::Sales => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// The people a report covers: the caller's (see [`people_of`]), narrowed to `team` and every
 /// team below it when one is named (for a manager, one of the teams they answer for; 403
 /// otherwise; salespeople name none).
@@ -45,14 +59,7 @@ fn people_in_team(
     let Some(team) = team else {
         return Ok(mine);
     };
-    let allowed = match actor.role {
-        Role::Admin => true,
-        Role::Manager => repo::teams::is_managed_team(conn, team, actor.id)?,
-        Role::Sales => false,
-    };
-    if !allowed {
-        return Err(AppError::Forbidden);
-    }
+    may_ask_for_team(conn, actor, team)?;
     let teams = repo::teams::subtree(conn, team)?;
     let members = repo::users::in_teams(conn, &teams)?;
     Ok(Some(match mine {
@@ -104,14 +111,7 @@ pub fn salespeople(
     team_id: Option<Uuid>,
 ) -> Result<Vec<SalespersonRow>, AppError> {
     if let Some(team) = team_id {
-        let allowed = match actor.role {
-            Role::Admin => true,
-            Role::Manager => repo::teams::is_managed_team(conn, team, actor.id)?,
-            Role::Sales => false,
-        };
-        if !allowed {
-            return Err(AppError::Forbidden);
-        }
+        may_ask_for_team(conn, actor, team)?;
     }
     let people = people_of(conn, actor)?;
     Ok(repo::reports::salespeople(

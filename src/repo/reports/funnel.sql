@@ -11,14 +11,15 @@
 -- start) to the follow-up that moved it on (forward, or to lost), over the holds that left it;
 -- exact medians over the facts (follow_ups_claim_stage_idx).
 WITH holds AS (
-    SELECT c.id, c.started_at,
-           CASE WHEN c.ended_at IS NULL AND l.state = 'owned' THEN l.stage END AS stage_now
+    -- The lead is read only for what needs it: the stage of a hold still open, the source filter.
+    SELECT c.id, c.started_at, l.stage AS stage_now
       FROM claims c
-      JOIN leads l ON l.id = c.lead_id
+      LEFT JOIN leads l ON l.id = c.lead_id AND c.ended_at IS NULL AND l.state = 'owned'
      WHERE c.started_at >= $1 AND c.started_at < $2
        AND ($3::uuid[] IS NULL OR c.user_id = ANY($3))
        AND ($4::uuid IS NULL OR c.pool_id = $4)
-       AND ($5::text IS NULL OR l.source_channel = $5)
+       AND ($5::text IS NULL
+            OR EXISTS (SELECT 1 FROM leads s WHERE s.id = c.lead_id AND s.source_channel = $5))
 ), changes AS (
     SELECT f.claim_id, f.stage_from, f.stage_to,
            array_position(ARRAY['new', 'contacted', 'qualified', 'proposal', 'negotiation', 'won'], f.stage_from) AS p_from,
@@ -30,23 +31,38 @@ WITH holds AS (
      WHERE f.stage_to IS NOT NULL AND f.stage_to IS DISTINCT FROM f.stage_from
     WINDOW w AS (PARTITION BY f.claim_id ORDER BY f.created_at, f.id)
 ), per_hold AS (
-    SELECT h.id,
-           greatest(
-               coalesce((SELECT c.p_from FROM changes c WHERE c.claim_id = h.id AND c.nth = 1),
-                        array_position(ARRAY['new', 'contacted', 'qualified', 'proposal', 'negotiation', 'won'], h.stage_now),
-                        1),
-               coalesce((SELECT max(c.p_to) FROM changes c WHERE c.claim_id = h.id), 1)) AS reached_pos,
-           EXISTS (SELECT 1 FROM changes c WHERE c.claim_id = h.id AND c.stage_to = 'lost') AS lost
+    SELECT greatest(coalesce(c.first_from,
+                             array_position(ARRAY['new', 'contacted', 'qualified', 'proposal', 'negotiation', 'won'], h.stage_now),
+                             1),
+                    coalesce(c.max_to, 1)) AS reached_pos,
+           coalesce(c.lost, false) AS lost
       FROM holds h
+      LEFT JOIN (SELECT claim_id,
+                        min(p_from) FILTER (WHERE nth = 1) AS first_from,
+                        max(p_to) AS max_to,
+                        bool_or(stage_to = 'lost') AS lost
+                   FROM changes
+                  GROUP BY claim_id) c ON c.claim_id = h.id
+), reached AS (
+    SELECT count(*) AS r1,
+           count(*) FILTER (WHERE reached_pos >= 2) AS r2,
+           count(*) FILTER (WHERE reached_pos >= 3) AS r3,
+           count(*) FILTER (WHERE reached_pos >= 4) AS r4,
+           count(*) FILTER (WHERE reached_pos >= 5) AS r5,
+           count(*) FILTER (WHERE reached_pos >= 6) AS r6,
+           count(*) FILTER (WHERE lost) AS r7
+      FROM per_hold
+), medians AS (
+    SELECT stage_from AS stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS hours
+      FROM changes
+     WHERE p_to > p_from OR stage_to = 'lost'
+     GROUP BY stage_from
 )
 SELECT s.stage, s.pos::int4 AS position,
-       CASE
-           WHEN s.stage = 'lost' THEN (SELECT count(*) FROM per_hold WHERE lost)
-           ELSE (SELECT count(*) FROM per_hold WHERE reached_pos >= s.pos)
-       END::int8 AS reached,
-       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours)
-          FROM changes
-         WHERE stage_from = s.stage AND (p_to > s.pos OR stage_to = 'lost'))::float8 AS median_hours
+       (ARRAY[r.r1, r.r2, r.r3, r.r4, r.r5, r.r6, r.r7])[s.pos]::int8 AS reached,
+       m.hours::float8 AS median_hours
   FROM unnest(ARRAY['new', 'contacted', 'qualified', 'proposal', 'negotiation', 'won', 'lost'])
        WITH ORDINALITY AS s (stage, pos)
+ CROSS JOIN reached r
+  LEFT JOIN medians m ON m.stage = s.stage
  ORDER BY s.pos;
