@@ -140,6 +140,25 @@ pub const MAX_LONG_TEXT: usize = 5000;
 pub const MAX_TAGS: usize = 30;
 pub const MAX_TAG_CHARS: usize = 50;
 
+/// Tags cleaned and without repeats, and what is wrong with them: `too_many` (more than
+/// [`MAX_TAGS`]; no tags then) or `too_long` (one over [`MAX_TAG_CHARS`]).
+pub fn clean_tags(raw: &[String]) -> (Vec<String>, Option<(&'static str, String)>) {
+    match super::text::distinct(raw.iter().map(String::as_str), MAX_TAGS) {
+        Ok(tags) if tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) => (
+            tags,
+            Some((
+                "too_long",
+                format!("each tag must be at most {MAX_TAG_CHARS} characters"),
+            )),
+        ),
+        Ok(tags) => (tags, None),
+        Err(_) => (
+            Vec::new(),
+            Some(("too_many", format!("at most {MAX_TAGS} tags"))),
+        ),
+    }
+}
+
 impl CleanLead {
     /// A lead must be reachable or identifiable: a phone, email or WeChat id, or company and name.
     pub fn is_identifiable(&self) -> bool {
@@ -260,26 +279,10 @@ pub fn clean_lead(raw: &RawLead) -> Result<CleanLead, Vec<LeadFieldError>> {
             }
         },
     };
-    let tags = match super::text::distinct(raw.tags.iter().map(String::as_str), MAX_TAGS) {
-        Ok(tags) => {
-            if tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
-                errors.push((
-                    "tags".into(),
-                    "too_long",
-                    format!("each tag must be at most {MAX_TAG_CHARS} characters"),
-                ));
-            }
-            tags
-        }
-        Err(_) => {
-            errors.push((
-                "tags".into(),
-                "too_many",
-                format!("at most {MAX_TAGS} tags"),
-            ));
-            Vec::new()
-        }
-    };
+    let (tags, tag_error) = clean_tags(&raw.tags);
+    if let Some((code, message)) = tag_error {
+        errors.push(("tags".into(), code, message));
+    }
 
     if !errors.is_empty() {
         return Err(errors);

@@ -3,7 +3,7 @@
 use super::bulk::*;
 use super::*;
 use crate::auth::Supervisor;
-use crate::domain::lead::{MAX_TAG_CHARS, MAX_TAGS};
+use crate::domain::lead::clean_tags;
 use crate::service::bulk::BulkAction;
 
 /// Assigns many pooled leads to one pool member (managers and admins)
@@ -192,26 +192,11 @@ pub(super) async fn bulk_update(
     let req = body.into_inner();
     let mut errors = Vec::new();
     let mut tags = |field: &str, raw: &[String]| -> Vec<String> {
-        match crate::domain::text::distinct(raw.iter().map(String::as_str), MAX_TAGS) {
-            Ok(tags) => {
-                if tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
-                    errors.push(FieldError::new(
-                        field,
-                        "too_long",
-                        format!("each tag must be at most {MAX_TAG_CHARS} characters"),
-                    ));
-                }
-                tags
-            }
-            Err(_) => {
-                errors.push(FieldError::new(
-                    field,
-                    "too_many",
-                    format!("at most {MAX_TAGS} tags"),
-                ));
-                Vec::new()
-            }
+        let (tags, error) = clean_tags(raw);
+        if let Some((code, message)) = error {
+            errors.push(FieldError::new(field, code, message));
         }
+        tags
     };
     let add_tags = tags("add_tags", &req.add_tags);
     let remove_tags = tags("remove_tags", &req.remove_tags);
